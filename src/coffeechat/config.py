@@ -1,0 +1,301 @@
+"""Load and validate the TOML configuration into frozen dataclasses.
+
+Every problem is reported as one line naming the file, the key and the fix
+(`<file>: mail.port: expected an integer, got "abc"`), so a user never has to guess.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+import warnings
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_type_hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import platformdirs
+
+from coffeechat.errors import ConfigError
+
+APP = "coffeechat"
+ENV_VAR = "COFFEECHAT_CONFIG"
+
+
+@dataclass(frozen=True)
+class Me:
+    name: str = "Alex Doe"
+    email: str = "alex@example.com"
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class Mail:
+    backend: str = "maildir"
+    maildir: str = "~/Mail/coffeechat"
+    host: str = ""
+    port: int = 993
+    security: str = "tls"
+    username: str = ""
+    ca_file: str = ""
+    password_command: str = ""
+    drafts_folder: str = ""
+    sent_folder: str = ""
+    timeout_seconds: int = 30
+    backfill_days: int = 365
+    poll_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class Outreach:
+    follow_up_after_days: int = 7
+    thank_you_within_hours: int = 48
+    check_in_every_days: int = 90
+    meeting_minutes: int = 20
+    alarm_minutes: int = 30
+
+
+@dataclass(frozen=True)
+class Proofread:
+    words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Paths:
+    database: str = ""
+    calendar_dir: str = ""
+    templates: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    me: Me = field(default_factory=Me)
+    mail: Mail = field(default_factory=Mail)
+    outreach: Outreach = field(default_factory=Outreach)
+    proofread: Proofread = field(default_factory=Proofread)
+    paths: Paths = field(default_factory=Paths)
+    source: Path | None = None  # the file it was read from
+
+    @property
+    def database_path(self) -> Path:
+        if self.paths.database:
+            return _expand(self.paths.database)
+        return Path(platformdirs.user_data_dir(APP)) / "coffeechat.db"
+
+    @property
+    def calendar_path(self) -> Path:
+        if self.paths.calendar_dir:
+            return _expand(self.paths.calendar_dir)
+        return self.database_path.parent / "calendar"
+
+    @property
+    def maildir_path(self) -> Path:
+        return _expand(self.mail.maildir)
+
+    @property
+    def templates_path(self) -> Path | None:
+        return _expand(self.paths.templates) if self.paths.templates else None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.me.timezone)
+
+
+SECTIONS: dict[str, type] = {
+    "me": Me,
+    "mail": Mail,
+    "outreach": Outreach,
+    "proofread": Proofread,
+    "paths": Paths,
+}
+CHOICES: dict[str, tuple[str, ...]] = {
+    "mail.backend": ("imap", "maildir"),
+    "mail.security": ("tls", "starttls", "plain"),
+}
+POSITIVE = {
+    "outreach.follow_up_after_days",
+    "outreach.thank_you_within_hours",
+    "outreach.check_in_every_days",
+    "outreach.meeting_minutes",
+    "mail.timeout_seconds",
+    "mail.backfill_days",
+    "mail.poll_seconds",
+}
+
+
+def _expand(path: str) -> Path:
+    return Path(os.path.expandvars(os.path.expanduser(path)))
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP)) / "config.toml"
+
+
+def resolve_config_path(explicit: str | os.PathLike[str] | None) -> Path:
+    """`--config PATH`, else `$COFFEECHAT_CONFIG`, else the platform config dir."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    return default_config_path()
+
+
+def load(path: Path) -> Config:
+    """Read and validate the config at `path`; raise ConfigError naming file and key."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no such file; run `coffeechat init` to create it, "
+            f"or pass --config PATH"
+        ) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read the file: {err}") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from err
+    return from_mapping(raw, path)
+
+
+def from_mapping(raw: dict[str, Any], path: Path) -> Config:
+    sections: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name not in SECTIONS:
+            warnings.warn(f"{path}: unknown section [{name}] ignored", stacklevel=2)
+            continue
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path}: {name}: expected a [{name}] table")
+        sections[name] = _section(SECTIONS[name], name, value, path)
+    config = Config(**sections, source=path)
+    _check_semantics(config, path)
+    return config
+
+
+def _section(cls: type, section: str, values: dict[str, Any], path: Path) -> Any:
+    hints = get_type_hints(cls)
+    known = {f.name for f in fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        dotted = f"{section}.{key}"
+        if key not in known:
+            warnings.warn(f"{path}: {dotted}: unknown key ignored", stacklevel=2)
+            continue
+        kwargs[key] = _coerce(hints[key], value, dotted, path)
+    return cls(**kwargs)
+
+
+def _coerce(hint: Any, value: Any, dotted: str, path: Path) -> Any:
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{path}: {dotted}: expected an integer, got {_show(value)}")
+        if dotted in POSITIVE and value <= 0:
+            raise ConfigError(f"{path}: {dotted}: must be a positive number, got {value}")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(
+                f"{path}: {dotted}: expected a string in quotes, got {_show(value)}"
+            )
+        if dotted in CHOICES and value not in CHOICES[dotted]:
+            options = " or ".join(f'"{c}"' for c in CHOICES[dotted])
+            raise ConfigError(f"{path}: {dotted}: unknown value {value!r}; use {options}")
+        return value
+    # tuple[str, ...]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(
+            f'{path}: {dotted}: expected a list of strings like ["word"], got {_show(value)}'
+        )
+    return tuple(value)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    return f"{value!r} ({type(value).__name__})"
+
+
+def _check_semantics(config: Config, path: Path) -> None:
+    try:
+        ZoneInfo(config.me.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{path}: me.timezone: unknown time zone {config.me.timezone!r}; "
+            f'use an IANA name like "Europe/Berlin"'
+        ) from None
+    if "@" not in config.me.email:
+        raise ConfigError(f"{path}: me.email: {config.me.email!r} is not an email address")
+    mail = config.mail
+    if not 0 < mail.port < 65536:
+        raise ConfigError(f"{path}: mail.port: {mail.port} is not a port number (1-65535)")
+    if mail.ca_file and not _expand(mail.ca_file).is_file():
+        raise ConfigError(
+            f"{path}: mail.ca_file: no such file {mail.ca_file!r}; "
+            f"fix the path or set it to \"\""
+        )
+    if mail.backend == "imap":
+        if not mail.host:
+            raise ConfigError(f"{path}: mail.host: required when mail.backend is \"imap\"")
+        if not mail.username:
+            raise ConfigError(f"{path}: mail.username: required when mail.backend is \"imap\"")
+        if mail.security == "plain" and not is_loopback(mail.host):
+            raise ConfigError(
+                f"{path}: mail.security: \"plain\" would send your password unencrypted to "
+                f"{mail.host}; use \"tls\" or \"starttls\" (plain is allowed only to localhost)"
+            )
+    if config.paths.templates and not _expand(config.paths.templates).is_dir():
+        raise ConfigError(
+            f"{path}: paths.templates: no such folder {config.paths.templates!r}; "
+            f"create it or set it to \"\""
+        )
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def render_example(*, maildir: str | None = None, imap_host: str | None = None,
+                   imap_user: str | None = None, imap_port: int | None = None,
+                   database: str | None = None) -> str:
+    """The commented example config with the values `init` was given filled in.
+
+    Line-based on purpose: the comments are the documentation, and a TOML writer
+    would drop them.
+    """
+    from coffeechat.resources import example_config
+
+    replacements: dict[tuple[str, str], str] = {}
+    if maildir is not None:
+        replacements[("mail", "backend")] = "maildir"
+        replacements[("mail", "maildir")] = maildir
+    if imap_host is not None:
+        replacements[("mail", "backend")] = "imap"
+        replacements[("mail", "host")] = imap_host
+    if imap_user is not None:
+        replacements[("mail", "username")] = imap_user
+    if imap_port is not None:
+        replacements[("mail", "port")] = str(imap_port)
+    if database is not None:
+        replacements[("paths", "database")] = database
+    lines = []
+    section = ""
+    for line in example_config().read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            section = stripped[1:-1]
+        elif "=" in stripped and not stripped.startswith("#"):
+            key = stripped.split("=", 1)[0].strip()
+            if (section, key) in replacements:
+                value = replacements[(section, key)]
+                literal = value if key == "port" else _toml_string(value)
+                line = f"{key} = {literal}"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def _toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

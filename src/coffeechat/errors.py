@@ -1,0 +1,61 @@
+"""The exceptions coffeechat raises on purpose.
+
+A `UserError` is something the user can fix; the CLI prints its message as one
+`Error: ...` line and exits 1, with no traceback. Anything else is a bug.
+"""
+
+
+class CoffeechatError(Exception):
+    """Base class of every error coffeechat raises deliberately."""
+
+
+class UserError(CoffeechatError):
+    """A problem the user can fix; the message says what and how."""
+
+
+class ConfigError(UserError):
+    """The configuration file is missing, unreadable or invalid."""
+
+
+class StoreError(UserError):
+    """The database cannot be opened or is not a coffeechat database."""
+
+
+class ContactNotFound(UserError):
+    """WHO matched no contact."""
+
+
+class AmbiguousContact(UserError):
+    """WHO matched more than one contact."""
+
+
+class StageError(UserError):
+    """A stage change that the pipeline does not allow."""
+
+
+class ImportFileError(UserError):
+    """An import file (LinkedIn, CSV, vCard) is unreadable or has bad rows."""
+
+
+class TemplateError(UserError):
+    """A template is missing, broken, or refers to an undefined value."""
+
+
+class ProofreadError(UserError):
+    """A draft has proofreading errors and --force was not given."""
+
+
+class HeaderInjectionError(UserError):
+    """A value bound for a mail header contains a line break."""
+
+
+class CredentialsError(UserError):
+    """No password could be obtained or stored."""
+
+
+class MailError(UserError):
+    """The mailbox (IMAP server or Maildir) failed or refused an operation."""
+
+
+class CalendarError(UserError):
+    """A date could not be read or a calendar file could not be written."""

@@ -1,0 +1,74 @@
+"""The mailbox interface both backends implement."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    """Where a draft landed. `uid` is the APPENDUID (RFC 4315) when the server gave one."""
+
+    folder: str
+    message_id: str
+    uid: int | None = None
+
+
+@dataclass(frozen=True)
+class FolderState:
+    """What the sync cursor needs to know about a folder."""
+
+    name: str
+    uidvalidity: int
+    uidnext: int
+
+
+@dataclass(frozen=True)
+class FetchedMessage:
+    """The header block of one message (only the fields classification needs)."""
+
+    folder: str
+    uid: int
+    headers: bytes
+
+
+class Mailbox(Protocol):
+    """Operations coffeechat needs from a mailbox. Never sends mail."""
+
+    def drafts_folder(self) -> str:
+        """The Drafts folder: config override, SPECIAL-USE \\Drafts, then common names."""
+        ...
+
+    def sent_folder(self) -> str:
+        """The Sent folder: config override, SPECIAL-USE \\Sent, then common names."""
+        ...
+
+    def inbox_folder(self) -> str: ...
+
+    def append_drafts(self, messages: Sequence[EmailMessage]) -> list[AppendResult]:
+        """Store each message in Drafts with the \\Draft flag, in order."""
+        ...
+
+    def has_message_id(self, folder: str, message_id: str) -> bool:
+        """True when a message with this Message-ID is already in `folder`."""
+        ...
+
+    def append(self, folder: str, message: bytes, flags: Sequence[str] = ()) -> int | None:
+        """Put a raw message in a folder (tests, the demo's simulated mail)."""
+        ...
+
+    def folder_state(self, folder: str) -> FolderState: ...
+
+    def fetch_headers(self, folder: str, after_uid: int,
+                      since_days: int | None = None) -> Iterator[list[FetchedMessage]]:
+        """Batches of header blocks for messages with UID > after_uid; never sets \\Seen."""
+        ...
+
+    def fetch_part(self, folder: str, uid: int, part: str) -> bytes:
+        """One body part (e.g. "2" or "TEXT") of one message, without setting \\Seen."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,459 @@
+"""The contact database: sqlite-utils, numbered migrations, WAL, one place for queries.
+
+Every stage change goes through `Store.move`, which checks the pipeline and writes the
+event row in the same transaction, so a contact's timeline always explains its stage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from coffeechat import pipeline
+from coffeechat.errors import AmbiguousContact, ContactNotFound, StoreError, UserError
+from coffeechat.models import Contact, Event, NewContact
+from coffeechat.pipeline import Stage
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def normalize_email(address: str) -> str:
+    return address.strip().lower()
+
+
+# ---------------------------------------------------------------- migrations
+
+def _m001_initial(db: sqlite_utils.Database) -> None:
+    db["contacts"].create(
+        {
+            "id": int,
+            "name": str,
+            "company": str,
+            "role": str,
+            "linkedin_url": str,
+            "tags": str,  # JSON list
+            "how_met": str,
+            "connected_on": str,
+            "referred_by": int,
+            "stage": str,
+            "check_in_days": int,
+            "created": str,
+            "updated": str,
+        },
+        pk="id",
+        not_null={"name", "stage", "created", "updated"},
+        defaults={"company": "", "role": "", "linkedin_url": "", "tags": "[]",
+                  "how_met": "", "connected_on": ""},
+        foreign_keys=[("referred_by", "contacts", "id")],
+    )
+    db["contacts"].create_index(["linkedin_url"])
+    db["contacts"].create_index(["stage"])
+    db["emails"].create(
+        {"address": str, "contact_id": int, "position": int, "undeliverable": int},
+        pk="address",
+        not_null={"contact_id"},
+        defaults={"position": 0, "undeliverable": 0},
+        foreign_keys=[("contact_id", "contacts", "id")],
+    )
+    db["emails"].create_index(["contact_id"])
+    db["events"].create(
+        {
+            "id": int,
+            "contact_id": int,
+            "at": str,
+            "kind": str,
+            "from_stage": str,
+            "to_stage": str,
+            "detail": str,
+            "cause": str,
+            "extra": str,  # JSON object
+        },
+        pk="id",
+        not_null={"contact_id", "at", "kind"},
+        defaults={"detail": "", "cause": "", "extra": "{}"},
+        foreign_keys=[("contact_id", "contacts", "id")],
+    )
+    db["events"].create_index(["contact_id", "at"])
+    db["events"].create_index(["cause"])
+    # Every message coffeechat wrote or saw that concerns a contact: drafts it wrote,
+    # messages found in Sent and INBOX. Message-ID is the key, so a rescan never doubles.
+    db["messages"].create(
+        {
+            "message_id": str,
+            "contact_id": int,
+            "direction": str,  # draft | sent | received
+            "kind": str,  # outreach | follow-up | thank-you | check-in | invitation | reply | ...
+            "subject": str,
+            "at": str,
+            "folder": str,
+            "uid": int,
+            "references_": str,
+        },
+        pk="message_id",
+        defaults={"kind": "", "subject": "", "folder": "", "references_": ""},
+        foreign_keys=[("contact_id", "contacts", "id")],
+    )
+    db["messages"].create_index(["contact_id", "at"])
+    db["folders"].create(
+        {"name": str, "uidvalidity": int, "last_uid": int, "scanned_at": str},
+        pk="name",
+    )
+    db["meetings"].create(
+        {
+            "uid": str,
+            "contact_id": int,
+            "start": str,
+            "end": str,
+            "location": str,
+            "status": str,  # CONFIRMED | TENTATIVE | CANCELLED
+            "partstat": str,  # the contact's answer: NEEDS-ACTION | ACCEPTED | DECLINED
+            "sequence": int,
+            "notes": str,
+            "created": str,
+            "updated": str,
+        },
+        pk="uid",
+        defaults={"location": "", "status": "CONFIRMED", "partstat": "NEEDS-ACTION",
+                  "sequence": 0, "notes": ""},
+        foreign_keys=[("contact_id", "contacts", "id")],
+    )
+    db["meetings"].create_index(["contact_id"])
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("001_initial", _m001_initial),
+]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations not yet recorded, each in its own transaction."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)"
+    )
+    done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
+    applied = []
+    for name, step in MIGRATIONS:
+        if name in done:
+            continue
+        with db.conn:
+            step(db)
+            db["_migrations"].insert({"name": name, "applied": now_iso()})
+        applied.append(name)
+    return applied
+
+
+# ---------------------------------------------------------------- the store
+
+class Store:
+    """All reads and writes of the database. Create with `Store.open(path)`."""
+
+    def __init__(self, db: sqlite_utils.Database, path: Path | None = None) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path, *, create: bool = True) -> Store:
+        if not path.exists():
+            if not create:
+                raise StoreError(f"{path}: no database yet; run `coffeechat init` first")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Create it readable by the user only before sqlite writes a byte into it:
+            # it holds names, addresses and notes about real people.
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+            os.close(fd)
+        try:
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000,
+                                   isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            db = sqlite_utils.Database(conn)
+            migrate(db)
+        except sqlite3.DatabaseError as err:
+            raise StoreError(
+                f"{path}: not a coffeechat database ({err}); move it away or set "
+                f"paths.database to another file"
+            ) from err
+        return cls(db, path)
+
+    @classmethod
+    def memory(cls) -> Store:
+        db = sqlite_utils.Database(memory=True)
+        migrate(db)
+        return cls(db)
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit; nested calls join the outer transaction."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # ------------------------------------------------------------ contacts
+
+    def add_contact(self, new: NewContact, *, stage: Stage = Stage.IDENTIFIED,
+                    cause: str = "add", at: str | None = None) -> Contact:
+        at = at or now_iso()
+        with self.transaction():
+            for address in new.emails:
+                self._ensure_address_free(address)
+            table = self.db["contacts"]
+            table.insert(
+                {
+                    "name": new.name.strip(),
+                    "company": new.company,
+                    "role": new.role,
+                    "linkedin_url": new.linkedin_url,
+                    "tags": json.dumps(list(new.tags)),
+                    "how_met": new.how_met,
+                    "connected_on": new.connected_on,
+                    "referred_by": new.referred_by,
+                    "stage": stage.value,
+                    "created": at,
+                    "updated": at,
+                }
+            )
+            contact_id = int(table.last_pk)  # type: ignore[arg-type]
+            self._add_addresses(contact_id, new.emails)
+            self.add_event(contact_id, "stage", None, stage.value, "contact added", cause, at=at)
+        return self.get(contact_id)
+
+    def _ensure_address_free(self, address: str) -> None:
+        owner = self.contact_id_for_email(address)
+        if owner is not None:
+            name = self.get(owner).name
+            raise UserError(
+                f"{address} already belongs to {name} (id {owner}); "
+                f"use `coffeechat show {owner}`"
+            )
+
+    def _add_addresses(self, contact_id: int, addresses: Iterable[str]) -> None:
+        start = self.db.execute(
+            "SELECT COALESCE(MAX(position) + 1, 0) FROM emails WHERE contact_id = ?",
+            [contact_id],
+        ).fetchone()[0]
+        for offset, address in enumerate(addresses):
+            self.db["emails"].insert(
+                {"address": normalize_email(address), "contact_id": contact_id,
+                 "position": start + offset, "undeliverable": 0},
+                ignore=True,
+            )
+
+    def add_email(self, contact_id: int, address: str) -> None:
+        owner = self.contact_id_for_email(address)
+        if owner == contact_id:
+            return
+        with self.transaction():
+            self._ensure_address_free(address)
+            self._add_addresses(contact_id, [address])
+            self._touch(contact_id)
+
+    def update_contact(self, contact_id: int, **values: Any) -> None:
+        if "tags" in values:
+            values["tags"] = json.dumps(list(values["tags"]))
+        values["updated"] = now_iso()
+        self.db["contacts"].update(contact_id, values)
+
+    def _touch(self, contact_id: int, at: str | None = None) -> None:
+        self.db["contacts"].update(contact_id, {"updated": at or now_iso()})
+
+    def mark_undeliverable(self, address: str) -> None:
+        self.db.execute(
+            "UPDATE emails SET undeliverable = 1 WHERE address = ?", [normalize_email(address)]
+        )
+
+    def get(self, contact_id: int) -> Contact:
+        rows = list(self.db.query("SELECT * FROM contacts WHERE id = ?", [contact_id]))
+        if not rows:
+            raise ContactNotFound(f"no contact with id {contact_id}; run `coffeechat list`")
+        return self._contacts(rows)[0]
+
+    def contacts(self, stage: Stage | None = None) -> list[Contact]:
+        if stage is None:
+            rows = self.db.query("SELECT * FROM contacts ORDER BY id")
+        else:
+            rows = self.db.query(
+                "SELECT * FROM contacts WHERE stage = ? ORDER BY id", [stage.value]
+            )
+        return self._contacts(list(rows))
+
+    def _contacts(self, rows: list[dict[str, Any]]) -> list[Contact]:
+        """Rows to Contacts, with all their addresses read in one query."""
+        addresses: dict[int, list[tuple[str, bool]]] = {}
+        if rows:
+            ids = [row["id"] for row in rows]
+            marks = ",".join("?" * len(ids)) if len(ids) < 900 else None
+            sql = "SELECT contact_id, address, undeliverable FROM emails"
+            params: list[Any] = []
+            if marks:
+                sql += f" WHERE contact_id IN ({marks})"
+                params = ids
+            for cid, address, bad in self.db.execute(sql + " ORDER BY position", params):
+                addresses.setdefault(cid, []).append((address, bool(bad)))
+        return [
+            Contact(
+                id=row["id"],
+                name=row["name"],
+                emails=tuple(a for a, _ in addresses.get(row["id"], [])),
+                bad_emails=tuple(a for a, bad in addresses.get(row["id"], []) if bad),
+                company=row["company"] or "",
+                role=row["role"] or "",
+                linkedin_url=row["linkedin_url"] or "",
+                tags=tuple(json.loads(row["tags"] or "[]")),
+                how_met=row["how_met"] or "",
+                connected_on=row["connected_on"] or "",
+                referred_by=row["referred_by"],
+                stage=Stage(row["stage"]),
+                check_in_days=row["check_in_days"],
+                created=row["created"],
+                updated=row["updated"],
+            )
+            for row in rows
+        ]
+
+    def contact_id_for_email(self, address: str) -> int | None:
+        row = self.db.execute(
+            "SELECT contact_id FROM emails WHERE address = ?", [normalize_email(address)]
+        ).fetchone()
+        return row[0] if row else None
+
+    def contact_id_for_linkedin(self, url: str) -> int | None:
+        if not url:
+            return None
+        row = self.db.execute(
+            "SELECT id FROM contacts WHERE linkedin_url = ?", [url.rstrip("/")]
+        ).fetchone()
+        return row[0] if row else None
+
+    def resolve(self, who: str) -> Contact:
+        """A contact by id, email address, or an unambiguous part of the name."""
+        text = who.strip()
+        if text.isdigit():
+            return self.get(int(text))
+        if "@" in text:
+            found = self.contact_id_for_email(text)
+            if found is None:
+                raise ContactNotFound(
+                    f"no contact has the address {text}; add one with "
+                    f"`coffeechat add NAME --email {text}`"
+                )
+            return self.get(found)
+        rows = list(self.db.query(
+            "SELECT * FROM contacts WHERE name LIKE ? ESCAPE '\\' ORDER BY id",
+            ["%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"],
+        ))
+        exact = [row for row in rows if row["name"].casefold() == text.casefold()]
+        if len(exact) == 1:
+            rows = exact
+        if not rows:
+            raise ContactNotFound(f"no contact matches {text!r}; run `coffeechat list`")
+        if len(rows) > 1:
+            candidates = "; ".join(
+                f"{c.id}: {c.name}" + (f" <{c.email}>" if c.email else "")
+                for c in self._contacts(rows[:10])
+            )
+            more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""
+            raise AmbiguousContact(
+                f"{text!r} matches {len(rows)} contacts ({candidates}{more}); "
+                f"use the id or the email address"
+            )
+        return self._contacts(rows)[0]
+
+    # ------------------------------------------------------------ stages and events
+
+    def move(self, contact: Contact, target: Stage, detail: str, cause: str,
+             *, at: str | None = None, manual: bool = False) -> Contact:
+        """Move a contact to `target`, checked by the pipeline, logged as an event.
+
+        A manual move (`coffeechat stage`) may go anywhere: the user knows things the
+        mailbox does not. It is still logged, with the cause `stage` command.
+        """
+        if not manual:
+            pipeline.check_transition(contact.stage, target)
+        elif contact.stage == target:
+            raise UserError(f"{contact.name} is already {target.value}")
+        at = at or now_iso()
+        with self.transaction():
+            self.db["contacts"].update(contact.id, {"stage": target.value, "updated": at})
+            self.add_event(contact.id, "stage", contact.stage.value, target.value, detail,
+                           cause, at=at)
+        return self.get(contact.id)
+
+    def add_event(self, contact_id: int, kind: str, from_stage: str | None,
+                  to_stage: str | None, detail: str, cause: str = "",
+                  *, at: str | None = None, extra: dict[str, Any] | None = None) -> None:
+        self.db["events"].insert(
+            {
+                "contact_id": contact_id,
+                "at": at or now_iso(),
+                "kind": kind,
+                "from_stage": from_stage,
+                "to_stage": to_stage,
+                "detail": detail,
+                "cause": cause,
+                "extra": json.dumps(extra or {}),
+            }
+        )
+
+    def add_note(self, contact: Contact, text: str, *, at: str | None = None) -> None:
+        with self.transaction():
+            self.add_event(contact.id, "note", None, None, text, "note", at=at)
+            self._touch(contact.id, at)
+
+    def events(self, contact_id: int, kind: str | None = None) -> list[Event]:
+        sql = "SELECT * FROM events WHERE contact_id = ?"
+        params: list[Any] = [contact_id]
+        if kind:
+            sql += " AND kind = ?"
+            params.append(kind)
+        return [
+            Event(
+                id=row["id"],
+                contact_id=row["contact_id"],
+                at=row["at"],
+                kind=row["kind"],
+                from_stage=row["from_stage"],
+                to_stage=row["to_stage"],
+                detail=row["detail"] or "",
+                cause=row["cause"] or "",
+                extra=json.loads(row["extra"] or "{}"),
+            )
+            for row in self.db.query(sql + " ORDER BY at, id", params)
+        ]
+
+    def has_event_with_cause(self, cause: str, kind: str | None = None) -> bool:
+        sql = "SELECT 1 FROM events WHERE cause = ?"
+        params = [cause]
+        if kind:
+            sql += " AND kind = ?"
+            params.append(kind)
+        return self.db.execute(sql + " LIMIT 1", params).fetchone() is not None
+
+    def stage_counts(self) -> dict[str, int]:
+        return {
+            row[0]: row[1]
+            for row in self.db.execute("SELECT stage, COUNT(*) FROM contacts GROUP BY stage")
+        }
