@@ -9,7 +9,7 @@ from typing import Protocol
 
 
 # The header fields the tracker classifies on; a sync fetches these and nothing else
-# (BODY.PEEK[HEADER.FIELDS (...)]), so a scan costs little and never sets \\Seen.
+# (BODY.PEEK[HEADER.FIELDS (...)]), so a scan costs little and never sets \Seen.
 HEADER_FIELDS: tuple[str, ...] = (
     "From", "To", "Cc", "Date", "Message-ID", "In-Reply-To", "References", "Subject",
     "Content-Type", "Auto-Submitted", "Precedence", "X-Autoreply", "X-Autorespond",
