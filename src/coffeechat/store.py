@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlite_utils
 
-from coffeechat import pipeline
+from coffeechat import clock, pipeline
 from coffeechat.errors import AmbiguousContact, ContactNotFound, StoreError, UserError
 from coffeechat.models import Contact, Event, NewContact
 from coffeechat.pipeline import Stage
@@ -26,7 +26,7 @@ BUSY_TIMEOUT_MS = 10_000
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return clock.now().astimezone(UTC).isoformat(timespec="seconds")
 
 
 def normalize_email(address: str) -> str:
@@ -100,9 +100,12 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
             "folder": str,
             "uid": int,
             "references_": str,
+            # For our drafts: "pending" is recorded before the APPEND and "written" after,
+            # so a draft run killed midway can look in Drafts instead of appending twice.
+            "state": str,
         },
         pk="message_id",
-        defaults={"kind": "", "subject": "", "folder": "", "references_": ""},
+        defaults={"kind": "", "subject": "", "folder": "", "references_": "", "state": ""},
         foreign_keys=[("contact_id", "contacts", "id")],
     )
     db["messages"].create_index(["contact_id", "at"])
@@ -457,3 +460,80 @@ class Store:
             row[0]: row[1]
             for row in self.db.execute("SELECT stage, COUNT(*) FROM contacts GROUP BY stage")
         }
+
+    # ------------------------------------------------------------ messages
+
+    def record_message(self, message_id: str, contact_id: int, *, direction: str, kind: str,
+                       subject: str, at: str, folder: str = "", uid: int | None = None,
+                       references: str = "", state: str = "") -> bool:
+        """Remember a message; False when its Message-ID was already known (never doubled)."""
+        table = self.db["messages"]
+        before = self.db.conn.total_changes
+        table.insert(
+            {"message_id": message_id, "contact_id": contact_id, "direction": direction,
+             "kind": kind, "subject": subject, "at": at, "folder": folder, "uid": uid,
+             "references_": references, "state": state},
+            ignore=True,
+        )
+        return self.db.conn.total_changes > before
+
+    def set_message_state(self, message_id: str, state: str, uid: int | None = None) -> None:
+        values: dict[str, Any] = {"state": state}
+        if uid is not None:
+            values["uid"] = uid
+        self.db["messages"].update(message_id, values)
+
+    def forget_message(self, message_id: str) -> None:
+        self.db["messages"].delete(message_id)
+
+    def message(self, message_id: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM messages WHERE message_id = ?", [message_id]))
+        return rows[0] if rows else None
+
+    def messages(self, contact_id: int, *, direction: str | None = None,
+                 kind: str | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM messages WHERE contact_id = ?"
+        params: list[Any] = [contact_id]
+        if direction:
+            sql += " AND direction = ?"
+            params.append(direction)
+        if kind:
+            sql += " AND kind = ?"
+            params.append(kind)
+        return list(self.db.query(sql + " ORDER BY at, rowid", params))
+
+    def pending_drafts(self, contact_id: int, kind: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages(contact_id, direction="draft", kind=kind)
+                if m["state"] == "pending"]
+
+    def last_exchange(self, contact_id: int) -> dict[str, Any] | None:
+        """The latest message between the user and the contact, to thread a new one under.
+
+        A message seen in Sent or INBOX wins over our own draft of it: the draft may never
+        have been sent.
+        """
+        rows = list(self.db.query(
+            "SELECT * FROM messages WHERE contact_id = ? AND direction IN ('sent', 'received')"
+            " ORDER BY at DESC, rowid DESC LIMIT 1", [contact_id]))
+        if not rows:
+            rows = list(self.db.query(
+                "SELECT * FROM messages WHERE contact_id = ? AND direction = 'draft'"
+                " AND state = 'written' ORDER BY at DESC, rowid DESC LIMIT 1", [contact_id]))
+        return rows[0] if rows else None
+
+    def known_message_ids(self) -> dict[str, int]:
+        return {row[0]: row[1] for row in
+                self.db.execute("SELECT message_id, contact_id FROM messages")}
+
+    # ------------------------------------------------------------ folder cursors
+
+    def cursor(self, folder: str) -> tuple[int, int] | None:
+        """(UIDVALIDITY, last UID seen) for a folder, or None before its first scan."""
+        row = self.db.execute(
+            "SELECT uidvalidity, last_uid FROM folders WHERE name = ?", [folder]).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def set_cursor(self, folder: str, uidvalidity: int, last_uid: int) -> None:
+        self.db["folders"].upsert(
+            {"name": folder, "uidvalidity": uidvalidity, "last_uid": last_uid,
+             "scanned_at": now_iso()}, pk="name")

@@ -1,0 +1,454 @@
+"""The command line: each command parses, calls one function of the core, and prints.
+
+Heavy libraries (imapclient, icalendar, jinja2, the spell checker, even rich and
+sqlite-utils) are imported inside the commands that need them, so `coffeechat --help`
+starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+import click
+
+from coffeechat import __version__
+from coffeechat.errors import CoffeechatError, UserError
+
+if TYPE_CHECKING:
+    from coffeechat.config import Config
+    from coffeechat.store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class App:
+    """What every command shares: where the config is, and the config and store once loaded."""
+
+    def __init__(self, config_path: str | None, verbose: bool) -> None:
+        self.config_path_option = config_path
+        self.verbose = verbose
+        self._config: Config | None = None
+        self._store: Store | None = None
+
+    @property
+    def config_path(self) -> Path:
+        from coffeechat.config import resolve_config_path
+
+        return resolve_config_path(self.config_path_option)
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            from coffeechat.config import load
+
+            self._config = load(self.config_path)
+        return self._config
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            from coffeechat.store import Store
+
+            self._store = Store.open(self.config.database_path, create=False)
+        return self._store
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print JSON (stable, documented in the README).")(func)
+
+
+def dry_run_option(func: F) -> F:
+    return click.option("--dry-run", is_flag=True,
+                        help="Show exactly what would be written, and write nothing.")(func)
+
+
+def _fail(message: str) -> NoReturn:
+    from coffeechat.output import err_console
+
+    err_console().print(f"Error: {message}", markup=False, style="red")
+    sys.exit(1)
+
+
+class CoffeechatGroup(click.Group):
+    """Turns our errors into one `Error:` line and exit 1; config warnings into `Warning:`."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        def show_warning(message: Warning | str, *args: Any, **kwargs: Any) -> None:
+            from coffeechat.output import warn
+
+            warn(str(message))
+
+        warnings.showwarning = show_warning  # type: ignore[assignment]
+        try:
+            return super().invoke(ctx)
+        except UserError as err:
+            _fail(str(err))
+        except CoffeechatError as err:
+            _fail(str(err))
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            _fail("interrupted")
+        except Exception as err:
+            verbose = isinstance(ctx.obj, App) and ctx.obj.verbose
+            if verbose:
+                traceback.print_exc()
+            hint = "" if verbose else "; run again with --verbose to see the traceback"
+            _fail(f"unexpected {type(err).__name__}: {err}{hint}")
+
+
+@click.group(cls=CoffeechatGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", metavar="PATH", envvar=None,
+              help="Config file (else $COFFEECHAT_CONFIG, else the platform config dir).")
+@click.option("--verbose", "-v", is_flag=True, help="Show tracebacks of unexpected errors.")
+@click.version_option(__version__, prog_name="coffeechat")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
+    """coffeechat: informational interviews, from first email to keeping in touch.
+
+    Keeps your contacts and where each stands, writes proofread drafts into your own
+    Drafts folder (it never sends mail), watches your mailbox for replies, and writes
+    calendar files.
+
+    Start with `coffeechat demo` to see the whole journey, or `coffeechat init`.
+    """
+    ctx.obj = App(config_path, verbose)
+
+
+# ---------------------------------------------------------------- setup
+
+@main.command()
+@click.option("--maildir", metavar="DIR", help="Use a local Maildir folder (the default backend).")
+@click.option("--imap-host", metavar="HOST", help="Use this IMAP server.")
+@click.option("--imap-user", metavar="USER", help="IMAP login name (usually your address).")
+@click.option("--imap-port", type=int, metavar="N", help="IMAP port (default 993).")
+@click.option("--database", metavar="FILE", help="Where to keep the database.")
+@click.option("--force", is_flag=True, help="Overwrite an existing config file.")
+@pass_app
+def init(app: App, maildir: str | None, imap_host: str | None, imap_user: str | None,
+         imap_port: int | None, database: str | None, force: bool) -> None:
+    """Write a commented config file and create the database.
+
+    Example: coffeechat init --maildir ~/Mail/coffeechat
+    """
+    from coffeechat.setup import initialize
+
+    result = initialize(app.config_path, maildir=maildir, imap_host=imap_host,
+                        imap_user=imap_user, imap_port=imap_port, database=database,
+                        force=force)
+    from coffeechat.output import say
+
+    say(f"Config written to {result.config_path}")
+    say(f"Database ready at {result.database_path}")
+    if result.config.mail.backend == "imap":
+        say("Next: edit [me] in the config, then run `coffeechat login` to store your password.")
+    else:
+        say(f"Mail goes to the Maildir {result.config.maildir_path}.")
+        say("Next: edit [me] in the config, then `coffeechat add NAME --email ADDRESS`.")
+
+
+@main.command()
+@pass_app
+def login(app: App) -> None:
+    """Store the IMAP password in the OS keyring (asked once, not echoed).
+
+    Example: coffeechat login
+    """
+    from coffeechat.credentials import keyring_user, store_password
+
+    mail = app.config.mail
+    if mail.backend != "imap":
+        raise UserError("mail.backend is \"maildir\"; there is no password to store")
+    password = click.prompt(f"IMAP password for {keyring_user(mail)}", hide_input=True)
+    store_password(mail, password)
+    from coffeechat.output import say
+
+    say(f"Password stored in the OS keyring for {keyring_user(mail)}.")
+
+
+# ---------------------------------------------------------------- contacts
+
+@main.command()
+@click.argument("name")
+@click.option("--email", "emails", multiple=True, metavar="E", help="Email address (repeatable).")
+@click.option("--company", default="", metavar="C")
+@click.option("--role", default="", metavar="R")
+@click.option("--linkedin", default="", metavar="URL", help="LinkedIn profile URL.")
+@click.option("--referred-by", metavar="WHO", help="Who suggested this person (id, email, name).")
+@click.option("--how-met", default="", metavar="TEXT", help="How you know them.")
+@click.option("--tag", "tags", multiple=True, metavar="T", help="A tag (repeatable).")
+@pass_app
+def add(app: App, name: str, emails: tuple[str, ...], company: str, role: str, linkedin: str,
+        referred_by: str | None, how_met: str, tags: tuple[str, ...]) -> None:
+    """Add a contact.
+
+    Example: coffeechat add "Dana Lee" --email dana@acme.com --company Acme --role "UX Lead"
+    """
+    from coffeechat.contacts import add_contact
+    from coffeechat.output import say
+
+    contact = add_contact(app.store, name, emails=emails, company=company, role=role,
+                          linkedin_url=linkedin, referred_by=referred_by, how_met=how_met,
+                          tags=tags)
+    say(f"Added {contact.name} (id {contact.id}), stage {contact.stage.value}.")
+    say(f"Next: `coffeechat draft outreach {contact.id}` to write the first email.")
+
+
+@main.command(name="list")
+@click.option("--stage", "stage_name", metavar="S", help="Only contacts in this stage.")
+@json_option
+@pass_app
+def list_(app: App, stage_name: str | None, as_json: bool) -> None:
+    """List contacts and their stage.
+
+    Example: coffeechat list --stage contacted
+    """
+    from coffeechat.output import contacts_table, print_json, say
+    from coffeechat.pipeline import parse_stage
+
+    stage = parse_stage(stage_name) if stage_name else None
+    contacts = app.store.contacts(stage)
+    if as_json:
+        print_json([c.to_json() for c in contacts])
+    elif not contacts:
+        say("No contacts yet. Add one with `coffeechat add NAME --email ADDRESS`"
+            " or import them with `coffeechat import linkedin Connections.csv`."
+            if stage is None else f"No contacts in stage {stage.value}.")
+    else:
+        contacts_table(contacts)
+
+
+@main.command()
+@click.argument("who")
+@json_option
+@pass_app
+def show(app: App, who: str, as_json: bool) -> None:
+    """Show a contact's details and timeline.
+
+    WHO is an id, an email address, or an unambiguous part of the name.
+
+    Example: coffeechat show dana
+    """
+    from coffeechat.output import contact_details, print_json
+
+    store = app.store
+    contact = store.resolve(who)
+    events = store.events(contact.id)
+    if as_json:
+        print_json({**contact.to_json(), "events": [e.to_json() for e in events]})
+        return
+    referrer = store.get(contact.referred_by) if contact.referred_by else None
+    referrals = [c for c in store.contacts() if c.referred_by == contact.id]
+    contact_details(contact, referrer, referrals, events)
+
+
+@main.command()
+@click.argument("who")
+@click.argument("stage_name", metavar="STAGE")
+@click.option("--force", is_flag=True, help="Allow a move the pipeline would refuse.")
+@pass_app
+def stage(app: App, who: str, stage_name: str, force: bool) -> None:
+    """Move a contact to another stage by hand (logged on the timeline).
+
+    Example: coffeechat stage dana declined
+    """
+    from coffeechat.output import say
+    from coffeechat.pipeline import parse_stage
+
+    store = app.store
+    contact = store.resolve(who)
+    target = parse_stage(stage_name)
+    before = contact.stage
+    contact = store.move(contact, target, "set by hand", "stage command", manual=force)
+    say(f"{contact.name}: {before.value} → {contact.stage.value}")
+
+
+@main.command()
+@click.argument("who")
+@click.argument("text")
+@pass_app
+def note(app: App, who: str, text: str) -> None:
+    """Add a note to a contact's timeline.
+
+    Example: coffeechat note dana "Prefers mornings; ask about the design system"
+    """
+    from coffeechat.output import say
+
+    contact = app.store.resolve(who)
+    app.store.add_note(contact, text)
+    say(f"Note added to {contact.name}.")
+
+
+# ---------------------------------------------------------------- import and export
+
+@main.command(name="import")
+@click.argument("kind", type=click.Choice(["linkedin", "csv", "vcard"]))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@dry_run_option
+@click.option("--skip-bad", is_flag=True, help="Import the good rows and skip the bad ones.")
+@pass_app
+def import_(app: App, kind: str, file: Path, dry_run: bool, skip_bad: bool) -> None:
+    """Import contacts: a LinkedIn Connections.csv, a CSV file, or vCards.
+
+    Re-importing merges by email address or LinkedIn URL instead of duplicating.
+    An import is all or nothing unless --skip-bad is given.
+
+    Example: coffeechat import linkedin ~/Downloads/Connections.csv --dry-run
+    """
+    from coffeechat.importers import apply_import, parse, plan_import
+    from coffeechat.output import say, warn
+
+    parsed = parse(kind, file)
+    if kind == "csv":
+        for column, field in parsed.mapping.items():
+            say(f"CSV column {column!r} → {field}")
+    plan = plan_import(app.store, parsed)
+    if dry_run:
+        for line in plan.lines():
+            say(line)
+        for problem in parsed.problems:
+            warn(f"{file.name}:{problem.line}: {problem.message}")
+        say("Dry run: nothing was changed.")
+        return
+    summary = apply_import(app.store, plan, skip_bad=skip_bad)
+    for problem in parsed.problems:
+        warn(f"{file.name}:{problem.line}: skipped: {problem.message}")
+    say(f"Imported {file.name}: {summary.added} added, {summary.merged} merged, "
+        f"{summary.unchanged} unchanged, {summary.skipped} skipped.")
+    if summary.added:
+        say("Next: `coffeechat list`, then `coffeechat draft outreach WHO`.")
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["csv", "json", "ics"]))
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def export(app: App, kind: str, file: Path | None) -> None:
+    """Export the spreadsheet (csv), everything (json) or the calendar feed (ics).
+
+    Without FILE, csv and json go to standard output; ics goes to the calendar folder.
+
+    Example: coffeechat export csv contacts.csv
+    """
+    from coffeechat.exporting import export_to
+
+    written = export_to(app.store, app.config, kind, file)
+    if written is not None:
+        from coffeechat.output import err_console
+
+        err_console().print(f"Wrote {written}", markup=False)
+
+
+
+# ---------------------------------------------------------------- drafting
+
+@main.command()
+@click.argument("kind", type=click.Choice(["outreach", "follow-up", "thank-you", "check-in"]))
+@click.argument("who", nargs=-1, required=True)
+@dry_run_option
+@click.option("--force", is_flag=True,
+              help="Write even with proofreading errors or at an unusual stage.")
+@pass_app
+def draft(app: App, kind: str, who: tuple[str, ...], dry_run: bool, force: bool) -> None:
+    """Write proofread drafts into your Drafts folder (never sends them).
+
+    Example: coffeechat draft outreach dana "sam@example.org" --dry-run
+    """
+    from coffeechat.clock import now
+    from coffeechat.drafting import plan_drafts, write_drafts
+    from coffeechat.errors import ProofreadError
+    from coffeechat.output import say, warn
+    from coffeechat.proofread import format_finding, has_errors
+
+    store, config = app.store, app.config
+    contacts = [store.resolve(w) for w in who]
+    plans = plan_drafts(store, config, kind, contacts, now=now(config), force=force)
+    blocked = []
+    for plan in plans:
+        label = f"{kind}:{plan.contact.id}"
+        if dry_run:
+            say(f"--- {kind} for {plan.contact.name} <{plan.contact.email}>", style="bold")
+            say(plan.message.as_string())
+        for finding in plan.findings:
+            say(format_finding(label, finding),
+                style="red" if finding.severity == "error" else "yellow")
+        for line in plan.warnings:
+            warn(f"{plan.contact.name}: {line}")
+        if has_errors(plan.findings):
+            blocked.append(plan.contact.name)
+    if blocked and not force and not dry_run:
+        raise ProofreadError(
+            f"proofreading found errors in the draft for {', '.join(blocked)}; nothing was "
+            f"written. Fix the template or the contact, or pass --force to write it anyway"
+        )
+    if dry_run:
+        say(f"Dry run: {len(plans)} draft(s) checked; nothing was written.")
+        return
+    from coffeechat.mail import open_mailbox
+
+    mailbox = open_mailbox(config)
+    try:
+        outcomes = write_drafts(store, mailbox, plans, now=now(config))
+    finally:
+        mailbox.close()
+    folder = outcomes[0].folder if outcomes else "Drafts"
+    where = (f"the Maildir {config.maildir_path}" if config.mail.backend == "maildir"
+             else config.mail.host)
+    say(f"{len(outcomes)} draft(s) written to {folder} in {where}.")
+    say("Open your mail client to review and send them; then run `coffeechat watch`.")
+
+
+@main.command(name="proofread")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--kind", type=click.Choice(["outreach", "follow-up", "thank-you", "check-in",
+                                           "invitation"]),
+              help="Also check the etiquette rules for this kind of email.")
+@click.option("--to", "recipient", default="", metavar="NAME",
+              help="The recipient's name, for the greeting check.")
+@click.option("--referrer", default="", metavar="NAME", help="Who suggested the contact.")
+@json_option
+@pass_app
+def proofread_command(app: App, file: Any, kind: str | None, recipient: str, referrer: str,
+                      as_json: bool) -> None:
+    """Proofread an email: spelling, style, placeholders and etiquette.
+
+    Prints FILE:LINE:COL: SEVERITY RULE message, and exits 1 when there are errors.
+    Use - to read standard input.
+
+    Example: coffeechat proofread --kind outreach draft.txt
+    """
+    from coffeechat.output import print_json, say
+    from coffeechat.proofread import (
+        ProofreadContext,
+        findings_to_json,
+        format_finding,
+        has_errors,
+        proofread,
+    )
+
+    words: tuple[str, ...] = ()
+    try:
+        words = app.config.proofread.words
+    except UserError:
+        pass  # proofreading works without a config
+    text = file.read()
+    findings = proofread(text, ProofreadContext(
+        kind=kind, recipient_name=recipient, referrer=referrer, words=words,
+        names=tuple(n for n in (recipient, referrer) if n)))
+    name = "<stdin>" if file.name == "<stdin>" else file.name
+    if as_json:
+        print_json(findings_to_json(findings))
+    else:
+        for finding in findings:
+            say(format_finding(name, finding))
+    if has_errors(findings):
+        sys.exit(1)

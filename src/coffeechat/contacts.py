@@ -1,0 +1,52 @@
+"""Adding contacts by hand: validation shared by `add`, `met --referral` and the demo."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from email.utils import parseaddr
+
+from coffeechat.errors import UserError
+from coffeechat.models import Contact, NewContact
+from coffeechat.store import Store
+
+_CONTROL = {chr(c) for c in range(32)} | {"\x7f", "\x85", "\u2028", "\u2029"}
+
+
+def check_address(address: str) -> str:
+    """A plausible, single email address, or a UserError saying what is wrong with it."""
+    text = address.strip()
+    _, parsed = parseaddr(text)
+    local, at, domain = parsed.rpartition("@")
+    if (not at or not local or "." not in domain or parsed != text
+            or any(ch in _CONTROL or ch.isspace() for ch in text)):
+        raise UserError(f"{address!r} is not an email address; write it like dana@example.com")
+    return text.lower()
+
+
+def check_field(label: str, value: str) -> str:
+    """Refuse control characters: every contact field may end up in a mail header."""
+    if any(ch in _CONTROL for ch in value):
+        raise UserError(f"{label} {value!r} contains a line break or control character; "
+                        f"remove it")
+    return value.strip()
+
+
+def add_contact(store: Store, name: str, *, emails: Sequence[str] = (), company: str = "",
+                role: str = "", linkedin_url: str = "", referred_by: str | None = None,
+                how_met: str = "", tags: Sequence[str] = (),
+                cause: str = "add") -> Contact:
+    name = check_field("name", name)
+    if not name:
+        raise UserError("a contact needs a name")
+    referrer = store.resolve(referred_by).id if referred_by else None
+    new = NewContact(
+        name=name,
+        emails=tuple(dict.fromkeys(check_address(e) for e in emails)),
+        company=check_field("company", company),
+        role=check_field("role", role),
+        linkedin_url=check_field("LinkedIn URL", linkedin_url).rstrip("/"),
+        tags=tuple(check_field("tag", t) for t in tags),
+        how_met=check_field("how met", how_met) or ("referral" if referrer else ""),
+        referred_by=referrer,
+    )
+    return store.add_contact(new, cause=cause)

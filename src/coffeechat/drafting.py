@@ -1,0 +1,210 @@
+"""`coffeechat draft`: render, proofread, write into Drafts, record, move the stage.
+
+The order matters for "loses nothing, doubles nothing":
+1. every draft is rendered and proofread before anything is written, so one bad draft
+   stops the whole command with nothing half-done;
+2. each Message-ID is recorded as `pending` before the APPEND and `written` after, so a
+   run killed in between looks in Drafts on the next run instead of appending twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from coffeechat.config import Config
+from coffeechat.errors import ProofreadError, UserError
+from coffeechat.mail.base import Mailbox
+from coffeechat.models import Contact
+from coffeechat.pipeline import Stage
+from coffeechat.store import Store
+
+KINDS = ("outreach", "follow-up", "thank-you", "check-in")
+
+# Which stages each kind of draft makes sense in; --force writes it anyway.
+ALLOWED_STAGES: dict[str, frozenset[Stage]] = {
+    "outreach": frozenset({Stage.IDENTIFIED, Stage.BOUNCED, Stage.NO_RESPONSE}),
+    "follow-up": frozenset({Stage.CONTACTED, Stage.DRAFTED}),
+    "thank-you": frozenset({Stage.MET}),
+    "check-in": frozenset({Stage.THANKED, Stage.KEEPING_IN_TOUCH}),
+}
+NEXT_STEP = {
+    Stage.IDENTIFIED: "outreach",
+    Stage.CONTACTED: "follow-up",
+    Stage.MET: "thank-you",
+    Stage.THANKED: "check-in",
+    Stage.KEEPING_IN_TOUCH: "check-in",
+}
+
+
+@dataclass(frozen=True)
+class PlannedDraft:
+    contact: Contact
+    kind: str
+    message: EmailMessage
+    text: str  # "Subject: ...\n\n<body>", what the proofreader and the user read
+    findings: tuple  # tuple[proofread.Finding, ...]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DraftOutcome:
+    contact: Contact
+    kind: str
+    message_id: str
+    folder: str
+    reused: bool  # found already in Drafts from an interrupted run
+
+
+def plan_drafts(store: Store, config: Config, kind: str, contacts: Sequence[Contact],
+                *, now: datetime, force: bool = False) -> list[PlannedDraft]:
+    """Render and proofread one draft per contact; refuse the lot if any cannot be written."""
+    from coffeechat.compose import Identity, TemplateLibrary, build_message
+    from coffeechat.proofread import ProofreadContext, proofread
+
+    if kind not in KINDS:
+        raise UserError(f"unknown draft kind {kind!r}; choose one of: {', '.join(KINDS)}")
+    library = TemplateLibrary(config.templates_path)
+    me = Identity(config.me.name, config.me.email)
+    plans = []
+    for contact in contacts:
+        _check_can_draft(store, contact, kind, force)
+        referrer = store.get(contact.referred_by) if contact.referred_by else None
+        context = draft_context(store, config, contact, referrer, kind, now)
+        rendered = library.render(kind, context)
+        parent = store.last_exchange(contact.id) if kind != "outreach" else None
+        references: list[str] = []
+        if parent:
+            references = [r for r in (parent.get("references_") or "").split() if r]
+        message = build_message(
+            sender=me, to_name=contact.name, to_address=contact.email,
+            subject=rendered.subject, body=rendered.body, now=now,
+            in_reply_to=parent["message_id"] if parent else None, references=references,
+        )
+        text = f"Subject: {message['Subject']}\n\n{rendered.body}"
+        findings = proofread(text, ProofreadContext(
+            kind=kind,
+            names=_name_words(contact, referrer, config),
+            recipient_name=contact.name,
+            referrer=referrer.name if referrer else "",
+            words=config.proofread.words,
+        ))
+        plans.append(PlannedDraft(contact, kind, message, text, tuple(findings),
+                                  tuple(_timing_warnings(store, config, contact, kind, now))))
+    return plans
+
+
+def _check_can_draft(store: Store, contact: Contact, kind: str, force: bool) -> None:
+    if not contact.email:
+        raise UserError(f"{contact.name} has no email address; add one with "
+                        f"`coffeechat add` or import it")
+    if contact.email in contact.bad_emails and not force:
+        raise UserError(f"{contact.email} bounced; add another address for {contact.name}, "
+                        f"or pass --force")
+    if force:
+        return
+    if contact.stage not in ALLOWED_STAGES[kind]:
+        suggestion = NEXT_STEP.get(contact.stage)
+        hint = (f"`coffeechat draft {suggestion} {contact.id}` is the next step"
+                if suggestion and suggestion != kind else "pass --force to write it anyway")
+        raise UserError(f"{contact.name} is {contact.stage.value}: a {kind} draft does not fit; "
+                        f"{hint}")
+    if kind == "follow-up" and store.messages(contact.id, kind="follow-up"):
+        raise UserError(f"{contact.name} already has a follow-up; the seeds advise one polite "
+                        f"nudge. Pass --force to write another, or "
+                        f"`coffeechat stage {contact.id} no-response`")
+
+
+def _timing_warnings(store: Store, config: Config, contact: Contact, kind: str,
+                     now: datetime) -> list[str]:
+    if kind != "thank-you":
+        return []
+    met = [e for e in store.events(contact.id, "stage") if e.to_stage == Stage.MET.value]
+    if not met:
+        return []
+    met_at = datetime.fromisoformat(met[-1].at)
+    late = now - met_at - timedelta(hours=config.outreach.thank_you_within_hours)
+    if late > timedelta(0):
+        hours = int(late.total_seconds() // 3600)
+        return [f"this thank-you is {hours} h later than the "
+                f"{config.outreach.thank_you_within_hours} h the seeds advise; send it anyway, "
+                f"today"]
+    return []
+
+
+def _name_words(contact: Contact, referrer: Contact | None, config: Config) -> tuple[str, ...]:
+    words = [contact.name, contact.company, config.me.name]
+    if referrer:
+        words += [referrer.name, referrer.company]
+    return tuple(w for w in words if w)
+
+
+def draft_context(store: Store, config: Config, contact: Contact, referrer: Contact | None,
+                  kind: str, now: datetime) -> dict:
+    """The values a template sees (documented at the top of each packaged template)."""
+    from coffeechat.compose import context_for
+
+    notes = [e.detail for e in store.events(contact.id) if e.kind in ("meeting-notes",)]
+    detail = notes[-1] if notes else None
+    sent = store.messages(contact.id, direction="sent")
+    days_since = (now - datetime.fromisoformat(sent[-1]["at"])).days if sent else None
+    return context_for(
+        me=config.me, contact=contact, referrer=referrer,
+        meeting_minutes=config.outreach.meeting_minutes,
+        detail=detail, days_since=days_since,
+    )
+
+
+def write_drafts(store: Store, mailbox: Mailbox, plans: Sequence[PlannedDraft],
+                 *, now: datetime) -> list[DraftOutcome]:
+    """Append the planned drafts to Drafts, recording each before and after the APPEND."""
+    folder = mailbox.drafts_folder()
+    at = now.isoformat(timespec="seconds")
+    outcomes: list[DraftOutcome] = []
+    to_append: list[PlannedDraft] = []
+    reused: dict[int, str] = {}
+    with store.transaction():
+        for plan in plans:
+            leftover = _leftover_draft(store, mailbox, folder, plan)
+            if leftover:
+                reused[plan.contact.id] = leftover
+                continue
+            message_id = str(plan.message["Message-ID"])
+            references = " ".join(str(plan.message.get("References", "")).split())
+            store.record_message(message_id, plan.contact.id, direction="draft",
+                                 kind=plan.kind, subject=str(plan.message["Subject"]), at=at,
+                                 folder=folder, references=references, state="pending")
+            to_append.append(plan)
+    results = mailbox.append_drafts([plan.message for plan in to_append]) if to_append else []
+    by_contact = {plan.contact.id: result for plan, result in zip(to_append, results,
+                                                                    strict=True)}
+    with store.transaction():
+        for plan in plans:
+            if plan.contact.id in reused:
+                message_id, was_reused = reused[plan.contact.id], True
+            else:
+                result = by_contact[plan.contact.id]
+                message_id, was_reused = result.message_id, False
+            store.set_message_state(message_id, "written",
+                                    None if was_reused else by_contact[plan.contact.id].uid)
+            contact = store.get(plan.contact.id)
+            detail = f"{plan.kind} draft written to {folder}"
+            if plan.kind == "outreach" and contact.stage != Stage.DRAFTED:
+                contact = store.move(contact, Stage.DRAFTED, detail, message_id, at=at)
+            else:
+                store.add_event(contact.id, "draft", None, None, detail, message_id, at=at)
+            outcomes.append(DraftOutcome(contact, plan.kind, message_id, folder, was_reused))
+    return outcomes
+
+
+def _leftover_draft(store: Store, mailbox: Mailbox, folder: str,
+                    plan: PlannedDraft) -> str | None:
+    """The Message-ID of a draft an interrupted run appended but did not finish recording."""
+    for pending in store.pending_drafts(plan.contact.id, plan.kind):
+        if mailbox.has_message_id(folder, pending["message_id"]):
+            return str(pending["message_id"])
+        # Never reached the server: forget it; this run appends afresh.
+        store.forget_message(pending["message_id"])
+    return None

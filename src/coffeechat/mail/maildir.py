@@ -1,0 +1,276 @@
+"""The Maildir backend: the zero-setup default, and the mailbox of mbsync/offlineimap users.
+
+Folders use the Maildir++ layout that Dovecot, mutt and mbsync share: the root is INBOX,
+and `.Drafts`, `.Sent` are sub-maildirs. Maildir has no UIDs, so, like Dovecot's
+`dovecot-uidlist`, each folder gets a `coffeechat-uidlist` file that numbers messages in
+the order we first see them; its first line is the UIDVALIDITY, so deleting the file
+makes the tracker rescan (deduplicating by Message-ID) instead of missing mail.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import mailbox
+import os
+import time
+from collections.abc import Iterator, Sequence
+from email.message import EmailMessage, Message
+from pathlib import Path
+
+from coffeechat.config import Mail
+from coffeechat.errors import MailError
+from coffeechat.mail.base import HEADER_FIELDS, AppendResult, FetchedMessage, FolderState
+
+UIDLIST = "coffeechat-uidlist"
+BATCH = 1000
+_WANTED = {name.lower() for name in HEADER_FIELDS}
+
+# IMAP flags to Maildir info letters (https://cr.yp.to/proto/maildir.html).
+_FLAG_LETTERS = {"\\Draft": "D", "\\Flagged": "F", "\\Answered": "R", "\\Seen": "S",
+                 "\\Deleted": "T"}
+
+
+class MaildirMailbox:
+    def __init__(self, root: Path, mail: Mail) -> None:
+        self.root = root
+        self.mail = mail
+
+    @classmethod
+    def open(cls, root: Path, mail: Mail) -> MaildirMailbox:
+        """Open (creating when missing) a Maildir++ tree with Drafts and Sent folders."""
+        try:
+            inbox = mailbox.Maildir(root, create=True)
+            for name in ("Drafts", "Sent"):
+                if name not in inbox.list_folders():
+                    inbox.add_folder(name)
+        except OSError as err:
+            raise MailError(
+                f"{root}: cannot open the Maildir ({err.strerror}); check mail.maildir"
+            ) from err
+        return cls(root, mail)
+
+    # ------------------------------------------------------------ folders
+
+    def inbox_folder(self) -> str:
+        return "INBOX"
+
+    def drafts_folder(self) -> str:
+        return self.mail.drafts_folder or "Drafts"
+
+    def sent_folder(self) -> str:
+        return self.mail.sent_folder or "Sent"
+
+    def _folder(self, name: str) -> mailbox.Maildir:
+        root = mailbox.Maildir(self.root, create=False)
+        if name.upper() == "INBOX":
+            return root
+        try:
+            return root.get_folder(name)
+        except mailbox.NoSuchMailboxError:
+            raise MailError(
+                f"{self.root}: no folder {name!r}; folders: INBOX, "
+                + ", ".join(root.list_folders())
+            ) from None
+
+    def _folder_path(self, name: str) -> Path:
+        return self.root if name.upper() == "INBOX" else self.root / f".{name}"
+
+    # ------------------------------------------------------------ writing
+
+    def append(self, folder: str, message: bytes, flags: Sequence[str] = ()) -> int | None:
+        box = self._folder(folder)
+        entry = mailbox.MaildirMessage(message)
+        letters = "".join(sorted(_FLAG_LETTERS[f] for f in flags if f in _FLAG_LETTERS))
+        if letters:
+            entry.set_subdir("cur")
+            entry.set_flags(letters)
+        # mailbox writes to tmp/ and renames into new/ or cur/: a reader never sees half a file.
+        box.add(entry)
+        return None
+
+    def append_drafts(self, messages: Sequence[EmailMessage]) -> list[AppendResult]:
+        folder = self.drafts_folder()
+        results = []
+        for message in messages:
+            # Maildir files use the local line ending (LF), unlike IMAP's CRLF.
+            self.append(folder, message.as_bytes(policy=email.policy.default),
+                        flags=("\\Draft", "\\Seen"))
+            results.append(AppendResult(folder, str(message["Message-ID"] or "")))
+        return results
+
+    # ------------------------------------------------------------ reading
+
+    def has_message_id(self, folder: str, message_id: str) -> bool:
+        box = self._folder(folder)
+        for key in box.keys():
+            headers = _read_headers(Path(box._path) / box._lookup(key))  # type: ignore[attr-defined]
+            parsed = email.message_from_bytes(headers, policy=email.policy.compat32)
+            if (parsed["Message-ID"] or "").strip() == message_id.strip():
+                return True
+        return False
+
+    def folder_state(self, folder: str) -> FolderState:
+        uidvalidity, uids = self._uidlist(folder)
+        return FolderState(folder, uidvalidity, max(uids.values(), default=0) + 1)
+
+    def fetch_headers(self, folder: str, after_uid: int,
+                      since_days: int | None = None) -> Iterator[list[FetchedMessage]]:
+        box = self._folder(folder)
+        _, uids = self._uidlist(folder)
+        cutoff = time.time() - since_days * 86400 if since_days else None
+        batch: list[FetchedMessage] = []
+        for key, uid in sorted(uids.items(), key=lambda item: item[1]):
+            if uid <= after_uid:
+                continue
+            try:
+                path = Path(box._path) / box._lookup(key)  # type: ignore[attr-defined]
+                if cutoff is not None and path.stat().st_mtime < cutoff:
+                    continue
+                headers = _read_headers(path)
+            except (KeyError, FileNotFoundError):
+                continue  # deleted since we listed it
+            batch.append(FetchedMessage(folder, uid, _only_wanted(headers)))
+            if len(batch) >= BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def fetch_part(self, folder: str, uid: int, part: str) -> bytes:
+        box = self._folder(folder)
+        _, uids = self._uidlist(folder)
+        key = next((k for k, u in uids.items() if u == uid), None)
+        if key is None:
+            raise MailError(f"{folder}: no message with UID {uid}")
+        raw = box.get_bytes(key)
+        return imap_section(raw, part)
+
+    def wait_for_change(self, folders: Sequence[str], timeout: float) -> bool:
+        """Poll the folders' new/ and cur/ directories until one changes or time runs out."""
+        def snapshot() -> tuple[float, ...]:
+            stamps = []
+            for name in folders:
+                base = self._folder_path(name)
+                for sub in ("new", "cur"):
+                    try:
+                        stamps.append(os.stat(base / sub).st_mtime_ns)
+                    except FileNotFoundError:
+                        stamps.append(0)
+            return tuple(stamps)
+
+        before = snapshot()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            if snapshot() != before:
+                return True
+        return False
+
+    def close(self) -> None:
+        """Nothing to release: every operation opens and closes its own files."""
+
+    # ------------------------------------------------------------ the UID list
+
+    def _uidlist(self, folder: str) -> tuple[int, dict[str, int]]:
+        """The folder's UIDVALIDITY and key → UID map, numbering keys seen for the first time."""
+        box = self._folder(folder)
+        path = self._folder_path(folder) / UIDLIST
+        uidvalidity, uids = _read_uidlist(path)
+        new_keys = [key for key in box.keys() if key not in uids]
+        if new_keys or not path.exists():
+            # Number new mail in delivery order, as an IMAP server would.
+            def delivered(key: str) -> tuple[float, str]:
+                try:
+                    return (os.stat(Path(box._path) / box._lookup(key)).st_mtime, key)  # type: ignore[attr-defined]
+                except (KeyError, FileNotFoundError):
+                    return (0.0, key)
+
+            next_uid = max(uids.values(), default=0) + 1
+            for key in sorted(new_keys, key=delivered):
+                uids[key] = next_uid
+                next_uid += 1
+            _write_uidlist(path, uidvalidity, uids)
+        return uidvalidity, uids
+
+
+def _read_uidlist(path: Path) -> tuple[int, dict[str, int]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return int(time.time()), {}
+    uidvalidity = int(lines[0]) if lines and lines[0].isdigit() else int(time.time())
+    uids: dict[str, int] = {}
+    for line in lines[1:]:
+        uid, _, key = line.partition(" ")
+        if uid.isdigit() and key:
+            uids[key] = int(uid)
+    return uidvalidity, uids
+
+
+def _write_uidlist(path: Path, uidvalidity: int, uids: dict[str, int]) -> None:
+    lines = [str(uidvalidity)] + [f"{uid} {key}" for key, uid in
+                                  sorted(uids.items(), key=lambda item: item[1])]
+    temp = path.with_name(f".{UIDLIST}.{os.getpid()}.tmp")
+    temp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(temp, path)
+
+
+def _read_headers(path: Path) -> bytes:
+    """The header block of a message file, without reading the body."""
+    lines = []
+    with open(path, "rb") as handle:
+        for line in handle:
+            if line in (b"\n", b"\r\n"):
+                break
+            lines.append(line)
+    return b"".join(lines)
+
+
+def _only_wanted(headers: bytes) -> bytes:
+    """Keep only HEADER_FIELDS, as an IMAP HEADER.FIELDS fetch would."""
+    kept: list[bytes] = []
+    keep = False
+    for line in headers.splitlines(keepends=True):
+        if line[:1] in (b" ", b"\t"):
+            if keep:
+                kept.append(line)
+            continue
+        name = line.split(b":", 1)[0].strip().decode("ascii", "replace").lower()
+        keep = name in _WANTED
+        if keep:
+            kept.append(line)
+    return b"".join(kept) + b"\r\n"
+
+
+def imap_section(raw: bytes, part: str) -> bytes:
+    """The bytes IMAP's BODY[<part>] would return: "", "HEADER", "TEXT", or "1.2"-style numbers."""
+    if part in ("", "BODY"):
+        return raw
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    if not sep:
+        head, sep, body = raw.partition(b"\n\n")
+    if part == "HEADER":
+        return head + sep
+    if part == "TEXT":
+        return body
+    message: Message = email.message_from_bytes(raw, policy=email.policy.compat32)
+    for number in part.split("."):
+        payload = message.get_payload()
+        if not message.is_multipart() or not isinstance(payload, list):
+            if number == "1":
+                break  # part 1 of a single-part message is its body
+            raise MailError(f"no body part {part}")
+        index = int(number) - 1
+        if not 0 <= index < len(payload):
+            raise MailError(f"no body part {part}")
+        message = payload[index]
+    # Like IMAP, hand back the part as stored (still transfer-encoded): the caller decodes.
+    if message.get_content_maintype() == "message":
+        inner = message.get_payload()
+        if isinstance(inner, list) and inner:
+            return inner[0].as_bytes()
+    payload = message.get_payload()
+    if isinstance(payload, str):
+        return payload.encode("utf-8", "surrogateescape")
+    return message.as_bytes()

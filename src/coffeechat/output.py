@@ -1,0 +1,105 @@
+"""Printing for people and for programs: rich tables on a terminal, stable JSON otherwise.
+
+rich respects NO_COLOR and plain (non-TTY) output by itself; nothing here writes raw ANSI.
+rich is imported lazily so that `coffeechat --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from coffeechat.models import Contact, Event
+
+_console: Console | None = None
+_err_console: Console | None = None
+
+
+def console() -> Console:
+    global _console
+    if _console is None:
+        from rich.console import Console
+
+        _console = Console(highlight=False, soft_wrap=True)
+    return _console
+
+
+def err_console() -> Console:
+    global _err_console
+    if _err_console is None:
+        from rich.console import Console
+
+        _err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+    return _err_console
+
+
+def say(text: str = "", style: str | None = None) -> None:
+    """A line for the user. Markup is off: contact names may contain [brackets]."""
+    console().print(text, style=style, markup=False)
+
+
+def warn(text: str) -> None:
+    err_console().print(f"Warning: {text}", style="yellow", markup=False)
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+def contacts_table(contacts: Sequence[Contact]) -> None:
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("id", "name", "company", "role", "stage", "email"):
+        table.add_column(column, overflow="fold", no_wrap=column in ("id", "stage"))
+    for contact in contacts:
+        table.add_row(
+            str(contact.id), contact.name, contact.company, contact.role,
+            contact.stage.value, contact.email,
+        )
+    console().print(table)
+
+
+def contact_details(contact: Contact, referrer: Contact | None,
+                    referrals: Iterable[Contact], events: Sequence[Event]) -> None:
+    from rich.table import Table
+
+    say(f"{contact.name}  (id {contact.id})", style="bold")
+    facts = [
+        ("stage", contact.stage.value),
+        ("email", ", ".join(
+            f"{a} (undeliverable)" if a in contact.bad_emails else a for a in contact.emails
+        )),
+        ("company", contact.company),
+        ("role", contact.role),
+        ("linkedin", contact.linkedin_url),
+        ("tags", ", ".join(contact.tags)),
+        ("how met", contact.how_met),
+        ("connected on", contact.connected_on),
+        ("referred by", f"{referrer.name} (id {referrer.id})" if referrer else ""),
+        ("referred", ", ".join(f"{c.name} (id {c.id})" for c in referrals)),
+        ("check in every", f"{contact.check_in_days} days" if contact.check_in_days else ""),
+    ]
+    for label, value in facts:
+        if value:
+            say(f"  {label:<15}{value}")
+    if not events:
+        return
+    say()
+    table = Table(box=None, pad_edge=False, header_style="bold", title_justify="left")
+    table.add_column("when", no_wrap=True)
+    table.add_column("what", no_wrap=True)
+    table.add_column("detail", overflow="fold")
+    for event in events:
+        what = event.kind
+        if event.to_stage and event.from_stage:
+            what = f"{event.from_stage} → {event.to_stage}"
+        elif event.to_stage:
+            what = event.to_stage
+        table.add_row(event.at.replace("T", " ")[:16], what, event.detail)
+    console().print(table)
