@@ -1,0 +1,66 @@
+"""Fixtures for running coffeechat in isolation: a temp home, a config, a CLI runner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from coffeechat.cli import main
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory,
+                  monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test may read or write the real home, config, data dir or keyring."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(name, str(home / name.lower()))
+    monkeypatch.delenv("COFFEECHAT_CONFIG", raising=False)
+    monkeypatch.delenv("COFFEECHAT_NOW", raising=False)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    return home
+
+
+@dataclass
+class Workspace:
+    """A coffeechat set up in a temp folder: config, database, Maildir."""
+
+    root: Path
+    config_path: Path
+    maildir: Path
+    runner: CliRunner
+
+    def run(self, *args: str, input: str | None = None) -> Result:
+        return self.runner.invoke(main, ["--config", str(self.config_path), *args],
+                                  input=input, catch_exceptions=False)
+
+    @property
+    def database(self) -> Path:
+        return self.root / "coffeechat.db"
+
+
+ME = ('[me]\nname = "Alex Doe"\nemail = "alex@example.com"\n'
+      'timezone = "Europe/Berlin"\n')
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    """`coffeechat init --maildir` in a temp folder, with [me] filled in."""
+    config_path = tmp_path / "config.toml"
+    space = Workspace(tmp_path, config_path, tmp_path / "Mail", CliRunner())
+    result = space.run("init", "--maildir", str(space.maildir),
+                       "--database", str(tmp_path / "coffeechat.db"))
+    assert result.exit_code == 0, result.output
+    text = config_path.read_text()
+    start = text.index("[me]")
+    end = text.index("[mail]")
+    config_path.write_text(text[:start] + ME + "\n" + text[end:])
+    return space
+
+
+RunCli = Callable[..., Result]

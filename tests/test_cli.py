@@ -1,0 +1,123 @@
+"""The contact commands as a user runs them: exit codes, exact errors, JSON shape."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from coffeechat_fixtures import Workspace
+
+from coffeechat.cli import main
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    runner = CliRunner()
+    for name, command in main.commands.items():
+        result = runner.invoke(main, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert command.help and "Example:" in command.help, f"{name} lacks help or an example"
+
+
+def test_help_lists_the_contract_commands() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    for name in ("init", "login", "add", "list", "show", "stage", "note", "import", "export",
+                 "draft", "proofread"):
+        assert f"  {name}" in result.output
+
+
+def test_python_dash_m_works() -> None:
+    result = subprocess.run([sys.executable, "-m", "coffeechat", "--version"],
+                            capture_output=True, text=True, check=True)
+    assert "coffeechat" in result.stdout
+
+
+def test_help_and_list_import_no_heavy_libraries(workspace: Workspace) -> None:
+    code = (
+        "import sys\n"
+        "from coffeechat.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "heavy = ['imapclient', 'icalendar', 'jinja2', 'spellchecker', 'proselint', 'dateparser']\n"
+        "print([m for m in heavy if m in sys.modules])\n"
+    )
+    for args in (["--help"], ["--config", str(workspace.config_path), "list"]):
+        result = subprocess.run([sys.executable, "-c", code, *args],
+                                capture_output=True, text=True, check=True)
+        assert result.stdout.strip().endswith("[]"), (args, result.stdout, result.stderr)
+
+
+def test_init_refuses_to_overwrite(workspace: Workspace) -> None:
+    result = workspace.run("init", "--maildir", str(workspace.maildir))
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {workspace.config_path}: a config file already exists; "
+                             f"edit it, or pass --force to replace it\n")
+
+
+def test_bad_config_is_one_error_line(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[mail]\nport = "abc"\n')
+    result = CliRunner().invoke(main, ["--config", str(config), "list"])
+    assert result.exit_code == 1
+    assert result.stderr == (f'Error: {config}: mail.port: expected an integer, got "abc"\n')
+
+
+def test_add_list_show_note_stage(workspace: Workspace) -> None:
+    result = workspace.run("add", "Dana Lee", "--email", "dana@acme.com", "--company", "Acme",
+                           "--role", "UX Lead", "--tag", "design")
+    assert result.exit_code == 0, result.output
+    assert "Added Dana Lee (id 1)" in result.output
+    workspace.run("add", "Sam Roe", "--email", "sam@beta.org", "--referred-by", "dana")
+    listed = json.loads(workspace.run("list", "--json").stdout)
+    assert [c["name"] for c in listed] == ["Dana Lee", "Sam Roe"]
+    assert listed[1]["referred_by"] == 1
+    assert set(listed[0]) >= {"id", "name", "emails", "company", "role", "stage", "referred_by"}
+    assert workspace.run("note", "dana", "Prefers mornings").exit_code == 0
+    moved = workspace.run("stage", "dana", "contacted")
+    assert moved.output.strip() == "Dana Lee: identified → contacted"
+    shown = json.loads(workspace.run("show", "dana@acme.com", "--json").stdout)
+    assert shown["stage"] == "contacted"
+    kinds = [(e["kind"], e["to_stage"]) for e in shown["events"]]
+    assert kinds == [("stage", "identified"), ("note", None), ("stage", "contacted")]
+    assert set(shown["events"][0]) >= {"at", "kind", "from_stage", "to_stage", "detail"}
+    table = workspace.run("list").output
+    assert "Dana Lee" in table and "contacted" in table
+    text = workspace.run("show", "dana").output
+    assert "Prefers mornings" in text and "referred" in text
+
+
+def test_stage_refuses_illegal_moves_unless_forced(workspace: Workspace) -> None:
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.com")
+    result = workspace.run("stage", "dana", "thanked")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: cannot move from identified to thanked; ")
+    assert workspace.run("stage", "dana", "thanked", "--force").exit_code == 0
+
+
+def test_ambiguous_who_lists_candidates(workspace: Workspace) -> None:
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.com")
+    workspace.run("add", "Dana Kim", "--email", "kim@acme.com")
+    result = workspace.run("show", "dana")
+    assert result.exit_code == 1
+    assert "1: Dana Lee <dana@acme.com>" in result.stderr
+    assert "2: Dana Kim <kim@acme.com>" in result.stderr
+
+
+@pytest.mark.parametrize("bad", ["not-an-address", "a@b", "x@y.org\r\nBcc: z@w.org"])
+def test_add_refuses_bad_addresses(workspace: Workspace, bad: str) -> None:
+    result = workspace.run("add", "Dana", "--email", bad)
+    assert result.exit_code == 1
+    assert "is not an email address" in result.stderr
+    assert json.loads(workspace.run("list", "--json").stdout) == []
+
+
+def test_add_refuses_line_breaks_in_names(workspace: Workspace) -> None:
+    result = workspace.run("add", "Dana\r\nBcc: x@y.org", "--email", "d@x.org")
+    assert result.exit_code == 1
+    assert "line break" in result.stderr
+
+
+def test_unknown_stage_in_list(workspace: Workspace) -> None:
+    result = workspace.run("list", "--stage", "ghosted")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: unknown stage 'ghosted'; choose one of:")

@@ -1,0 +1,86 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from coffeechat.config import Config, load, resolve_config_path
+from coffeechat.errors import ConfigError
+from coffeechat.resources import example_config
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def test_example_config_is_valid_and_has_every_key(tmp_path: Path) -> None:
+    config = load(example_config())
+    assert config.mail.backend == "maildir"
+    assert config.outreach.follow_up_after_days == 7
+    text = example_config().read_text()
+    for section, cls in (("me", config.me), ("mail", config.mail),
+                         ("outreach", config.outreach), ("paths", config.paths)):
+        assert f"[{section}]" in text
+        for key in vars(cls):
+            assert f"\n{key} = " in text, f"{section}.{key} missing from config.example.toml"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[mail]\nport = "abc"\n', 'mail.port: expected an integer, got "abc"'),
+        ('[mail]\nbackend = "pop3"\n', "mail.backend: unknown value 'pop3'; use \"imap\" or"),
+        ('[me]\ntimezone = "Mars/Olympus"\n', "me.timezone: unknown time zone"),
+        ('[mail]\nca_file = "/nonexistent/ca.pem"\n', "mail.ca_file: no such file"),
+        ('[outreach]\nfollow_up_after_days = 0\n', "outreach.follow_up_after_days: must be"),
+        ('[mail]\nbackend = "imap"\nhost = "imap.example.com"\nusername = "a"\n'
+         'security = "plain"\n', "mail.security: \"plain\" would send your password"),
+        ('[proofread]\nwords = "abc"\n', "proofread.words: expected a list of strings"),
+        ("[mail\n", "not valid TOML"),
+    ],
+)
+def test_bad_values_name_file_and_key(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ")
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_missing_file_says_run_init(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="run `coffeechat init`"):
+        load(tmp_path / "nope.toml")
+
+
+def test_unknown_keys_warn(tmp_path: Path) -> None:
+    path = write(tmp_path, '[mail]\nprot = 993\n[extra]\nx = 1\n')
+    with pytest.warns(UserWarning) as record:
+        load(path)
+    messages = [str(w.message) for w in record]
+    assert any("mail.prot: unknown key" in m for m in messages)
+    assert any("unknown section [extra]" in m for m in messages)
+
+
+def test_plain_is_allowed_to_loopback(tmp_path: Path) -> None:
+    path = write(tmp_path, '[mail]\nbackend = "imap"\nhost = "127.0.0.1"\nusername = "a"\n'
+                 'security = "plain"\nport = 143\n')
+    assert load(path).mail.security == "plain"
+
+
+def test_resolution_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COFFEECHAT_CONFIG", str(tmp_path / "env.toml"))
+    assert resolve_config_path("explicit.toml") == Path("explicit.toml")
+    assert resolve_config_path(None) == tmp_path / "env.toml"
+    monkeypatch.delenv("COFFEECHAT_CONFIG")
+    default = resolve_config_path(None)
+    assert default.name == "config.toml"
+    assert str(default).startswith(os.environ["XDG_CONFIG_HOME"])
+
+
+def test_paths_default_under_platform_dirs() -> None:
+    config = Config()
+    assert str(config.database_path).startswith(os.environ["XDG_DATA_HOME"])
+    assert config.calendar_path == config.database_path.parent / "calendar"

@@ -1,0 +1,114 @@
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from coffeechat.errors import AmbiguousContact, ContactNotFound, StageError, StoreError
+from coffeechat.models import NewContact
+from coffeechat.pipeline import Stage
+from coffeechat.store import MIGRATIONS, Store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store.open(tmp_path / "db" / "coffeechat.db")
+
+
+def test_database_is_private_wal_and_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "coffeechat.db"
+    store = Store.open(path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
+    names = [r[0] for r in store.db.execute("SELECT name FROM _migrations ORDER BY name")]
+    assert names == [name for name, _ in MIGRATIONS]
+    store.close()
+    Store.open(path).close()  # reopening applies nothing twice
+
+
+def test_email_lookups_use_an_index(store: Store) -> None:
+    plan = store.db.execute(
+        "EXPLAIN QUERY PLAN SELECT contact_id FROM emails WHERE address = ?", ["x"]
+    ).fetchall()
+    assert any("USING" in row[-1] and "INDEX" in row[-1] for row in plan)
+
+
+def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="not a coffeechat database"):
+        Store.open(path)
+
+
+def test_missing_database_without_create(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="run `coffeechat init`"):
+        Store.open(tmp_path / "none.db", create=False)
+
+
+def test_add_and_resolve(store: Store) -> None:
+    dana = store.add_contact(NewContact("Dana Lee", ("Dana@Acme.com", "dana@home.org"), "Acme"))
+    store.add_contact(NewContact("Dan Brown", ("dan@x.org",)))
+    store.add_contact(NewContact("Sam Dana", ()))
+    assert dana.emails == ("dana@acme.com", "dana@home.org")
+    assert store.resolve(str(dana.id)).id == dana.id
+    assert store.resolve("DANA@acme.com").id == dana.id
+    assert store.resolve("dana@home.org").id == dana.id
+    assert store.resolve("lee").id == dana.id
+    with pytest.raises(AmbiguousContact) as caught:
+        store.resolve("dan")
+    assert "Dana Lee" in str(caught.value) and "Dan Brown" in str(caught.value)
+    with pytest.raises(ContactNotFound):
+        store.resolve("nobody")
+    with pytest.raises(ContactNotFound):
+        store.resolve("99")
+
+
+def test_an_address_belongs_to_one_contact(store: Store) -> None:
+    store.add_contact(NewContact("Dana Lee", ("dana@acme.com",)))
+    with pytest.raises(Exception, match="already belongs to Dana Lee"):
+        store.add_contact(NewContact("Other", ("dana@acme.com",)))
+    assert len(store.contacts()) == 1
+
+
+def test_move_writes_an_event_and_refuses_illegal_moves(store: Store) -> None:
+    dana = store.add_contact(NewContact("Dana Lee", ("dana@acme.com",)))
+    dana = store.move(dana, Stage.CONTACTED, "sent", "<m1@x>")
+    with pytest.raises(StageError):
+        store.move(dana, Stage.THANKED, "no", "test")
+    assert store.get(dana.id).stage is Stage.CONTACTED
+    events = store.events(dana.id)
+    assert [(e.from_stage, e.to_stage, e.cause) for e in events] == [
+        (None, "identified", "add"), ("identified", "contacted", "<m1@x>")]
+    forced = store.move(dana, Stage.THANKED, "by hand", "stage command", manual=True)
+    assert forced.stage is Stage.THANKED
+
+
+def test_failed_transaction_leaves_nothing(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.transaction():
+        store.add_contact(NewContact("Half", ("half@x.org",)))
+        raise RuntimeError("boom")
+    assert store.contacts() == []
+
+
+def test_busy_database_waits_instead_of_failing(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    first = Store.open(path)
+    second = Store.open(path)
+    first.add_contact(NewContact("A", ("a@x.org",)))
+    assert [c.name for c in second.contacts()] == ["A"]
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_messages_are_never_doubled(store: Store) -> None:
+    dana = store.add_contact(NewContact("Dana Lee", ("dana@acme.com",)))
+    assert store.record_message("<a@x>", dana.id, direction="sent", kind="outreach",
+                                subject="Hi", at="2026-01-01T10:00:00+00:00")
+    assert not store.record_message("<a@x>", dana.id, direction="sent", kind="outreach",
+                                    subject="Hi", at="2026-01-01T10:00:00+00:00")
+    store.record_message("<b@x>", dana.id, direction="received", kind="reply",
+                         subject="Re: Hi", at="2026-01-02T10:00:00+00:00")
+    last = store.last_exchange(dana.id)
+    assert last is not None and last["message_id"] == "<b@x>"
