@@ -50,6 +50,11 @@ class App:
         return self._config
 
     @property
+    def config_if_present(self) -> Config | None:
+        """The config, or None when there is no config file (an invalid one still fails)."""
+        return self.config if self.config_path.exists() else None
+
+    @property
     def store(self) -> Store:
         if self._store is None:
             from coffeechat.store import Store
@@ -435,11 +440,8 @@ def proofread_command(app: App, file: Any, kind: str | None, recipient: str, ref
         proofread,
     )
 
-    words: tuple[str, ...] = ()
-    try:
-        words = app.config.proofread.words
-    except UserError:
-        pass  # proofreading works without a config
+    config = app.config_if_present  # proofreading works without a config
+    words = config.proofread.words if config else ()
     text = file.read()
     findings = proofread(text, ProofreadContext(
         kind=kind, recipient_name=recipient, referrer=referrer, words=words,
@@ -452,3 +454,87 @@ def proofread_command(app: App, file: Any, kind: str | None, recipient: str, ref
             say(format_finding(name, finding))
     if has_errors(findings):
         sys.exit(1)
+
+
+# ---------------------------------------------------------------- the meeting and after
+
+@main.command()
+@click.argument("who")
+@click.option("--notes", default="", metavar="TEXT", help="What you learned: the summary.")
+@click.option("--referral", "referrals", multiple=True, metavar='"Name <email>"',
+              help="Someone they suggested you talk to (repeatable).")
+@click.option("--when", metavar="WHEN", help="When you met (default: now).")
+@pass_app
+def met(app: App, who: str, notes: str, referrals: tuple[str, ...], when: str | None) -> None:
+    """Record a conversation: notes, and the people they referred you to.
+
+    Example: coffeechat met dana --notes "Loves design systems" --referral "Sam Roe <sam@x.org>"
+    """
+    from coffeechat.clock import now
+    from coffeechat.journey import parse_referral, record_meeting
+    from coffeechat.output import say
+
+    store, config = app.store, app.config
+    contact = store.resolve(who)
+    parsed = [parse_referral(text) for text in referrals]
+    moment = now(config)
+    if when:
+        from coffeechat.calendar import parse_when
+
+        moment = parse_when(when, config.tz, moment, allow_past=True)
+    record = record_meeting(store, contact, when=moment, notes=notes, referrals=parsed)
+    say(f"{record.contact.name} is now {record.contact.stage.value}.")
+    for new in record.added:
+        say(f"Added {new.name} (id {new.id}), referred by {record.contact.name}.")
+    for old in record.linked:
+        say(f"Linked {old.name} (id {old.id}) as referred by {record.contact.name}.")
+    hours = config.outreach.thank_you_within_hours
+    say(f"Next: `coffeechat draft thank-you {record.contact.id}` (within {hours} hours).")
+    _refresh_feed(app)
+
+
+@main.command()
+@json_option
+@pass_app
+def report(app: App, as_json: bool) -> None:
+    """The funnel (contacts per stage, reply rate, time to reply) and the referral tree.
+
+    Example: coffeechat report --json
+    """
+    from coffeechat.output import print_json
+    from coffeechat.report import build_report, print_report, report_json
+
+    result, forest = build_report(app.store, app.config.outreach.thank_you_within_hours)
+    if as_json:
+        print_json(report_json(result, forest))
+    else:
+        print_report(result, forest)
+
+
+@main.command()
+@click.option("--topic", metavar="T", help="work, preparation, industry, advice, next-contacts.")
+@pass_app
+def questions(app: App, topic: str | None) -> None:
+    """Questions to prepare for an informational interview, by topic.
+
+    Add your own in a TOML file named by paths.questions.
+
+    Example: coffeechat questions --topic advice
+    """
+    from coffeechat.output import say
+    from coffeechat.questions import load_bank, select
+
+    config = app.config_if_present  # the packaged bank needs no config
+    user_file = config.questions_path if config else None
+    for chosen in select(load_bank(user_file), topic):
+        say(f"{chosen.title} ({chosen.key})", style="bold")
+        for question in chosen.questions:
+            say(f"  - {question}")
+        say()
+
+
+def _refresh_feed(app: App) -> None:
+    """Rewrite the reminders feed after a change, so calendar apps see it at once."""
+    from coffeechat.feed import write_feed
+
+    write_feed(app.store, app.config, None)

@@ -66,6 +66,7 @@ class Paths:
     database: str = ""
     calendar_dir: str = ""
     templates: str = ""
+    questions: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,10 @@ class Config:
     @property
     def templates_path(self) -> Path | None:
         return _expand(self.paths.templates) if self.paths.templates else None
+
+    @property
+    def questions_path(self) -> Path | None:
+        return _expand(self.paths.questions) if self.paths.questions else None
 
     @property
     def tz(self) -> ZoneInfo:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from coffeechat.config import Config
-from coffeechat.errors import ProofreadError, UserError
+from coffeechat.errors import UserError
 from coffeechat.mail.base import Mailbox
 from coffeechat.models import Contact
 from coffeechat.pipeline import Stage

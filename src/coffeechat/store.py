@@ -11,7 +11,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -521,6 +521,15 @@ class Store:
                 " AND state = 'written' ORDER BY at DESC, rowid DESC LIMIT 1", [contact_id]))
         return rows[0] if rows else None
 
+    def mark_sent(self, message_id: str, *, at: str, folder: str, uid: int) -> None:
+        """Our draft showed up in Sent: the user sent it as it was."""
+        self.db["messages"].update(message_id, {"direction": "sent", "at": at,
+                                                "folder": folder, "uid": uid})
+
+    def address_book(self) -> dict[str, int]:
+        return {row[0]: row[1] for row in
+                self.db.execute("SELECT address, contact_id FROM emails")}
+
     def known_message_ids(self) -> dict[str, int]:
         return {row[0]: row[1] for row in
                 self.db.execute("SELECT message_id, contact_id FROM messages")}
@@ -537,3 +546,17 @@ class Store:
         self.db["folders"].upsert(
             {"name": folder, "uidvalidity": uidvalidity, "last_uid": last_uid,
              "scanned_at": now_iso()}, pk="name")
+
+    # ------------------------------------------------------------ meetings
+
+    def set_meeting_answer(self, contact_id: int, uid: str | None, partstat: str) -> None:
+        """Record the contact's iTIP answer on the meeting `uid`, else on their latest one."""
+        if uid is None:
+            row = self.db.execute(
+                "SELECT uid FROM meetings WHERE contact_id = ? ORDER BY start DESC LIMIT 1",
+                [contact_id]).fetchone()
+            if row is None:
+                return
+            uid = row[0]
+        self.db.execute("UPDATE meetings SET partstat = ?, updated = ? WHERE uid = ?",
+                        [partstat, now_iso(), uid])

@@ -103,7 +103,7 @@ class MaildirMailbox:
 
     def has_message_id(self, folder: str, message_id: str) -> bool:
         box = self._folder(folder)
-        for key in box.keys():
+        for key in box.iterkeys():
             headers = _read_headers(Path(box._path) / box._lookup(key))  # type: ignore[attr-defined]
             parsed = email.message_from_bytes(headers, policy=email.policy.compat32)
             if (parsed["Message-ID"] or "").strip() == message_id.strip():
@@ -177,7 +177,7 @@ class MaildirMailbox:
         box = self._folder(folder)
         path = self._folder_path(folder) / UIDLIST
         uidvalidity, uids = _read_uidlist(path)
-        new_keys = [key for key in box.keys() if key not in uids]
+        new_keys = [key for key in box.iterkeys() if key not in uids]
         if new_keys or not path.exists():
             # Number new mail in delivery order, as an IMAP server would.
             def delivered(key: str) -> tuple[float, str]:

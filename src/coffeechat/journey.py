@@ -1,0 +1,80 @@
+"""After the conversation: `coffeechat met` records it, its notes and its referrals.
+
+The seeds: "Ask for names of other people to meet", "keep a spreadsheet with ...
+discussion summary, referrals". Each referral becomes a contact whose outreach will name
+who suggested them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parseaddr
+
+from coffeechat.contacts import add_contact, check_address
+from coffeechat.errors import UserError
+from coffeechat.models import Contact
+from coffeechat.pipeline import Stage
+from coffeechat.store import Store
+
+
+@dataclass(frozen=True)
+class Referral:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class MeetingRecord:
+    contact: Contact
+    added: tuple[Contact, ...]  # new contacts from referrals
+    linked: tuple[Contact, ...]  # referrals that were contacts already
+
+
+def parse_referral(text: str) -> Referral:
+    """`Name <email>` (or a bare address) into a Referral, or a UserError showing the form."""
+    name, address = parseaddr(text)
+    if not address or "@" not in address:
+        raise UserError(f"cannot read the referral {text!r}; write it like "
+                        f"\"Sam Roe <sam@example.org>\"")
+    address = check_address(address)
+    return Referral(name.strip() or address.split("@")[0], address)
+
+
+def record_meeting(store: Store, contact: Contact, *, when: datetime, notes: str = "",
+                   referrals: Sequence[Referral] = ()) -> MeetingRecord:
+    """Move the contact to `met`, keep the notes, and add or link each referral.
+
+    One transaction: a bad referral leaves the contact where it was.
+    """
+    at = when.isoformat(timespec="seconds")
+    added: list[Contact] = []
+    linked: list[Contact] = []
+    with store.transaction():
+        if contact.stage != Stage.MET:
+            contact = store.move(contact, Stage.MET, "meeting held", "met command", at=at)
+        if notes:
+            store.add_event(contact.id, "meeting-notes", None, None, notes, "met command", at=at)
+        for referral in referrals:
+            existing = store.contact_id_for_email(referral.email)
+            if existing == contact.id:
+                raise UserError(f"{referral.email} is {contact.name}'s own address; a referral "
+                                f"is someone else")
+            if existing is None:
+                new = add_contact(store, referral.name, emails=[referral.email],
+                                  referred_by=str(contact.id),
+                                  how_met=f"referred by {contact.name}",
+                                  cause=f"referral from {contact.name}")
+                added.append(new)
+                detail = f"referred {new.name} <{referral.email}>"
+            else:
+                other = store.get(existing)
+                if other.referred_by is None:
+                    store.update_contact(other.id, referred_by=contact.id)
+                store.add_event(other.id, "referral", None, None,
+                                f"referred by {contact.name}", "met command", at=at)
+                linked.append(store.get(other.id))
+                detail = f"referred {other.name} (already a contact)"
+            store.add_event(contact.id, "referral", None, None, detail, "met command", at=at)
+    return MeetingRecord(store.get(contact.id), tuple(added), tuple(linked))

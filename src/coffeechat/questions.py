@@ -1,0 +1,66 @@
+"""The question bank: what to ask in an informational interview, by topic."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from coffeechat.errors import ConfigError, UserError
+from coffeechat.resources import data_file
+
+
+@dataclass(frozen=True)
+class Topic:
+    key: str
+    title: str
+    questions: tuple[str, ...]
+
+
+def load_bank(user_file: Path | None = None) -> list[Topic]:
+    """The packaged questions, with the user's own appended topic by topic."""
+    topics = _read(data_file("questions.toml"))
+    if user_file is None:
+        return topics
+    if not user_file.is_file():
+        raise ConfigError(f"{user_file}: paths.questions names no such file; fix the path "
+                          f"or set it to \"\"")
+    by_key = {topic.key: topic for topic in topics}
+    for extra in _read(user_file):
+        if extra.key in by_key:
+            base = by_key[extra.key]
+            by_key[extra.key] = Topic(base.key, base.title, base.questions + extra.questions)
+        else:
+            by_key[extra.key] = extra
+    return list(by_key.values())
+
+
+def _read(path: Path) -> list[Topic]:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read the questions: {err}") from err
+    topics = []
+    for key, table in raw.items():
+        questions = table.get("questions") if isinstance(table, dict) else None
+        if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
+            raise ConfigError(f'{path}: {key}.questions: expected a list of strings')
+        topics.append(Topic(key, str(table.get("title", key)), tuple(questions)))
+    return topics
+
+
+def select(bank: list[Topic], topic: str | None) -> list[Topic]:
+    if topic is None:
+        return bank
+    chosen = [t for t in bank if topic.lower() in (t.key, t.title.lower())]
+    if not chosen:
+        chosen = [t for t in bank if topic.lower() in t.key or topic.lower() in t.title.lower()]
+    if not chosen:
+        keys = ", ".join(t.key for t in bank)
+        raise UserError(f"no question topic {topic!r}; choose one of: {keys}")
+    return chosen
+
+
+def preparation_questions(bank: list[Topic], per_topic: int = 2) -> list[str]:
+    """A short list for one meeting: the first questions of each topic (15-30 minutes)."""
+    return [q for topic in bank for q in topic.questions[:per_topic]]

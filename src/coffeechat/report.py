@@ -1,0 +1,160 @@
+"""`coffeechat report`: the funnel and the referral tree, computed from the timeline."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from coffeechat.models import Contact, Event
+from coffeechat.pipeline import MAIN_PATH, SIDE_EXITS, Stage
+from coffeechat.store import Store
+
+REACHED_CONTACT = {s for s in MAIN_PATH[MAIN_PATH.index(Stage.CONTACTED):]} | {
+    Stage.NO_RESPONSE, Stage.DECLINED}
+REPLIED_OR_LATER = {s for s in MAIN_PATH[MAIN_PATH.index(Stage.REPLIED):]} | {Stage.DECLINED}
+
+
+@dataclass(frozen=True)
+class Funnel:
+    stages: dict[str, int]
+    contacted: int
+    replied: int
+    reply_rate: float | None
+    median_days_to_reply: float | None
+    meetings_held: int
+    thank_yous: int
+    thank_yous_on_time: int
+
+
+@dataclass(frozen=True)
+class ReferralNode:
+    contact: Contact
+    children: tuple[ReferralNode, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.contact.id, "name": self.contact.name,
+                "stage": self.contact.stage.value,
+                "referred": [child.to_json() for child in self.children]}
+
+
+def _first(events: Sequence[Event], stages: set[str]) -> datetime | None:
+    for event in events:
+        if event.kind == "stage" and event.to_stage in stages:
+            return datetime.fromisoformat(event.at)
+    return None
+
+
+def funnel(contacts: Sequence[Contact], timelines: dict[int, list[Event]],
+           thank_you_within_hours: int) -> Funnel:
+    """Pure: counts per stage, reply rate and timing, from contacts and their events."""
+    counts = {stage.value: 0 for stage in (*MAIN_PATH, *SIDE_EXITS)}
+    contacted = replied = met = thanked = on_time = 0
+    waits: list[float] = []
+    for contact in contacts:
+        counts[contact.stage.value] += 1
+        events = timelines.get(contact.id, [])
+        reached = {Stage(e.to_stage) for e in events if e.kind == "stage" and e.to_stage}
+        reached.add(contact.stage)
+        if reached & REACHED_CONTACT:
+            contacted += 1
+        if reached & REPLIED_OR_LATER:
+            replied += 1
+            sent = _first(events, {Stage.CONTACTED.value})
+            answer = _first(events, {s.value for s in REPLIED_OR_LATER})
+            if sent and answer and answer >= sent:
+                waits.append((answer - sent).total_seconds() / 86400)
+        if Stage.MET in reached or Stage.THANKED in reached or Stage.KEEPING_IN_TOUCH in reached:
+            met += 1
+        met_at = _first(events, {Stage.MET.value})
+        thanked_at = _first(events, {Stage.THANKED.value})
+        if thanked_at:
+            thanked += 1
+            if met_at and (thanked_at - met_at).total_seconds() <= thank_you_within_hours * 3600:
+                on_time += 1
+    return Funnel(
+        stages=counts,
+        contacted=contacted,
+        replied=replied,
+        reply_rate=round(replied / contacted, 3) if contacted else None,
+        median_days_to_reply=round(statistics.median(waits), 1) if waits else None,
+        meetings_held=met,
+        thank_yous=thanked,
+        thank_yous_on_time=on_time,
+    )
+
+
+def referral_forest(contacts: Sequence[Contact]) -> list[ReferralNode]:
+    """Who introduced whom: one tree per contact who referred someone and was not referred."""
+    children: dict[int, list[Contact]] = {}
+    for contact in contacts:
+        if contact.referred_by is not None:
+            children.setdefault(contact.referred_by, []).append(contact)
+    by_id = {c.id: c for c in contacts}
+
+    def build(contact: Contact, seen: frozenset[int]) -> ReferralNode:
+        kids = [k for k in children.get(contact.id, []) if k.id not in seen]
+        return ReferralNode(contact, tuple(build(k, seen | {k.id}) for k in kids))
+
+    roots = [by_id[i] for i in children if i in by_id and by_id[i].referred_by not in by_id]
+    return [build(root, frozenset({root.id})) for root in roots]
+
+
+def build_report(store: Store, thank_you_within_hours: int) -> tuple[Funnel, list[ReferralNode]]:
+    contacts = store.contacts()
+    timelines = {c.id: store.events(c.id, "stage") for c in contacts}
+    return funnel(contacts, timelines, thank_you_within_hours), referral_forest(contacts)
+
+
+def report_json(result: Funnel, forest: list[ReferralNode]) -> dict[str, Any]:
+    return {
+        "stages": result.stages,
+        "contacted": result.contacted,
+        "replied": result.replied,
+        "reply_rate": result.reply_rate,
+        "median_days_to_reply": result.median_days_to_reply,
+        "meetings_held": result.meetings_held,
+        "thank_yous": result.thank_yous,
+        "thank_yous_on_time": result.thank_yous_on_time,
+        "referrals": [tree.to_json() for tree in forest],
+    }
+
+
+def print_report(result: Funnel, forest: list[ReferralNode]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+    from rich.tree import Tree
+
+    from coffeechat.output import console, say
+
+    widest = max(result.stages.values(), default=0) or 1
+    table = Table(box=None, pad_edge=False, show_header=False)
+    table.add_column("stage")
+    table.add_column("count", justify="right")
+    table.add_column("bar")
+    for stage, count in result.stages.items():
+        table.add_row(stage, str(count), "█" * round(20 * count / widest))
+    console().print(table)
+    say()
+    rate = f"{result.reply_rate:.0%}" if result.reply_rate is not None else "—"
+    median = (f"{result.median_days_to_reply} days"
+              if result.median_days_to_reply is not None else "—")
+    say(f"Reply rate: {rate} ({result.replied} of {result.contacted} contacted)")
+    say(f"Median time to reply: {median}")
+    say(f"Meetings held: {result.meetings_held}")
+    say(f"Thank-yous: {result.thank_yous} ({result.thank_yous_on_time} on time)")
+    if forest:
+        say()
+        tree = Tree("Referrals (who introduced whom)")
+
+        def grow(branch: Tree, node: ReferralNode) -> None:
+            # Text, not markup: a name may contain [brackets].
+            leaf = branch.add(Text(f"{node.contact.name} ({node.contact.stage.value})"))
+            for child in node.children:
+                grow(leaf, child)
+
+        for node in forest:
+            grow(tree, node)
+        console().print(tree)

@@ -1,0 +1,201 @@
+"""One pass over Sent and INBOX: fetch new headers, classify, apply, advance the cursor.
+
+Data flows one way (DESIGN.md): mailbox headers → tracker (pure classification) →
+pipeline (pure transition) → store, in one transaction per batch together with the
+folder cursor. That transaction is what makes a scan exactly-once: a scan killed midway
+leaves the cursor at the last whole batch, and every effect is keyed by Message-ID, so a
+rescan (after a kill, or a new UIDVALIDITY) finds its work already done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from coffeechat.mail.base import FetchedMessage, Mailbox
+from coffeechat.pipeline import Stage, can_move
+from coffeechat.store import Store
+
+FolderRole = Literal["sent", "inbox"]
+# Kinds of our drafts that, once seen in Sent, mean more than "contacted".
+SENT_KIND_BY_STAGE = {Stage.MET: "thank-you", Stage.THANKED: "check-in",
+                      Stage.KEEPING_IN_TOUCH: "check-in"}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing a scan did to a contact, for the one-line report `watch` prints."""
+
+    at: datetime | None
+    contact_id: int
+    contact_name: str
+    kind: str  # sent | reply | auto-reply | bounce | itip-reply | no-response
+    from_stage: str
+    to_stage: str | None  # None: logged, stage unchanged
+    subject: str
+    detail: str
+
+    def line(self) -> str:
+        when = self.at.strftime("%H:%M") if self.at else "--:--"
+        move = (f"{self.from_stage} → {self.to_stage}" if self.to_stage
+                else f"{self.kind} (stays {self.from_stage})")
+        return f'{when} {self.contact_name}  {move}  "{self.subject}"'
+
+    def to_json(self) -> dict[str, object]:
+        return {"at": self.at.isoformat() if self.at else None, "contact_id": self.contact_id,
+                "name": self.contact_name, "kind": self.kind, "from_stage": self.from_stage,
+                "to_stage": self.to_stage, "subject": self.subject, "detail": self.detail}
+
+
+@dataclass
+class ScanContext:
+    """What classification needs, loaded once per pass instead of once per message."""
+
+    my_addresses: frozenset[str]
+    known_message_ids: dict[str, int]
+    address_book: dict[str, int]
+
+    @classmethod
+    def load(cls, store: Store, my_address: str) -> ScanContext:
+        return cls(frozenset({my_address.lower()}), store.known_message_ids(),
+                   store.address_book())
+
+
+def scan_folder(store: Store, mailbox: Mailbox, folder: str, role: FolderRole, *,
+                context: ScanContext, backfill_days: int,
+                progress: Callable[[int, int], None] | None = None) -> list[Change]:
+    """Process every message in `folder` not seen yet; return what changed."""
+    state = mailbox.folder_state(folder)
+    cursor = store.cursor(folder)
+    if cursor is not None and cursor[0] == state.uidvalidity:
+        after, since = cursor[1], None
+        if after >= state.uidnext - 1:
+            return []  # nothing new: the STATUS (or SELECT) above was the whole cost
+    else:
+        # First scan, or the server renumbered the folder (RFC 3501 §2.3.1.1): read the
+        # backfill window again; Message-ID keys stop anything from happening twice.
+        after, since = 0, backfill_days
+    changes: list[Change] = []
+    last = after
+    total = max(state.uidnext - 1 - after, 0)
+    for batch in mailbox.fetch_headers(folder, after, since):
+        with store.transaction():
+            for fetched in batch:
+                changes.extend(apply_message(store, mailbox, fetched, role, context))
+            store.set_cursor(folder, state.uidvalidity, batch[-1].uid)
+        last = batch[-1].uid
+        if progress:
+            progress(last - after, total)
+    # Messages older than the backfill window were skipped on purpose: the scan is complete
+    # up to UIDNEXT, and recording that lets the next pass stop after one STATUS.
+    store.set_cursor(folder, state.uidvalidity, max(last, state.uidnext - 1))
+    return changes
+
+
+def synthetic_message_id(fetched: FetchedMessage) -> str:
+    """A stable key for a message without a Message-ID (RFC 5322 makes it optional)."""
+    digest = hashlib.sha256(fetched.headers).hexdigest()[:32]
+    return f"<{digest}@no-message-id.coffeechat>"
+
+
+def apply_message(store: Store, mailbox: Mailbox, fetched: FetchedMessage, role: FolderRole,
+                  context: ScanContext) -> list[Change]:
+    """Classify one message and apply what it proves. Must run inside a transaction."""
+    from coffeechat import tracker
+
+    headers = tracker.parse_headers(fetched.headers)
+    results: Iterable[tracker.Classification] = tracker.classify(
+        headers, folder_role=role, my_addresses=context.my_addresses,
+        known_message_ids=context.known_message_ids,
+        contact_for_address=context.address_book.get,
+    )
+    message_id = headers.message_id or synthetic_message_id(fetched)
+    changes = []
+    for result in results:
+        if result.kind == tracker.Kind.IGNORE:
+            continue
+        if result.needs_part is not None:
+            full = mailbox.fetch_part(fetched.folder, fetched.uid, "")
+            refined = tracker.refine(
+                result, full, contact_for_address=context.address_book.get,
+                known_message_ids=context.known_message_ids,
+                my_addresses=context.my_addresses,
+            )
+        else:
+            refined = (result,)
+        for item in refined:
+            if item.kind == tracker.Kind.IGNORE or item.contact_id is None:
+                continue
+            change = _apply(store, item, message_id, fetched.folder, fetched.uid, context)
+            if change is not None:
+                changes.append(change)
+    return changes
+
+
+def _apply(store: Store, result: object, message_id: str, folder: str, uid: int,
+           context: ScanContext) -> Change | None:
+    from coffeechat import tracker
+
+    assert isinstance(result, tracker.Classification)
+    assert result.contact_id is not None
+    kind = str(result.kind)
+    if store.has_event_with_cause(message_id, kind):
+        return None  # seen before: a rescan, or the same message in another folder
+    contact = store.get(result.contact_id)
+    at = (result.at or _now()).isoformat(timespec="seconds")
+    direction = "sent" if result.kind == tracker.Kind.SENT else "received"
+    draft = store.message(message_id)
+    draft_kind = draft["kind"] if draft and draft["direction"] == "draft" else None
+    if result.kind == tracker.Kind.SENT and draft_kind is None:
+        draft_kind = SENT_KIND_BY_STAGE.get(contact.stage)
+    if draft is None:
+        store.record_message(message_id, contact.id, direction=direction,
+                             kind=draft_kind or kind, subject=result.subject, at=at,
+                             folder=folder, uid=uid)
+    elif draft["direction"] == "draft":
+        # The user sent our draft as it was: it now counts as sent mail.
+        store.mark_sent(message_id, at=at, folder=folder, uid=uid)
+    context.known_message_ids[message_id] = contact.id
+    extra: dict[str, object] = {}
+    new_address = result.address if result.address_is_new else ""
+    if new_address and store.contact_id_for_email(new_address) is None:
+        # Replied in the thread from another address: remember it for next time.
+        store.add_email(contact.id, new_address)
+        context.address_book[new_address] = contact.id
+    if result.kind == tracker.Kind.AUTO_REPLY and result.returns:
+        extra["returns"] = result.returns.isoformat()
+    if result.kind == tracker.Kind.BOUNCE:
+        for address in result.bounced_addresses:
+            store.mark_undeliverable(address)
+    if result.kind == tracker.Kind.ITIP_REPLY and result.partstat:
+        store.set_meeting_answer(contact.id, result.event_uid, result.partstat)
+        extra["partstat"] = result.partstat
+    target = tracker.decide(result, contact.stage, draft_kind=draft_kind)
+    detail = _detail(result, draft_kind)
+    store.add_event(contact.id, kind, None, None, detail, message_id, at=at, extra=extra)
+    if target is not None and target != contact.stage and can_move(contact.stage, target):
+        store.move(contact, target, detail, message_id, at=at)
+        return Change(result.at, contact.id, contact.name, kind, contact.stage.value,
+                      target.value, result.subject, detail)
+    return Change(result.at, contact.id, contact.name, kind, contact.stage.value, None,
+                  result.subject, detail)
+
+
+def _detail(result: object, draft_kind: str | None) -> str:
+    from coffeechat import tracker
+
+    assert isinstance(result, tracker.Classification)
+    if result.kind == tracker.Kind.SENT and draft_kind:
+        return f"{draft_kind} sent: {result.subject}"
+    if result.kind == tracker.Kind.AUTO_REPLY and result.returns:
+        return f"auto-reply ({result.detail}); back on {result.returns.isoformat()}"
+    return f"{result.kind}: {result.detail}"
+
+
+def _now() -> datetime:
+    from coffeechat.clock import now
+
+    return now()
