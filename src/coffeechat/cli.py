@@ -7,10 +7,11 @@ starts fast.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import traceback
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -369,7 +370,7 @@ def draft(app: App, kind: str, who: tuple[str, ...], dry_run: bool, force: bool)
     Example: coffeechat draft outreach dana "sam@example.org" --dry-run
     """
     from coffeechat.clock import now
-    from coffeechat.drafting import plan_drafts, write_drafts
+    from coffeechat.drafting import plan_drafts, preview, write_drafts
     from coffeechat.errors import ProofreadError
     from coffeechat.output import say, warn
     from coffeechat.proofread import format_finding, has_errors
@@ -382,7 +383,7 @@ def draft(app: App, kind: str, who: tuple[str, ...], dry_run: bool, force: bool)
         label = f"{kind}:{plan.contact.id}"
         if dry_run:
             say(f"--- {kind} for {plan.contact.name} <{plan.contact.email}>", style="bold")
-            say(plan.message.as_string())
+            say(preview(plan.message))
         for finding in plan.findings:
             say(format_finding(label, finding),
                 style="red" if finding.severity == "error" else "yellow")
@@ -538,3 +539,82 @@ def _refresh_feed(app: App) -> None:
     from coffeechat.feed import write_feed
 
     write_feed(app.store, app.config, None)
+
+
+# ---------------------------------------------------------------- watching the mailbox
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Scan once and exit (else keep watching with IDLE).")
+@json_option
+@pass_app
+def watch(app: App, once: bool, as_json: bool) -> None:
+    """Read Sent and INBOX and move each contact through its stages.
+
+    Notices your sent messages, real replies, out-of-office answers, bounces and calendar
+    answers. Reads headers only and never marks mail as read.
+
+    Example: coffeechat watch --once
+    """
+    import json as json_module
+
+    from coffeechat.clock import now
+    from coffeechat.output import err_console, say
+    from coffeechat.sync import Change
+    from coffeechat.watcher import connected, run_pass, watch_forever
+
+    store, config = app.store, app.config
+
+    def show(change: Change) -> None:
+        if as_json:
+            click.echo(json_module.dumps(change.to_json(), ensure_ascii=False))
+        else:
+            say(change.line())
+
+    if once:
+        with connected(config) as mailbox, _progress(as_json) as progress:
+            result = run_pass(store, mailbox, config, now=now(config), progress=progress)
+        for change in result.changes:
+            show(change)
+        _refresh_feed(app)
+        if not as_json:
+            moved = sum(1 for c in result.changes if c.to_stage)
+            say(
+                f"Scanned {result.sent_folder} and {result.inbox_folder}: {moved} stage "
+                f"change(s), {len(result.changes) - moved} other event(s)."
+            )
+            say("Next: `coffeechat agenda` for what is due.")
+        return
+
+    def status(text: str) -> None:
+        err_console().print(text, markup=False, style="dim")
+
+    def on_change(change: Change) -> None:
+        show(change)
+        _refresh_feed(app)
+
+    try:
+        watch_forever(store, config, on_change=on_change, on_status=status, now=lambda: now(config))
+    except KeyboardInterrupt:
+        status("stopped")
+
+
+@contextlib.contextmanager
+def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A progress bar for the first, long backfill scan; nothing for JSON or short scans."""
+    if quiet:
+        yield None
+        return
+    from rich.progress import Progress
+
+    from coffeechat.output import err_console
+
+    with Progress(console=err_console(), transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(folder: str, done: int, total: int) -> None:
+            if folder not in tasks:
+                tasks[folder] = bar.add_task(f"scanning {folder}", total=total or None)
+            bar.update(tasks[folder], completed=done)
+
+        yield update

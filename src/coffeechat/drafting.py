@@ -58,8 +58,15 @@ class DraftOutcome:
     reused: bool  # found already in Drafts from an interrupted run
 
 
-def plan_drafts(store: Store, config: Config, kind: str, contacts: Sequence[Contact],
-                *, now: datetime, force: bool = False) -> list[PlannedDraft]:
+def plan_drafts(
+    store: Store,
+    config: Config,
+    kind: str,
+    contacts: Sequence[Contact],
+    *,
+    now: datetime,
+    force: bool = False,
+) -> list[PlannedDraft]:
     """Render and proofread one draft per contact; refuse the lot if any cannot be written."""
     from coffeechat.compose import Identity, TemplateLibrary, build_message
     from coffeechat.proofread import ProofreadContext, proofread
@@ -79,46 +86,71 @@ def plan_drafts(store: Store, config: Config, kind: str, contacts: Sequence[Cont
         if parent:
             references = [r for r in (parent.get("references_") or "").split() if r]
         message = build_message(
-            sender=me, to_name=contact.name, to_address=contact.email,
-            subject=rendered.subject, body=rendered.body, now=now,
-            in_reply_to=parent["message_id"] if parent else None, references=references,
+            sender=me,
+            to_name=contact.name,
+            to_address=contact.email,
+            subject=rendered.subject,
+            body=rendered.body,
+            now=now,
+            in_reply_to=parent["message_id"] if parent else None,
+            references=references,
         )
         text = f"Subject: {message['Subject']}\n\n{rendered.body}"
-        findings = proofread(text, ProofreadContext(
-            kind=kind,
-            names=_name_words(contact, referrer, config),
-            recipient_name=contact.name,
-            referrer=referrer.name if referrer else "",
-            words=config.proofread.words,
-        ))
-        plans.append(PlannedDraft(contact, kind, message, text, tuple(findings),
-                                  tuple(_timing_warnings(store, config, contact, kind, now))))
+        findings = proofread(
+            text,
+            ProofreadContext(
+                kind=kind,
+                names=_name_words(contact, referrer, config),
+                recipient_name=contact.name,
+                referrer=referrer.name if referrer else "",
+                words=config.proofread.words,
+            ),
+        )
+        plans.append(
+            PlannedDraft(
+                contact,
+                kind,
+                message,
+                text,
+                tuple(findings),
+                tuple(_timing_warnings(store, config, contact, kind, now)),
+            )
+        )
     return plans
 
 
 def _check_can_draft(store: Store, contact: Contact, kind: str, force: bool) -> None:
     if not contact.email:
-        raise UserError(f"{contact.name} has no email address; add one with "
-                        f"`coffeechat add` or import it")
+        raise UserError(
+            f"{contact.name} has no email address; add one with `coffeechat add` or import it"
+        )
     if contact.email in contact.bad_emails and not force:
-        raise UserError(f"{contact.email} bounced; add another address for {contact.name}, "
-                        f"or pass --force")
+        raise UserError(
+            f"{contact.email} bounced; add another address for {contact.name}, or pass --force"
+        )
     if force:
         return
     if contact.stage not in ALLOWED_STAGES[kind]:
         suggestion = NEXT_STEP.get(contact.stage)
-        hint = (f"`coffeechat draft {suggestion} {contact.id}` is the next step"
-                if suggestion and suggestion != kind else "pass --force to write it anyway")
-        raise UserError(f"{contact.name} is {contact.stage.value}: a {kind} draft does not fit; "
-                        f"{hint}")
+        hint = (
+            f"`coffeechat draft {suggestion} {contact.id}` is the next step"
+            if suggestion and suggestion != kind
+            else "pass --force to write it anyway"
+        )
+        raise UserError(
+            f"{contact.name} is {contact.stage.value}: a {kind} draft does not fit; {hint}"
+        )
     if kind == "follow-up" and store.messages(contact.id, kind="follow-up"):
-        raise UserError(f"{contact.name} already has a follow-up; the seeds advise one polite "
-                        f"nudge. Pass --force to write another, or "
-                        f"`coffeechat stage {contact.id} no-response`")
+        raise UserError(
+            f"{contact.name} already has a follow-up; the seeds advise one polite "
+            f"nudge. Pass --force to write another, or "
+            f"`coffeechat stage {contact.id} no-response`"
+        )
 
 
-def _timing_warnings(store: Store, config: Config, contact: Contact, kind: str,
-                     now: datetime) -> list[str]:
+def _timing_warnings(
+    store: Store, config: Config, contact: Contact, kind: str, now: datetime
+) -> list[str]:
     if kind != "thank-you":
         return []
     met = [e for e in store.events(contact.id, "stage") if e.to_stage == Stage.MET.value]
@@ -128,9 +160,11 @@ def _timing_warnings(store: Store, config: Config, contact: Contact, kind: str,
     late = now - met_at - timedelta(hours=config.outreach.thank_you_within_hours)
     if late > timedelta(0):
         hours = int(late.total_seconds() // 3600)
-        return [f"this thank-you is {hours} h later than the "
-                f"{config.outreach.thank_you_within_hours} h the seeds advise; send it anyway, "
-                f"today"]
+        return [
+            f"this thank-you is {hours} h later than the "
+            f"{config.outreach.thank_you_within_hours} h the seeds advise; send it anyway, "
+            f"today"
+        ]
     return []
 
 
@@ -143,22 +177,38 @@ def _name_words(contact: Contact, referrer: Contact | None, config: Config) -> t
 
 def draft_context(store: Store, config: Config, contact: Contact, referrer: Contact | None,
                   kind: str, now: datetime) -> dict:
-    """The values a template sees (documented at the top of each packaged template)."""
+    """The values a template sees (documented in coffeechat.compose)."""
     from coffeechat.compose import context_for
 
-    notes = [e.detail for e in store.events(contact.id) if e.kind in ("meeting-notes",)]
-    detail = notes[-1] if notes else None
+    events = store.events(contact.id)
+    notes = [e.detail for e in events if e.kind == "meeting-notes"]
     sent = store.messages(contact.id, direction="sent")
+    ours = store.messages(contact.id, direction="draft")
+    first = (sent or ours or [None])[0]
     days_since = (now - datetime.fromisoformat(sent[-1]["at"])).days if sent else None
+    referrals = [c.name for c in store.contacts() if c.referred_by == contact.id]
     return context_for(
         me=config.me, contact=contact, referrer=referrer,
         meeting_minutes=config.outreach.meeting_minutes,
-        detail=detail, days_since=days_since,
+        detail=first_sentence(notes[-1]) if notes else None,
+        notes=notes[-1] if notes else None,
+        days_since=days_since,
+        previous_subject=first["subject"] if first and kind == "follow-up" else None,
+        referrals=referrals if kind == "thank-you" else (),
     )
 
 
-def write_drafts(store: Store, mailbox: Mailbox, plans: Sequence[PlannedDraft],
-                 *, now: datetime) -> list[DraftOutcome]:
+def first_sentence(text: str, limit: int = 160) -> str:
+    """A short excerpt of the meeting notes for the thank-you: the first sentence."""
+    import re
+
+    sentence = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
+    return sentence if len(sentence) <= limit else sentence[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def write_drafts(
+    store: Store, mailbox: Mailbox, plans: Sequence[PlannedDraft], *, now: datetime
+) -> list[DraftOutcome]:
     """Append the planned drafts to Drafts, recording each before and after the APPEND."""
     folder = mailbox.drafts_folder()
     at = now.isoformat(timespec="seconds")
@@ -173,13 +223,20 @@ def write_drafts(store: Store, mailbox: Mailbox, plans: Sequence[PlannedDraft],
                 continue
             message_id = str(plan.message["Message-ID"])
             references = " ".join(str(plan.message.get("References", "")).split())
-            store.record_message(message_id, plan.contact.id, direction="draft",
-                                 kind=plan.kind, subject=str(plan.message["Subject"]), at=at,
-                                 folder=folder, references=references, state="pending")
+            store.record_message(
+                message_id,
+                plan.contact.id,
+                direction="draft",
+                kind=plan.kind,
+                subject=str(plan.message["Subject"]),
+                at=at,
+                folder=folder,
+                references=references,
+                state="pending",
+            )
             to_append.append(plan)
     results = mailbox.append_drafts([plan.message for plan in to_append]) if to_append else []
-    by_contact = {plan.contact.id: result for plan, result in zip(to_append, results,
-                                                                    strict=True)}
+    by_contact = {plan.contact.id: result for plan, result in zip(to_append, results, strict=True)}
     with store.transaction():
         for plan in plans:
             if plan.contact.id in reused:
@@ -187,8 +244,9 @@ def write_drafts(store: Store, mailbox: Mailbox, plans: Sequence[PlannedDraft],
             else:
                 result = by_contact[plan.contact.id]
                 message_id, was_reused = result.message_id, False
-            store.set_message_state(message_id, "written",
-                                    None if was_reused else by_contact[plan.contact.id].uid)
+            store.set_message_state(
+                message_id, "written", None if was_reused else by_contact[plan.contact.id].uid
+            )
             contact = store.get(plan.contact.id)
             detail = f"{plan.kind} draft written to {folder}"
             if plan.kind == "outreach" and contact.stage != Stage.DRAFTED:
@@ -199,8 +257,7 @@ def write_drafts(store: Store, mailbox: Mailbox, plans: Sequence[PlannedDraft],
     return outcomes
 
 
-def _leftover_draft(store: Store, mailbox: Mailbox, folder: str,
-                    plan: PlannedDraft) -> str | None:
+def _leftover_draft(store: Store, mailbox: Mailbox, folder: str, plan: PlannedDraft) -> str | None:
     """The Message-ID of a draft an interrupted run appended but did not finish recording."""
     for pending in store.pending_drafts(plan.contact.id, plan.kind):
         if mailbox.has_message_id(folder, pending["message_id"]):
@@ -208,3 +265,12 @@ def _leftover_draft(store: Store, mailbox: Mailbox, folder: str,
         # Never reached the server: forget it; this run appends afresh.
         store.forget_message(pending["message_id"])
     return None
+
+
+def preview(message: EmailMessage) -> str:
+    """The draft as a mail client shows it: decoded headers, then the text."""
+    lines = [f"{name}: {message[name]}" for name in
+             ("From", "To", "Subject", "Date", "Message-ID", "In-Reply-To") if message[name]]
+    body = message.get_body(("plain",))
+    text = body.get_content() if isinstance(body, EmailMessage) else ""
+    return "\n".join(lines) + "\n\n" + text.rstrip("\n")

@@ -51,6 +51,13 @@ def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
 
 
+def local_time(at: str) -> str:
+    """A stored UTC time as the local wall-clock time, to the minute."""
+    from datetime import datetime
+
+    return datetime.fromisoformat(at).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
 def contacts_table(contacts: Sequence[Contact]) -> None:
     from rich.table import Table
 
@@ -101,5 +108,5 @@ def contact_details(contact: Contact, referrer: Contact | None,
             what = f"{event.from_stage} → {event.to_stage}"
         elif event.to_stage:
             what = event.to_stage
-        table.add_row(event.at.replace("T", " ")[:16], what, event.detail)
+        table.add_row(local_time(event.at), what, event.detail)
     console().print(table)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,22 @@ BUSY_TIMEOUT_MS = 10_000
 
 def now_iso() -> str:
     return clock.now().astimezone(UTC).isoformat(timespec="seconds")
+
+
+def as_utc(at: str | None) -> str:
+    """An ISO 8601 time as UTC, so that stored times sort as text. None means now."""
+    if at is None:
+        return now_iso()
+    moment = datetime.fromisoformat(at)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def fold(text: str) -> str:
+    """Text for loose matching: case-folded, accents removed."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def normalize_email(address: str) -> str:
@@ -219,7 +236,7 @@ class Store:
 
     def add_contact(self, new: NewContact, *, stage: Stage = Stage.IDENTIFIED,
                     cause: str = "add", at: str | None = None) -> Contact:
-        at = at or now_iso()
+        at = as_utc(at)
         with self.transaction():
             for address in new.emails:
                 self._ensure_address_free(address)
@@ -281,7 +298,7 @@ class Store:
         self.db["contacts"].update(contact_id, values)
 
     def _touch(self, contact_id: int, at: str | None = None) -> None:
-        self.db["contacts"].update(contact_id, {"updated": at or now_iso()})
+        self.db["contacts"].update(contact_id, {"updated": as_utc(at)})
 
     def mark_undeliverable(self, address: str) -> None:
         self.db.execute(
@@ -364,26 +381,24 @@ class Store:
                     f"`coffeechat add NAME --email {text}`"
                 )
             return self.get(found)
-        rows = list(self.db.query(
-            "SELECT * FROM contacts WHERE name LIKE ? ESCAPE '\\' ORDER BY id",
-            ["%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"],
-        ))
-        exact = [row for row in rows if row["name"].casefold() == text.casefold()]
-        if len(exact) == 1:
-            rows = exact
-        if not rows:
+        # Match accent- and case-insensitively: "jose" finds "José Núñez".
+        wanted = fold(text)
+        ids = [cid for cid, name in self.db.execute("SELECT id, name FROM contacts ORDER BY id")
+               if wanted in fold(name)]
+        if not ids:
             raise ContactNotFound(f"no contact matches {text!r}; run `coffeechat list`")
-        if len(rows) > 1:
-            candidates = "; ".join(
-                f"{c.id}: {c.name}" + (f" <{c.email}>" if c.email else "")
-                for c in self._contacts(rows[:10])
-            )
-            more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""
-            raise AmbiguousContact(
-                f"{text!r} matches {len(rows)} contacts ({candidates}{more}); "
-                f"use the id or the email address"
-            )
-        return self._contacts(rows)[0]
+        contacts = [self.get(cid) for cid in ids[:10]]
+        exact = [c for c in contacts if fold(c.name) == wanted]
+        if len(ids) == 1 or len(exact) == 1:
+            return (exact or contacts)[0]
+        candidates = "; ".join(
+            f"{c.id}: {c.name}" + (f" <{c.email}>" if c.email else "") for c in contacts
+        )
+        more = f" and {len(ids) - 10} more" if len(ids) > 10 else ""
+        raise AmbiguousContact(
+            f"{text!r} matches {len(ids)} contacts ({candidates}{more}); "
+            f"use the id or the email address"
+        )
 
     # ------------------------------------------------------------ stages and events
 
@@ -398,7 +413,7 @@ class Store:
             pipeline.check_transition(contact.stage, target)
         elif contact.stage == target:
             raise UserError(f"{contact.name} is already {target.value}")
-        at = at or now_iso()
+        at = as_utc(at)
         with self.transaction():
             self.db["contacts"].update(contact.id, {"stage": target.value, "updated": at})
             self.add_event(contact.id, "stage", contact.stage.value, target.value, detail,
@@ -411,7 +426,7 @@ class Store:
         self.db["events"].insert(
             {
                 "contact_id": contact_id,
-                "at": at or now_iso(),
+                "at": as_utc(at),
                 "kind": kind,
                 "from_stage": from_stage,
                 "to_stage": to_stage,
@@ -471,7 +486,7 @@ class Store:
         before = self.db.conn.total_changes
         table.insert(
             {"message_id": message_id, "contact_id": contact_id, "direction": direction,
-             "kind": kind, "subject": subject, "at": at, "folder": folder, "uid": uid,
+             "kind": kind, "subject": subject, "at": as_utc(at), "folder": folder, "uid": uid,
              "references_": references, "state": state},
             ignore=True,
         )
@@ -523,7 +538,7 @@ class Store:
 
     def mark_sent(self, message_id: str, *, at: str, folder: str, uid: int) -> None:
         """Our draft showed up in Sent: the user sent it as it was."""
-        self.db["messages"].update(message_id, {"direction": "sent", "at": at,
+        self.db["messages"].update(message_id, {"direction": "sent", "at": as_utc(at),
                                                 "folder": folder, "uid": uid})
 
     def address_book(self) -> dict[str, int]:

@@ -80,4 +80,9 @@ class Mailbox(Protocol):
         """One body part (e.g. "2" or "TEXT") of one message, without setting \\Seen."""
         ...
 
+    def wait_for_change(self, folders: Sequence[str], timeout: float) -> bool:
+        """Block until one of `folders` may have new mail (IMAP IDLE, or polling), or until
+        `timeout` seconds pass; True when a change was reported."""
+        ...
+
     def close(self) -> None: ...

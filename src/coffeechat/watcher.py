@@ -1,0 +1,146 @@
+"""`coffeechat watch`: one pass, or keep watching with IDLE and reconnect when needed.
+
+A pass reads Sent before INBOX, so that the user's message is known before the reply
+to it, then moves silent contacts to `no-response` once their follow-up has gone
+unanswered for `follow_up_after_days`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from coffeechat.config import Config
+from coffeechat.errors import CredentialsError, MailError
+from coffeechat.mail.base import Mailbox
+from coffeechat.pipeline import Stage
+from coffeechat.store import Store
+from coffeechat.sync import Change, ScanContext, scan_folder
+
+# RFC 2177: servers may drop an IDLE after 30 minutes; re-issue well before.
+IDLE_RENEW_SECONDS = 25 * 60
+BACKOFF_START = 1.0
+BACKOFF_CAP = 60.0
+
+
+@dataclass(frozen=True)
+class PassResult:
+    changes: list[Change]
+    sent_folder: str
+    inbox_folder: str
+
+
+def run_pass(
+    store: Store,
+    mailbox: Mailbox,
+    config: Config,
+    *,
+    now: datetime,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> PassResult:
+    context = ScanContext.load(store, config.me.email)
+    sent, inbox = mailbox.sent_folder(), mailbox.inbox_folder()
+    changes: list[Change] = []
+    for folder, role in ((sent, "sent"), (inbox, "inbox")):
+        report = (lambda done, total, f=folder: progress(f, done, total)) if progress else None
+        changes += scan_folder(
+            store,
+            mailbox,
+            folder,
+            role,  # type: ignore[arg-type]
+            context=context,
+            backfill_days=config.mail.backfill_days,
+            progress=report,
+        )
+    changes += sweep_silence(store, config, now=now)
+    return PassResult(changes, sent, inbox)
+
+
+def sweep_silence(store: Store, config: Config, *, now: datetime) -> list[Change]:
+    """Contacts whose follow-up went unanswered for long enough move to `no-response`."""
+    from coffeechat.agenda import due_actions
+
+    changes = []
+    for action in due_actions(store, config, now):
+        if action.kind != "no-response" or action.due > now:
+            continue
+        contact = store.get(action.contact_id)
+        if contact.stage != Stage.CONTACTED:
+            continue
+        detail = f"no reply {config.outreach.follow_up_after_days} days after the follow-up"
+        store.move(
+            contact,
+            Stage.NO_RESPONSE,
+            detail,
+            "watch: silence",
+            at=now.isoformat(timespec="seconds"),
+        )
+        changes.append(
+            Change(
+                now,
+                contact.id,
+                contact.name,
+                "no-response",
+                contact.stage.value,
+                Stage.NO_RESPONSE.value,
+                "",
+                detail,
+            )
+        )
+    return changes
+
+
+@contextmanager
+def connected(config: Config) -> Iterator[Mailbox]:
+    from coffeechat.mail import open_mailbox
+
+    mailbox = open_mailbox(config)
+    try:
+        yield mailbox
+    finally:
+        mailbox.close()
+
+
+def watch_forever(
+    store: Store,
+    config: Config,
+    *,
+    on_change: Callable[[Change], None],
+    on_status: Callable[[str], None],
+    now: Callable[[], datetime],
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Scan, then wait for the server to report new mail (IDLE) or for the poll interval.
+
+    A dead connection is reconnected with exponential backoff capped at a minute. Login
+    and credential errors are not retried: waiting will not fix a wrong password.
+    """
+    backoff = BACKOFF_START
+    while True:
+        try:
+            with connected(config) as mailbox:
+                backoff = BACKOFF_START
+                on_status(
+                    f"watching {mailbox.inbox_folder()} and {mailbox.sent_folder()}"
+                    " (Ctrl-C to stop)"
+                )
+                while True:
+                    for change in run_pass(store, mailbox, config, now=now()).changes:
+                        on_change(change)
+                    timeout = min(config.mail.poll_seconds, IDLE_RENEW_SECONDS)
+                    mailbox.wait_for_change([mailbox.inbox_folder()], timeout)
+        except CredentialsError:
+            raise
+        except MailError as err:
+            if "login failed" in str(err):
+                raise
+            on_status(f"connection lost ({err}); reconnecting in {backoff:.0f} s")
+        except (OSError, EOFError) as err:
+            on_status(
+                f"connection lost ({err or type(err).__name__}); reconnecting in {backoff:.0f} s"
+            )
+        sleep(backoff)
+        backoff = min(backoff * 2, BACKOFF_CAP)
