@@ -22,14 +22,29 @@ def test_every_command_has_help_with_an_example() -> None:
 
 def test_help_lists_the_contract_commands() -> None:
     result = CliRunner().invoke(main, ["--help"])
-    for name in ("init", "login", "add", "list", "show", "stage", "note", "import", "export",
-                 "draft", "proofread"):
+    for name in (
+        "init",
+        "login",
+        "add",
+        "list",
+        "show",
+        "stage",
+        "note",
+        "import",
+        "export",
+        "draft",
+        "proofread",
+    ):
         assert f"  {name}" in result.output
 
 
 def test_python_dash_m_works() -> None:
-    result = subprocess.run([sys.executable, "-m", "coffeechat", "--version"],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "coffeechat", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "coffeechat" in result.stdout
 
 
@@ -42,16 +57,19 @@ def test_help_and_list_import_no_heavy_libraries(workspace: Workspace) -> None:
         "print([m for m in heavy if m in sys.modules])\n"
     )
     for args in (["--help"], ["--config", str(workspace.config_path), "list"]):
-        result = subprocess.run([sys.executable, "-c", code, *args],
-                                capture_output=True, text=True, check=True)
+        result = subprocess.run(
+            [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+        )
         assert result.stdout.strip().endswith("[]"), (args, result.stdout, result.stderr)
 
 
 def test_init_refuses_to_overwrite(workspace: Workspace) -> None:
     result = workspace.run("init", "--maildir", str(workspace.maildir))
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: {workspace.config_path}: a config file already exists; "
-                             f"edit it, or pass --force to replace it\n")
+    assert result.stderr == (
+        f"Error: {workspace.config_path}: a config file already exists; "
+        f"edit it, or pass --force to replace it\n"
+    )
 
 
 def test_bad_config_is_one_error_line(tmp_path: Path) -> None:
@@ -63,8 +81,18 @@ def test_bad_config_is_one_error_line(tmp_path: Path) -> None:
 
 
 def test_add_list_show_note_stage(workspace: Workspace) -> None:
-    result = workspace.run("add", "Dana Lee", "--email", "dana@acme.com", "--company", "Acme",
-                           "--role", "UX Lead", "--tag", "design")
+    result = workspace.run(
+        "add",
+        "Dana Lee",
+        "--email",
+        "dana@acme.com",
+        "--company",
+        "Acme",
+        "--role",
+        "UX Lead",
+        "--tag",
+        "design",
+    )
     assert result.exit_code == 0, result.output
     assert "Added Dana Lee (id 1)" in result.output
     workspace.run("add", "Sam Roe", "--email", "sam@beta.org", "--referred-by", "dana")

@@ -19,8 +19,12 @@ def test_example_config_is_valid_and_has_every_key(tmp_path: Path) -> None:
     assert config.mail.backend == "maildir"
     assert config.outreach.follow_up_after_days == 7
     text = example_config().read_text()
-    for section, cls in (("me", config.me), ("mail", config.mail),
-                         ("outreach", config.outreach), ("paths", config.paths)):
+    for section, cls in (
+        ("me", config.me),
+        ("mail", config.mail),
+        ("outreach", config.outreach),
+        ("paths", config.paths),
+    ):
         assert f"[{section}]" in text
         for key in vars(cls):
             assert f"\n{key} = " in text, f"{section}.{key} missing from config.example.toml"
@@ -33,9 +37,12 @@ def test_example_config_is_valid_and_has_every_key(tmp_path: Path) -> None:
         ('[mail]\nbackend = "pop3"\n', "mail.backend: unknown value 'pop3'; use \"imap\" or"),
         ('[me]\ntimezone = "Mars/Olympus"\n', "me.timezone: unknown time zone"),
         ('[mail]\nca_file = "/nonexistent/ca.pem"\n', "mail.ca_file: no such file"),
-        ('[outreach]\nfollow_up_after_days = 0\n', "outreach.follow_up_after_days: must be"),
-        ('[mail]\nbackend = "imap"\nhost = "imap.example.com"\nusername = "a"\n'
-         'security = "plain"\n', "mail.security: \"plain\" would send your password"),
+        ("[outreach]\nfollow_up_after_days = 0\n", "outreach.follow_up_after_days: must be"),
+        (
+            '[mail]\nbackend = "imap"\nhost = "imap.example.com"\nusername = "a"\n'
+            'security = "plain"\n',
+            'mail.security: "plain" would send your password',
+        ),
         ('[proofread]\nwords = "abc"\n', "proofread.words: expected a list of strings"),
         ("[mail\n", "not valid TOML"),
     ],
@@ -56,7 +63,7 @@ def test_missing_file_says_run_init(tmp_path: Path) -> None:
 
 
 def test_unknown_keys_warn(tmp_path: Path) -> None:
-    path = write(tmp_path, '[mail]\nprot = 993\n[extra]\nx = 1\n')
+    path = write(tmp_path, "[mail]\nprot = 993\n[extra]\nx = 1\n")
     with pytest.warns(UserWarning) as record:
         load(path)
     messages = [str(w.message) for w in record]
@@ -65,8 +72,11 @@ def test_unknown_keys_warn(tmp_path: Path) -> None:
 
 
 def test_plain_is_allowed_to_loopback(tmp_path: Path) -> None:
-    path = write(tmp_path, '[mail]\nbackend = "imap"\nhost = "127.0.0.1"\nusername = "a"\n'
-                 'security = "plain"\nport = 143\n')
+    path = write(
+        tmp_path,
+        '[mail]\nbackend = "imap"\nhost = "127.0.0.1"\nusername = "a"\n'
+        'security = "plain"\nport = 143\n',
+    )
     assert load(path).mail.security == "plain"
 
 

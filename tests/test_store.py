@@ -80,7 +80,9 @@ def test_move_writes_an_event_and_refuses_illegal_moves(store: Store) -> None:
     assert store.get(dana.id).stage is Stage.CONTACTED
     events = store.events(dana.id)
     assert [(e.from_stage, e.to_stage, e.cause) for e in events] == [
-        (None, "identified", "add"), ("identified", "contacted", "<m1@x>")]
+        (None, "identified", "add"),
+        ("identified", "contacted", "<m1@x>"),
+    ]
     forced = store.move(dana, Stage.THANKED, "by hand", "stage command", manual=True)
     assert forced.stage is Stage.THANKED
 
@@ -104,11 +106,29 @@ def test_busy_database_waits_instead_of_failing(tmp_path: Path) -> None:
 
 def test_messages_are_never_doubled(store: Store) -> None:
     dana = store.add_contact(NewContact("Dana Lee", ("dana@acme.com",)))
-    assert store.record_message("<a@x>", dana.id, direction="sent", kind="outreach",
-                                subject="Hi", at="2026-01-01T10:00:00+00:00")
-    assert not store.record_message("<a@x>", dana.id, direction="sent", kind="outreach",
-                                    subject="Hi", at="2026-01-01T10:00:00+00:00")
-    store.record_message("<b@x>", dana.id, direction="received", kind="reply",
-                         subject="Re: Hi", at="2026-01-02T10:00:00+00:00")
+    assert store.record_message(
+        "<a@x>",
+        dana.id,
+        direction="sent",
+        kind="outreach",
+        subject="Hi",
+        at="2026-01-01T10:00:00+00:00",
+    )
+    assert not store.record_message(
+        "<a@x>",
+        dana.id,
+        direction="sent",
+        kind="outreach",
+        subject="Hi",
+        at="2026-01-01T10:00:00+00:00",
+    )
+    store.record_message(
+        "<b@x>",
+        dana.id,
+        direction="received",
+        kind="reply",
+        subject="Re: Hi",
+        at="2026-01-02T10:00:00+00:00",
+    )
     last = store.last_exchange(dana.id)
     assert last is not None and last["message_id"] == "<b@x>"
