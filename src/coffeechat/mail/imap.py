@@ -1,0 +1,522 @@
+"""The IMAP backend, on imapclient.
+
+Safe by default: TLS with certificate verification (plus `mail.ca_file` for a private CA),
+STARTTLS on request, and cleartext only to a loopback host. Every library error is
+rewrapped as a `MailError` that names host:port and the setting to change; the password
+is never part of a message, a log line or an exception.
+
+Reading never changes a message: folders are opened with EXAMINE (read-only) and bodies
+are fetched with BODY.PEEK, so a scan never sets \\Seen (RFC 3501 6.4.5).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import logging
+import re
+import ssl
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid, parseaddr
+from pathlib import Path
+from typing import Any
+
+from imapclient import IMAPClient, SocketTimeout
+from imapclient.exceptions import CapabilityError, IMAPClientAbortError, IMAPClientError, LoginError
+
+from coffeechat.config import Mail, is_loopback
+from coffeechat.errors import MailError
+from coffeechat.mail.base import HEADER_FIELDS, AppendResult, FetchedMessage, FolderState
+
+log = logging.getLogger(__name__)
+
+# Tried in order when no folder carries the SPECIAL-USE flag (RFC 6154): the names that
+# Gmail, Outlook/Exchange, Apple Mail and Courier-style servers (INBOX.) use.
+DRAFTS_NAMES: tuple[str, ...] = ("[Gmail]/Drafts", "Drafts", "Draft", "INBOX.Drafts")
+SENT_NAMES: tuple[str, ...] = (
+    "Sent",
+    "Sent Items",
+    "Sent Messages",
+    "[Gmail]/Sent Mail",
+    "INBOX.Sent",
+)
+# \Seen too, so a draft coffeechat wrote does not show up as an unread message.
+DRAFT_FLAGS: tuple[str, ...] = ("\\Draft", "\\Seen")
+FETCH_BATCH = 500  # UIDs per FETCH: bounded command lines and memory
+MULTIAPPEND_BATCH = 50  # messages per MULTIAPPEND (RFC 3502) command
+# RFC 2177: the server may drop an IDLE after 30 minutes, so re-issue before that.
+IDLE_MAX_SECONDS = 29 * 60
+
+_APPENDUID = re.compile(rb"\[APPENDUID (\d+) ([0-9:,]+)\]", re.IGNORECASE)
+# A body section (RFC 3501 6.4.5): part numbers, optionally followed by HEADER/TEXT/MIME.
+_SECTION = re.compile(r"(?:\d+(?:\.\d+)*)?(?:\.?(?:HEADER|TEXT|MIME))?", re.IGNORECASE)
+
+
+# --- pure helpers -------------------------------------------------------------------
+
+
+def expand_uid_set(uid_set: str) -> list[int]:
+    """Expand "3:5,9" to [3, 4, 5, 9] (RFC 4315 uid-set; ranges may be written high:low)."""
+    uids: list[int] = []
+    for part in uid_set.split(","):
+        low, _, high = part.partition(":")
+        first, last = int(low), int(high or low)
+        uids.extend(range(min(first, last), max(first, last) + 1))
+    return uids
+
+
+def parse_appenduid(response: bytes | str) -> list[int]:
+    """The UIDs an APPEND's OK response names in [APPENDUID v uid-set] (UIDPLUS), or []."""
+    raw = response.encode() if isinstance(response, str) else response
+    match = _APPENDUID.search(raw)
+    return expand_uid_set(match.group(2).decode()) if match else []
+
+
+@dataclass(frozen=True)
+class FolderInfo:
+    name: str
+    flags: frozenset[str]  # lower-cased attributes, e.g. {"\\drafts", "\\haschildren"}
+
+
+def choose_folder(folders: Sequence[FolderInfo], flag: str, names: Sequence[str]) -> str | None:
+    """The folder carrying the SPECIAL-USE `flag`, else the first of `names` that exists.
+
+    Names match exactly first, then ignoring case ("Sent items" on some servers).
+    """
+    wanted = flag.lower()
+    for folder in folders:
+        if wanted in folder.flags:
+            return folder.name
+    existing = {folder.name: folder.name for folder in folders}
+    folded = {folder.name.casefold(): folder.name for folder in folders}
+    for name in names:
+        if name in existing:
+            return name
+    for name in names:
+        if name.casefold() in folded:
+            return folded[name.casefold()]
+    return None
+
+
+def header_fetch_item(fields: Sequence[str] = HEADER_FIELDS) -> str:
+    """BODY.PEEK[HEADER.FIELDS (...)]: only these header lines, and no \\Seen."""
+    return f"BODY.PEEK[HEADER.FIELDS ({' '.join(f.upper() for f in fields)})]"
+
+
+def is_activity(response: tuple[Any, ...]) -> bool:
+    """True for an IDLE response that reports a change (EXISTS, EXPUNGE, FETCH, ...).
+
+    "* OK Still here" keep-alives are not activity.
+    """
+    return bool(response) and response[0] not in (b"OK", b"BYE")
+
+
+def message_bytes(message: EmailMessage) -> bytes:
+    """The message as IMAP wants it: CRLF line ends (RFC 3501 2.2), headers RFC 2047."""
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+
+
+def _scrub(text: str, secret: str) -> str:
+    return text.replace(secret, "***") if secret else text
+
+
+def _batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- the backend ---------------------------------------------------------------------
+
+
+def _ssl_context(mail: Mail) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    if mail.ca_file:
+        path = Path(mail.ca_file).expanduser()
+        try:
+            context.load_verify_locations(cafile=str(path))
+        except (OSError, ssl.SSLError) as err:
+            raise MailError(
+                f"mail.ca_file: cannot load {str(path)!r} as a CA certificate ({err}); "
+                f'point it at a PEM file, or set it to ""'
+            ) from err
+    return context
+
+
+class ImapMailbox:
+    """A logged-in IMAP connection implementing `coffeechat.mail.base.Mailbox`."""
+
+    def __init__(self, client: IMAPClient, mail: Mail) -> None:
+        self._client = client
+        self._mail = mail
+        self._where = f"{mail.host}:{mail.port}"
+        self._folders: list[FolderInfo] | None = None
+        self._special: dict[str, str] = {}
+        self._selected: str | None = None
+        self._closed = False
+
+    # -- connecting ------------------------------------------------------------------
+
+    @classmethod
+    def connect(cls, mail: Mail, *, password: str) -> ImapMailbox:
+        """Connect, secure and log in as `mail` says; raise MailError with the fix."""
+        where = f"{mail.host}:{mail.port}"
+        if mail.security not in ("tls", "starttls", "plain"):
+            raise MailError(
+                f'mail.security: unknown value {mail.security!r}; use "tls" or "starttls"'
+            )
+        if mail.security == "plain" and not is_loopback(mail.host):
+            # Config validation refuses this too; this is the last line of defence.
+            raise MailError(
+                f"refusing to send the password unencrypted to {mail.host}: mail.security = "
+                f'"plain" is allowed only to localhost; use "tls" or "starttls"'
+            )
+        context = _ssl_context(mail) if mail.security != "plain" else None
+        timeout = SocketTimeout(connect=mail.timeout_seconds, read=mail.timeout_seconds)
+        client: IMAPClient | None = None
+        try:
+            client = IMAPClient(
+                mail.host,
+                port=mail.port,
+                ssl=mail.security == "tls",
+                ssl_context=context,
+                timeout=timeout,
+            )
+            if mail.security == "starttls":
+                client.starttls(context)
+        except CapabilityError as err:
+            _shutdown(client)
+            raise MailError(
+                f'{where} does not offer STARTTLS; set mail.security = "tls" '
+                f"(usually with mail.port = 993)"
+            ) from err
+        except ssl.SSLCertVerificationError as err:
+            _shutdown(client)
+            reason = err.verify_message or str(err)
+            raise MailError(
+                f"cannot verify the TLS certificate of {where} ({reason}); if the server "
+                f"uses a self-signed certificate or a private CA, set mail.ca_file to that "
+                f"CA's PEM file, and check that mail.host is the name on the certificate"
+            ) from err
+        except ssl.SSLError as err:
+            _shutdown(client)
+            raise MailError(
+                f"TLS handshake with {where} failed ({err.reason or err}); check mail.port "
+                f'and mail.security (port 993 is usually "tls", 143 "starttls")'
+            ) from err
+        except TimeoutError as err:
+            _shutdown(client)
+            raise MailError(
+                f"timed out connecting to {where} after {mail.timeout_seconds} s; check "
+                f"mail.host and mail.port, and that the server is reachable"
+            ) from err
+        except OSError as err:
+            _shutdown(client)
+            raise MailError(
+                f"cannot connect to {where}: {err.strerror or err}; check mail.host and mail.port"
+            ) from err
+        except IMAPClientError as err:
+            _shutdown(client)
+            raise MailError(
+                f"{where} did not answer like an IMAP server ({_scrub(str(err), password)}); "
+                f"check mail.port and mail.security"
+            ) from err
+        try:
+            client.login(mail.username, password)
+        except LoginError as err:
+            _shutdown(client)
+            reason = _scrub(str(err), password)
+            raise MailError(
+                f"login failed for {mail.username} at {where} ({reason}); run "
+                f"`coffeechat login` to store the right password, or fix mail.password_command"
+            ) from err
+        except (IMAPClientError, OSError) as err:
+            _shutdown(client)
+            raise MailError(
+                f"lost the connection to {where} while logging in as {mail.username}: "
+                f"{_scrub(str(err), password)}"
+            ) from err
+        log.debug("logged in to %s as %s over %s", where, mail.username, mail.security)
+        return cls(client, mail)
+
+    def __enter__(self) -> ImapMailbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Log out; errors are swallowed (the connection may be gone already)."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._client.logout()
+        except Exception:  # closing must never fail the command
+            _shutdown(self._client)
+
+    # -- error context -----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _doing(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except MailError:
+            raise
+        except (IMAPClientAbortError, OSError) as err:
+            self._selected = None
+            raise MailError(
+                f"lost the connection to {self._where} while {action} ({err}); "
+                f"run the command again"
+            ) from err
+        except IMAPClientError as err:
+            raise MailError(f"{self._where} refused {action}: {err}") from err
+
+    # -- folders -----------------------------------------------------------------------
+
+    def folders(self) -> list[FolderInfo]:
+        """Every folder with its attributes (cached for the connection)."""
+        if self._folders is None:
+            with self._doing("listing folders"):
+                listed = self._client.list_folders()
+            self._folders = [
+                FolderInfo(
+                    name=str(name),
+                    flags=frozenset(
+                        (f.decode() if isinstance(f, bytes) else str(f)).lower() for f in flags
+                    ),
+                )
+                for flags, _delimiter, name in listed
+            ]
+        return self._folders
+
+    def _find(self, key: str, override: str, flag: str, names: Sequence[str]) -> str:
+        if key in self._special:
+            return self._special[key]
+        folders = self.folders()
+        known = ", ".join(sorted(f.name for f in folders)) or "none"
+        if override:
+            if override not in {f.name for f in folders}:
+                raise MailError(
+                    f"mail.{key}: there is no folder {override!r} at {self._where} "
+                    f'(folders there: {known}); fix the name or set it to ""'
+                )
+            found: str | None = override
+        else:
+            found = choose_folder(folders, flag, names)
+        if found is None:
+            raise MailError(
+                f"no {flag[1:]} folder at {self._where}: none is marked {flag} and none is "
+                f"named {', '.join(names)} (folders there: {known}); set mail.{key} to the "
+                f"folder's name"
+            )
+        self._special[key] = found
+        return found
+
+    def drafts_folder(self) -> str:
+        return self._find("drafts_folder", self._mail.drafts_folder, "\\Drafts", DRAFTS_NAMES)
+
+    def sent_folder(self) -> str:
+        return self._find("sent_folder", self._mail.sent_folder, "\\Sent", SENT_NAMES)
+
+    def inbox_folder(self) -> str:
+        return "INBOX"  # RFC 3501 5.1: the name is case-insensitive and always exists
+
+    def _examine(self, folder: str) -> dict[bytes, Any]:
+        """Open `folder` read-only (EXAMINE), so nothing we do can change a flag."""
+        with self._doing(f"opening folder {folder!r}"):
+            response: dict[bytes, Any] = self._client.select_folder(folder, readonly=True)
+        self._selected = folder
+        return response
+
+    def _refresh(self, folder: str) -> None:
+        """Make `folder` the open folder, with messages that arrived since seen (NOOP)."""
+        if self._selected == folder:
+            with self._doing(f"refreshing folder {folder!r}"):
+                self._client.noop()
+        else:
+            self._examine(folder)
+
+    # -- writing -----------------------------------------------------------------------
+
+    def append_drafts(self, messages: Sequence[EmailMessage]) -> list[AppendResult]:
+        """Store each message in Drafts with \\Draft and \\Seen, in order.
+
+        Uses one MULTIAPPEND (RFC 3502) per batch when the server offers it, so a batch
+        lands whole or not at all; records each APPENDUID (RFC 4315) the server returns.
+        """
+        if not messages:
+            return []
+        folder = self.drafts_folder()
+        prepared = [self._with_message_id(message) for message in messages]
+        with self._doing(f"appending drafts to {folder!r}"):
+            multi = len(prepared) > 1 and self._client.has_capability("MULTIAPPEND")
+        results: list[AppendResult] = []
+        if multi:
+            for batch in _batches(prepared, MULTIAPPEND_BATCH):
+                uids = self._multiappend(folder, [raw for _, raw in batch])
+                results.extend(
+                    AppendResult(folder, message_id, uid)
+                    for (message_id, _), uid in zip(batch, uids, strict=True)
+                )
+        else:
+            for message_id, raw in prepared:
+                uid = self.append(folder, raw, DRAFT_FLAGS)
+                results.append(AppendResult(folder, message_id, uid))
+        return results
+
+    def _with_message_id(self, message: EmailMessage) -> tuple[str, bytes]:
+        message_id = str(message.get("Message-ID", "")).strip()
+        if not message_id:
+            # The sync finds our drafts again by Message-ID, so every draft needs one.
+            message = copy.deepcopy(message)
+            sender = parseaddr(str(message.get("From", "")))[1]
+            domain = sender.rpartition("@")[2] or "coffeechat.invalid"
+            message_id = make_msgid(domain=domain)
+            message["Message-ID"] = message_id
+        return message_id, message_bytes(message)
+
+    def _multiappend(self, folder: str, raws: Sequence[bytes]) -> list[int | None]:
+        with self._doing(f"appending {len(raws)} drafts to {folder!r}"):
+            status, data = self._client.multiappend(
+                folder, [{"msg": raw, "flags": DRAFT_FLAGS} for raw in raws]
+            )
+        text = b" ".join(d for d in data if isinstance(d, bytes))
+        if status != "OK":
+            raise MailError(
+                f"{self._where} refused appending {len(raws)} drafts to {folder!r}: "
+                f"{text.decode(errors='replace')}"
+            )
+        uids = parse_appenduid(text)
+        if len(uids) != len(raws):
+            return [None] * len(raws)
+        return list(uids)
+
+    def append(self, folder: str, message: bytes, flags: Sequence[str] = ()) -> int | None:
+        """APPEND one raw message; its UID when the server reports APPENDUID."""
+        with self._doing(f"appending a message to {folder!r}"):
+            response = self._client.append(folder, message, tuple(flags))
+        uids = parse_appenduid(response)
+        return uids[0] if len(uids) == 1 else None
+
+    # -- reading -----------------------------------------------------------------------
+
+    def has_message_id(self, folder: str, message_id: str) -> bool:
+        """True when a message with exactly this Message-ID is in `folder`."""
+        wanted = message_id.strip()
+        if not wanted:
+            return False
+        self._refresh(folder)
+        with self._doing(f"searching {folder!r} for {wanted}"):
+            # HEADER search is a substring match (RFC 3501 6.4.4): confirm exact ids below.
+            uids = self._client.search(["HEADER", "Message-ID", wanted])
+            if not uids:
+                return False
+            fetched = self._client.fetch(uids, [header_fetch_item(("Message-ID",))])
+        for item in fetched.values():
+            for line in _header_block(item).decode(errors="replace").splitlines():
+                name, _, value = line.partition(":")
+                if name.strip().lower() == "message-id" and value.strip() == wanted:
+                    return True
+        return False
+
+    def folder_state(self, folder: str) -> FolderState:
+        """UIDVALIDITY and UIDNEXT from a fresh EXAMINE (STATUS when SELECT omits them)."""
+        response = self._examine(folder)
+        uidvalidity = response.get(b"UIDVALIDITY")
+        uidnext = response.get(b"UIDNEXT")
+        if uidvalidity is None or uidnext is None:
+            with self._doing(f"reading the status of {folder!r}"):
+                status = self._client.folder_status(folder, [b"UIDVALIDITY", b"UIDNEXT"])
+            uidvalidity, uidnext = status[b"UIDVALIDITY"], status[b"UIDNEXT"]
+        return FolderState(folder, int(uidvalidity), int(uidnext))
+
+    def fetch_headers(
+        self,
+        folder: str,
+        after_uid: int,
+        since_days: int | None = None,
+        *,
+        today: date | None = None,
+    ) -> Iterator[list[FetchedMessage]]:
+        """Batches of header blocks for messages with UID > after_uid, in UID order.
+
+        `since_days` keeps a first backfill small: only messages whose internal date is
+        within that many days of `today` (SEARCH SINCE). Never sets \\Seen.
+        """
+        self._refresh(folder)
+        criteria: list[Any] = ["UID", f"{after_uid + 1}:*"]
+        if since_days is not None:
+            criteria += ["SINCE", (today or date.today()) - timedelta(days=since_days)]
+        with self._doing(f"searching {folder!r} for new messages"):
+            found = self._client.search(criteria)
+        # "n:*" always matches the highest UID, even when it is below n (RFC 3501 6.4.8).
+        uids = sorted(uid for uid in found if uid > after_uid)
+        item = header_fetch_item()
+        for batch in _batches(uids, FETCH_BATCH):
+            if self._selected != folder:  # the caller used the connection between batches
+                self._examine(folder)
+            with self._doing(f"fetching headers from {folder!r}"):
+                fetched = self._client.fetch(list(batch), [item])
+            yield [
+                FetchedMessage(folder, uid, _header_block(fetched[uid]))
+                for uid in batch
+                if uid in fetched  # expunged in the meantime
+            ]
+
+    def fetch_part(self, folder: str, uid: int, part: str) -> bytes:
+        """One body section (e.g. "2", "1.TEXT", "TEXT") of one message, with BODY.PEEK."""
+        if not _SECTION.fullmatch(part):
+            raise ValueError(f"not an IMAP body section: {part!r}")
+        self._refresh(folder)
+        with self._doing(f"fetching part {part} of message {uid} in {folder!r}"):
+            fetched = self._client.fetch([uid], [f"BODY.PEEK[{part}]"])
+        if uid not in fetched:
+            raise MailError(
+                f"message {uid} is no longer in {folder!r} at {self._where}; "
+                f"run `coffeechat watch --once` to catch up"
+            )
+        wanted = f"BODY[{part}]".upper().encode()
+        for key, value in fetched[uid].items():
+            if isinstance(key, bytes) and key.upper() == wanted:
+                return bytes(value or b"")
+        return b""
+
+    # -- waiting -----------------------------------------------------------------------
+
+    def has_idle(self) -> bool:
+        """True when the server supports IDLE (RFC 2177)."""
+        with self._doing("reading the server's capabilities"):
+            return bool(self._client.has_capability("IDLE"))
+
+    def idle_wait(self, folder: str, timeout: float) -> bool:
+        """Wait up to `timeout` seconds in IDLE on `folder`; True when something changed.
+
+        Leaves IDLE before returning, so the caller can scan and then call it again; the
+        wait is capped below the 30-minute server limit of RFC 2177.
+        """
+        self._refresh(folder)
+        with self._doing(f"waiting for new mail in {folder!r}"):
+            self._client.idle()
+            try:
+                responses = self._client.idle_check(timeout=min(timeout, IDLE_MAX_SECONDS))
+            finally:
+                _text, more = self._client.idle_done()
+        return any(is_activity(r) for r in [*responses, *more])
+
+
+def _header_block(item: dict[bytes, Any]) -> bytes:
+    """The BODY[HEADER.FIELDS (...)] value of one FETCH result."""
+    for key, value in item.items():
+        if isinstance(key, bytes) and key.upper().startswith(b"BODY[HEADER"):
+            return bytes(value or b"")
+    return b""
+
+
+def _shutdown(client: IMAPClient | None) -> None:
+    if client is None:
+        return
+    with contextlib.suppress(Exception):
+        client.shutdown()

@@ -1,0 +1,518 @@
+"""The IMAP backend against the real Dovecot of the `dovecot` fixture (no fakes).
+
+What the backend wrote is read back with the stdlib's imaplib and email parser, so a test
+never trusts the code under test to check itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import email.policy
+import imaplib
+import logging
+import socket
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+import pytest
+from dovecot import Dovecot, free_port
+
+from coffeechat.errors import MailError
+from coffeechat.mail import imap as imap_module
+from coffeechat.mail import open_mailbox
+from coffeechat.mail.imap import (
+    FolderInfo,
+    ImapMailbox,
+    choose_folder,
+    expand_uid_set,
+    header_fetch_item,
+    is_activity,
+    parse_appenduid,
+)
+
+SUBJECT = "Café chat — a quick question about Zürich?"
+BODY = "Hola José,\n\nwould you have 20 minutes for a coffee next week?\n\nAlex\n"
+
+
+def draft(to: str = "José Núñez <jose@example.org>", subject: str = SUBJECT) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = "Alex Doe <alex@example.com>"
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="example.com")
+    message.set_content(BODY)
+    return message
+
+
+def raw_message(subject: str, *, extra: str = "", body: str = "hello\r\n") -> bytes:
+    return (
+        "From: Sam Lee <sam@example.org>\r\n"
+        "To: Alex Doe <alex@example.com>\r\n"
+        f"Subject: {subject}\r\n"
+        f"Message-ID: <{subject.replace(' ', '-')}@example.org>\r\n"
+        "Date: Mon, 03 Jun 2024 10:00:00 +0000\r\n"
+        f"{extra}"
+        "\r\n"
+        f"{body}"
+    ).encode()
+
+
+@contextlib.contextmanager
+def stdlib_client(server: Dovecot, user: str) -> Iterator[imaplib.IMAP4_SSL]:
+    """An independent client (stdlib imaplib) to check what the backend did."""
+    client = imaplib.IMAP4_SSL(server.host, server.port, ssl_context=server.ssl_context())
+    client.login(user, server.password)
+    try:
+        yield client
+    finally:
+        client.logout()
+
+
+def read_back(server: Dovecot, user: str, folder: str) -> dict[int, tuple[set[str], bytes]]:
+    """UID -> (flags, full message) for every message in `folder`, without setting \\Seen."""
+    with stdlib_client(server, user) as client:
+        client.select(f'"{folder}"', readonly=True)
+        _, data = client.uid("SEARCH", "ALL")
+        uids = [int(u) for u in data[0].split()]
+        messages = {}
+        for uid in uids:
+            _, parts = client.uid("FETCH", str(uid), "(FLAGS BODY.PEEK[])")
+            meta, content = parts[0]
+            # \Recent is per-session (RFC 3501 2.3.2), not something anyone stored.
+            flags = {f.decode() for f in imaplib.ParseFlags(meta)} - {"\\Recent"}
+            messages[uid] = (flags, content)
+        return messages
+
+
+def flags_of(server: Dovecot, user: str, folder: str) -> dict[int, set[str]]:
+    return {uid: flags for uid, (flags, _) in read_back(server, user, folder).items()}
+
+
+@pytest.fixture
+def account(imap_account: tuple[Dovecot, str]) -> Iterator[tuple[Dovecot, str, ImapMailbox]]:
+    server, user = imap_account
+    mailbox = ImapMailbox.connect(server.mail(user), password=server.password)
+    yield server, user, mailbox
+    mailbox.close()
+
+
+# --- connecting -----------------------------------------------------------------------
+
+
+def test_tls_login_with_the_configured_ca(imap_account: tuple[Dovecot, str]) -> None:
+    server, user = imap_account
+    with ImapMailbox.connect(server.mail(user), password=server.password) as mailbox:
+        assert mailbox.inbox_folder() == "INBOX"
+        assert mailbox.has_idle()
+
+
+def test_starttls_connect(imap_account: tuple[Dovecot, str]) -> None:
+    server, user = imap_account
+    mail = server.mail(user, security="starttls", port=server.starttls_port)
+    with ImapMailbox.connect(mail, password=server.password) as mailbox:
+        assert mailbox.drafts_folder() == "Drafts"
+
+
+def test_plain_is_allowed_to_loopback(imap_account: tuple[Dovecot, str]) -> None:
+    server, user = imap_account
+    mail = server.mail(user, security="plain", port=server.starttls_port)
+    with ImapMailbox.connect(mail, password=server.password) as mailbox:
+        assert mailbox.sent_folder() == "Sent"
+
+
+def test_plain_to_a_remote_host_is_refused_before_connecting(dovecot: Dovecot) -> None:
+    mail = dovecot.mail("alex", security="plain", host="imap.example.com", port=143)
+    with pytest.raises(MailError) as info:
+        ImapMailbox.connect(mail, password=dovecot.password)
+    assert str(info.value).startswith(
+        "refusing to send the password unencrypted to imap.example.com"
+    )
+
+
+def test_wrong_password_names_user_host_and_port_but_never_the_password(
+    imap_account: tuple[Dovecot, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    server, user = imap_account
+    wrong = "Wr0ng-" + server.password
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(MailError) as info:
+        ImapMailbox.connect(server.mail(user), password=wrong)
+    message = str(info.value)
+    assert message.startswith(f"login failed for {user} at {server.host}:{server.port}")
+    assert "run `coffeechat login`" in message
+    shown = "".join(traceback.format_exception(info.value)) + caplog.text
+    assert wrong not in shown
+    assert server.password not in shown
+
+
+def test_password_is_not_logged_on_success(
+    imap_account: tuple[Dovecot, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    server, user = imap_account
+    caplog.set_level(logging.DEBUG)
+    ImapMailbox.connect(server.mail(user), password=server.password).close()
+    assert "LOGIN" in caplog.text  # the imap conversation was logged ...
+    assert server.password not in caplog.text  # ... without the secret
+
+
+def test_unknown_ca_points_at_mail_ca_file(dovecot: Dovecot) -> None:
+    with pytest.raises(MailError) as info:
+        ImapMailbox.connect(dovecot.mail("alex", ca_file=""), password=dovecot.password)
+    message = str(info.value)
+    assert f"cannot verify the TLS certificate of {dovecot.host}:{dovecot.port}" in message
+    assert "mail.ca_file" in message
+
+
+def test_unreadable_ca_file_names_the_setting(dovecot: Dovecot, tmp_path: Path) -> None:
+    bad = tmp_path / "ca.pem"
+    bad.write_text("not a certificate\n")
+    with pytest.raises(MailError, match=r"^mail\.ca_file: cannot load"):
+        ImapMailbox.connect(dovecot.mail("alex", ca_file=str(bad)), password=dovecot.password)
+
+
+def test_connection_refused_names_host_and_port(dovecot: Dovecot) -> None:
+    port = free_port()  # nothing listens there
+    with pytest.raises(MailError, match=rf"^cannot connect to 127\.0\.0\.1:{port}: "):
+        ImapMailbox.connect(dovecot.mail("alex", port=port), password=dovecot.password)
+
+
+def test_a_silent_server_times_out(dovecot: Dovecot) -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # the kernel accepts, nobody ever greets
+        port = silent.getsockname()[1]
+        mail = dovecot.mail("alex", port=port, timeout_seconds=1)
+        with pytest.raises(MailError, match=rf"^timed out connecting to 127\.0\.0\.1:{port}"):
+            ImapMailbox.connect(mail, password=dovecot.password)
+
+
+def test_tls_to_the_cleartext_port_explains_the_port(dovecot: Dovecot) -> None:
+    mail = dovecot.mail("alex", port=dovecot.starttls_port)
+    with pytest.raises(MailError, match=r"TLS handshake with .* failed.*mail\.port"):
+        ImapMailbox.connect(mail, password=dovecot.password)
+
+
+def test_open_mailbox_uses_the_config_and_its_password_command(
+    imap_account: tuple[Dovecot, str], tmp_path: Path
+) -> None:
+    server, user = imap_account
+    mailbox = open_mailbox(server.config(tmp_path, user))
+    try:
+        assert mailbox.drafts_folder() == "Drafts"
+    finally:
+        mailbox.close()
+
+
+def test_close_twice_is_harmless(account: tuple[Dovecot, str, ImapMailbox]) -> None:
+    _, _, mailbox = account
+    mailbox.close()
+    mailbox.close()
+
+
+# --- folders --------------------------------------------------------------------------
+
+
+def test_folders_found_by_special_use(account: tuple[Dovecot, str, ImapMailbox]) -> None:
+    _, _, mailbox = account
+    assert mailbox.drafts_folder() == "Drafts"
+    assert mailbox.sent_folder() == "Sent"
+    flags = {f.name: f.flags for f in mailbox.folders()}
+    assert "\\drafts" in flags["Drafts"]
+
+
+def test_folder_override_wins(imap_account: tuple[Dovecot, str]) -> None:
+    server, user = imap_account
+    with stdlib_client(server, user) as client:
+        client.create('"Outreach Drafts"')
+    mail = server.mail(user, drafts_folder="Outreach Drafts", sent_folder="Trash")
+    with ImapMailbox.connect(mail, password=server.password) as mailbox:
+        assert mailbox.drafts_folder() == "Outreach Drafts"
+        assert mailbox.sent_folder() == "Trash"
+        result = mailbox.append_drafts([draft()])
+    assert result[0].folder == "Outreach Drafts"
+    assert len(read_back(server, user, "Outreach Drafts")) == 1
+
+
+def test_a_missing_override_folder_names_the_setting(imap_account: tuple[Dovecot, str]) -> None:
+    server, user = imap_account
+    mail = server.mail(user, drafts_folder="Nope")
+    with (
+        ImapMailbox.connect(mail, password=server.password) as mailbox,
+        pytest.raises(MailError, match=r"^mail\.drafts_folder: there is no folder 'Nope'"),
+    ):
+        mailbox.drafts_folder()
+
+
+def folder(name: str, *flags: str) -> FolderInfo:
+    return FolderInfo(name, frozenset(f.lower() for f in flags))
+
+
+def test_choose_folder_prefers_special_use_then_names_in_order() -> None:
+    names = imap_module.SENT_NAMES
+    assert choose_folder([folder("Sent"), folder("Gesendet", "\\Sent")], "\\Sent", names) == (
+        "Gesendet"
+    )
+    assert choose_folder([folder("INBOX.Sent"), folder("Sent Items")], "\\Sent", names) == (
+        "Sent Items"
+    )
+    assert choose_folder([folder("sent items")], "\\Sent", names) == "sent items"
+    assert choose_folder([folder("[Gmail]/Drafts")], "\\Drafts", imap_module.DRAFTS_NAMES) == (
+        "[Gmail]/Drafts"
+    )
+    assert choose_folder([folder("INBOX")], "\\Sent", names) is None
+
+
+# --- drafts ---------------------------------------------------------------------------
+
+
+def test_append_draft_round_trips_non_ascii_and_flags(
+    account: tuple[Dovecot, str, ImapMailbox],
+) -> None:
+    server, user, mailbox = account
+    message = draft()
+    [result] = mailbox.append_drafts([message])
+    assert result.folder == "Drafts"
+    assert result.message_id == message["Message-ID"]
+
+    stored = read_back(server, user, "Drafts")
+    assert list(stored) == [result.uid]  # the APPENDUID the server reported
+    flags, content = stored[result.uid]
+    assert {"\\Draft", "\\Seen"} <= flags
+    parsed = email.message_from_bytes(content, policy=email.policy.default)
+    assert str(parsed["From"]) == "Alex Doe <alex@example.com>"
+    assert str(parsed["To"]) == "José Núñez <jose@example.org>"
+    assert str(parsed["Subject"]) == SUBJECT
+    assert parsed["Message-ID"] == message["Message-ID"]
+    assert parsed.get_content().replace("\r\n", "\n") == BODY
+    assert b"\n" not in content.replace(b"\r\n", b"")  # CRLF only (RFC 3501 2.2)
+    assert mailbox.has_message_id("Drafts", message["Message-ID"])
+
+
+def test_several_drafts_go_in_one_multiappend_in_order(
+    account: tuple[Dovecot, str, ImapMailbox], caplog: pytest.LogCaptureFixture
+) -> None:
+    server, user, mailbox = account
+    messages = [draft(subject=f"Draft {n}") for n in range(4)]
+    caplog.set_level(logging.DEBUG, logger="imapclient")
+    results = mailbox.append_drafts(messages)
+    appends = [r for r in caplog.messages if " APPEND " in r and r.startswith(">")]
+    assert len(appends) == 1  # one MULTIAPPEND command (RFC 3502), not four APPENDs
+    assert [r.message_id for r in results] == [m["Message-ID"] for m in messages]
+    uids = [r.uid for r in results]
+    assert all(uid is not None for uid in uids) and uids == sorted(uids)
+    stored = read_back(server, user, "Drafts")
+    assert set(stored) == set(uids)
+    for result, message in zip(results, messages, strict=True):
+        assert result.uid is not None
+        flags, content = stored[result.uid]
+        assert "\\Draft" in flags
+        parsed = email.message_from_bytes(content, policy=email.policy.default)
+        assert str(parsed["Subject"]) == message["Subject"]
+
+
+def test_many_drafts_span_several_multiappend_batches(
+    account: tuple[Dovecot, str, ImapMailbox], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, user, mailbox = account
+    monkeypatch.setattr(imap_module, "MULTIAPPEND_BATCH", 2)
+    results = mailbox.append_drafts([draft(subject=f"Batch {n}") for n in range(5)])
+    assert len({r.uid for r in results}) == 5
+    assert len(read_back(server, user, "Drafts")) == 5
+
+
+def test_a_draft_without_message_id_gets_one(account: tuple[Dovecot, str, ImapMailbox]) -> None:
+    _, _, mailbox = account
+    message = draft()
+    del message["Message-ID"]
+    [result] = mailbox.append_drafts([message])
+    assert result.message_id.endswith("@example.com>")
+    assert "Message-ID" not in message  # the caller's message is left alone
+    assert mailbox.has_message_id("Drafts", result.message_id)
+
+
+def test_has_message_id_is_exact(account: tuple[Dovecot, str, ImapMailbox]) -> None:
+    _, _, mailbox = account
+    mailbox.append("INBOX", raw_message("hello there"))
+    assert mailbox.has_message_id("INBOX", "<hello-there@example.org>")
+    assert not mailbox.has_message_id("INBOX", "<there@example.org>")  # a substring
+    assert not mailbox.has_message_id("INBOX", "<other@example.org>")
+    assert not mailbox.has_message_id("Drafts", "<hello-there@example.org>")
+    assert not mailbox.has_message_id("INBOX", "")
+
+
+def test_append_returns_the_uid(account: tuple[Dovecot, str, ImapMailbox]) -> None:
+    server, user, mailbox = account
+    first = mailbox.append("INBOX", raw_message("one"), ["\\Seen"])
+    second = mailbox.append("INBOX", raw_message("two"))
+    assert first is not None and second == first + 1
+    assert flags_of(server, user, "INBOX") == {first: {"\\Seen"}, second: set()}
+
+
+def test_append_to_a_missing_folder_is_a_mail_error(
+    account: tuple[Dovecot, str, ImapMailbox],
+) -> None:
+    server, _, mailbox = account
+    with pytest.raises(MailError, match=rf"^{server.host}:{server.port} refused appending"):
+        mailbox.append("No Such Folder", raw_message("x"))
+
+
+# --- reading --------------------------------------------------------------------------
+
+
+def test_folder_state_tracks_uidnext(account: tuple[Dovecot, str, ImapMailbox]) -> None:
+    _, _, mailbox = account
+    before = mailbox.folder_state("INBOX")
+    assert before.name == "INBOX" and before.uidvalidity > 0
+    uid = mailbox.append("INBOX", raw_message("count me"))
+    after = mailbox.folder_state("INBOX")
+    assert after.uidvalidity == before.uidvalidity
+    assert after.uidnext == before.uidnext + 1 == (uid or 0) + 1
+
+
+def test_fetch_headers_returns_only_the_header_fields_and_leaves_mail_unseen(
+    account: tuple[Dovecot, str, ImapMailbox],
+) -> None:
+    server, user, mailbox = account
+    uid = mailbox.append(
+        "INBOX", raw_message("the news", extra="X-Private: keep out\r\n", body="SECRET BODY\r\n")
+    )
+    batches = list(mailbox.fetch_headers("INBOX", 0))
+    assert len(batches) == 1
+    [fetched] = batches[0]
+    assert (fetched.folder, fetched.uid) == ("INBOX", uid)
+    parsed = email.message_from_bytes(fetched.headers, policy=email.policy.default)
+    assert parsed["Subject"] == "the news"
+    assert parsed["Message-ID"] == "<the-news@example.org>"
+    assert parsed["From"] == "Sam Lee <sam@example.org>"
+    assert b"X-Private" not in fetched.headers
+    assert b"SECRET BODY" not in fetched.headers
+    assert flags_of(server, user, "INBOX") == {uid: set()}  # still unread
+
+
+def test_fetch_headers_batches_and_resumes_after_a_uid(
+    account: tuple[Dovecot, str, ImapMailbox], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, _, mailbox = account
+    monkeypatch.setattr(imap_module, "FETCH_BATCH", 2)
+    uids = [mailbox.append("INBOX", raw_message(f"message {n}")) for n in range(5)]
+    batches = list(mailbox.fetch_headers("INBOX", 0))
+    assert [[m.uid for m in batch] for batch in batches] == [uids[0:2], uids[2:4], uids[4:5]]
+    assert [m.uid for batch in mailbox.fetch_headers("INBOX", uids[2] or 0) for m in batch] == (
+        uids[3:]
+    )
+    # "n:*" matches the last message even when n is past it: nothing new means nothing.
+    assert list(mailbox.fetch_headers("INBOX", uids[-1] or 0)) == []
+
+
+def test_fetch_headers_since_days_limits_the_backfill(
+    account: tuple[Dovecot, str, ImapMailbox],
+) -> None:
+    _, _, mailbox = account
+    with stdlib_client(*account[:2]) as client:
+        for subject, day in (
+            ("old", datetime(2020, 1, 2, tzinfo=UTC)),
+            ("recent", datetime(2024, 6, 1, tzinfo=UTC)),
+        ):
+            client.append("INBOX", None, imaplib.Time2Internaldate(day), raw_message(subject))
+    got = [
+        m.headers
+        for batch in mailbox.fetch_headers("INBOX", 0, since_days=30, today=date(2024, 6, 10))
+        for m in batch
+    ]
+    assert len(got) == 1 and b"Subject: recent" in got[0]
+    assert sum(len(b) for b in mailbox.fetch_headers("INBOX", 0)) == 2
+
+
+def test_fetch_headers_survives_other_calls_between_batches(
+    account: tuple[Dovecot, str, ImapMailbox], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, _, mailbox = account
+    monkeypatch.setattr(imap_module, "FETCH_BATCH", 1)
+    for n in range(2):
+        mailbox.append("INBOX", raw_message(f"inbox {n}"))
+    mailbox.append_drafts([draft()])
+    seen: list[str] = []
+    for batch in mailbox.fetch_headers("INBOX", 0):
+        seen.extend(m.folder for m in batch)
+        assert not mailbox.has_message_id("Drafts", "<nothing@example.org>")
+    assert seen == ["INBOX", "INBOX"]
+
+
+def test_fetch_part_reads_without_setting_seen(account: tuple[Dovecot, str, ImapMailbox]) -> None:
+    server, user, mailbox = account
+    uid = mailbox.append("INBOX", raw_message("part", body="just the text\r\n"))
+    assert uid is not None
+    assert mailbox.fetch_part("INBOX", uid, "TEXT") == b"just the text\r\n"
+    assert mailbox.fetch_part("INBOX", uid, "1") == b"just the text\r\n"
+    assert flags_of(server, user, "INBOX") == {uid: set()}
+    with pytest.raises(MailError, match="no longer in 'INBOX'"):
+        mailbox.fetch_part("INBOX", uid + 100, "TEXT")
+    with pytest.raises(ValueError, match="not an IMAP body section"):
+        mailbox.fetch_part("INBOX", uid, "TEXT] FLAGS")
+
+
+def test_a_missing_folder_is_a_mail_error(account: tuple[Dovecot, str, ImapMailbox]) -> None:
+    _, _, mailbox = account
+    with pytest.raises(MailError, match="refused opening folder 'Nowhere'"):
+        mailbox.folder_state("Nowhere")
+
+
+# --- IDLE -----------------------------------------------------------------------------
+
+
+def test_idle_wait_times_out_quietly(account: tuple[Dovecot, str, ImapMailbox]) -> None:
+    _, _, mailbox = account
+    assert mailbox.idle_wait("INBOX", timeout=0.2) is False
+    # The connection is usable again afterwards, and IDLE can be re-issued.
+    assert mailbox.folder_state("INBOX").uidnext == 1
+    assert mailbox.idle_wait("INBOX", timeout=0.1) is False
+
+
+def test_idle_wait_reports_new_mail(account: tuple[Dovecot, str, ImapMailbox]) -> None:
+    server, user, mailbox = account
+    other = ImapMailbox.connect(server.mail(user), password=server.password)
+
+    def deliver() -> None:
+        time.sleep(0.3)  # ordering, not timing logic: let the IDLE start first
+        other.append("INBOX", raw_message("new mail"))
+
+    thread = threading.Thread(target=deliver)
+    thread.start()
+    try:
+        started = time.monotonic()
+        assert mailbox.idle_wait("INBOX", timeout=10) is True
+        assert time.monotonic() - started < 9
+    finally:
+        thread.join()
+        other.close()
+    assert [m.uid for b in mailbox.fetch_headers("INBOX", 0) for m in b] == [1]
+
+
+# --- pure helpers ---------------------------------------------------------------------
+
+
+def test_uid_sets_and_appenduid() -> None:
+    assert expand_uid_set("7") == [7]
+    assert expand_uid_set("3:5,9") == [3, 4, 5, 9]
+    assert expand_uid_set("5:3") == [3, 4, 5]
+    assert parse_appenduid(b"[APPENDUID 1717 4:6] Append completed.") == [4, 5, 6]
+    assert parse_appenduid("[appenduid 1 2] ok") == [2]
+    assert parse_appenduid(b"Append completed.") == []
+
+
+def test_header_fetch_item_peeks() -> None:
+    item = header_fetch_item(("From", "Message-ID"))
+    assert item == "BODY.PEEK[HEADER.FIELDS (FROM MESSAGE-ID)]"
+
+
+def test_idle_keepalives_are_not_activity() -> None:
+    assert not is_activity((b"OK", b"Still here"))
+    assert is_activity((3, b"EXISTS"))
+    assert is_activity((2, b"EXPUNGE"))
