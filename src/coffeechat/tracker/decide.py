@@ -1,0 +1,62 @@
+"""Turn a classification into a target stage: pure, and never backwards.
+
+Every rule goes through `pipeline.is_later` (and so `pipeline.TRANSITIONS`), so an old
+message seen late — a first scan of a years-old mailbox, a reply fetched after the meeting —
+never moves a contact back along the journey.
+"""
+
+from __future__ import annotations
+
+from coffeechat.pipeline import Stage, can_move, is_later
+from coffeechat.tracker.classify import Classification, Kind
+
+# The stages from which a bounce moves the contact to `bounced`. Once a contact has replied,
+# the person is reachable: a later bounce concerns one address (the caller marks it bad) and
+# the stage stays. pipeline.TRANSITIONS would allow replied -> bounced for a manual change.
+BOUNCE_FROM = frozenset({Stage.IDENTIFIED, Stage.DRAFTED, Stage.CONTACTED})
+# iTIP PARTSTAT values that confirm a meeting (RFC 5545 §3.2.12). DECLINED does not decline
+# the contact: the person may propose another time, so it is only logged.
+CONFIRMING = frozenset({"ACCEPTED", "TENTATIVE"})
+
+
+def decide(
+    classification: Classification,
+    current: Stage,
+    *,
+    draft_kind: str | None = None,
+) -> Stage | None:
+    """The stage `classification` moves a contact at `current` to, or None to stay.
+
+    `draft_kind` is the kind of our draft ("outreach", "follow-up", "thank-you", "check-in")
+    when a SENT message's Message-ID is one of our drafts; None for anything else.
+    """
+    kind = classification.kind
+    if kind is Kind.SENT:
+        return _sent(current, draft_kind)
+    if kind is Kind.REPLY:
+        return _forward(current, Stage.REPLIED)
+    if kind is Kind.BOUNCE:
+        return Stage.BOUNCED if current in BOUNCE_FROM else None
+    if kind is Kind.ITIP_REPLY:
+        if (classification.partstat or "").upper() in CONFIRMING:
+            return _forward(current, Stage.SCHEDULED)
+        return None
+    return None  # AUTO_REPLY is logged only; IGNORE changes nothing
+
+
+def _forward(current: Stage, target: Stage) -> Stage | None:
+    if current == target:
+        return None
+    return target if is_later(current, target) and can_move(current, target) else None
+
+
+def _sent(current: Stage, draft_kind: str | None) -> Stage | None:
+    if draft_kind == "thank-you":
+        # A thank-you after the meeting; sent before `met` was recorded it proves nothing
+        # the pipeline can express (scheduled -> thanked is not a transition).
+        return _forward(current, Stage.THANKED)
+    if draft_kind == "check-in":
+        return _forward(current, Stage.KEEPING_IN_TOUCH)
+    # Outreach, follow-up, or a message the user wrote themselves: the contact was contacted.
+    # From no-response or bounced (a new address) this revives the contact.
+    return _forward(current, Stage.CONTACTED)

@@ -1,0 +1,180 @@
+"""Read the return date out of an out-of-office reply, so the follow-up can wait for it.
+
+Only auto-replies get here, so dateparser (slow to import, slower on its first call per
+language) is imported lazily. The approach: find a phrase that announces a return or an end
+("back on", "until", "bis zum", "jusqu'au", "hasta el"...), then read the first date that
+starts within a few words of it. Numeric dates are read by our own rules (month first only
+for English with slashes: "3/4" is March 4 in an American message, 3 April elsewhere);
+dates with month names go to dateparser with the language of the phrase.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from email import policy
+from email.message import Message
+from email.parser import BytesParser
+
+_COMPAT = BytesParser(policy=policy.compat32)
+MAX_AHEAD = timedelta(days=366)  # a date further out is more likely a misreading
+_WINDOW = 70  # characters after a trigger phrase in which the date must lie
+
+_TRIGGERS: tuple[tuple[str, str], ...] = (
+    ("en", r"\b(?:back|return(?:ing|s)?|until|till|til|through|thru|to|after|in the office"
+           r"|available(?: again)?|reachable(?: again)?)\b"),
+    ("de", r"\b(?:bis(?: zum| einschlie(?:ß|ss)lich| inkl\.?)?|ab(?: dem)?|zurück(?: am)?"
+           r"|wieder(?: am| ab)?)\b"),
+    ("fr", r"(?:\bjusqu['’]au|\bjusqu['’]à|\bde retour|\bretour(?: le)?|\bà partir du|\bdès le)\b"),
+    ("es", r"\b(?:hasta(?: el)?|regreso|regresar[ée]|volver[ée]|a partir del)\b"),
+    ("it", r"\b(?:fino al|fino a|rientro|rientrer[òo]|torner[òo]|dal|a partire dal)\b"),
+    ("nl", r"\b(?:tot en met|t/m|tot|terug(?: op)?|vanaf)\b"),
+    ("pt", r"(?:\baté|\bretorno|\bregresso|\bvoltarei|\ba partir de)\b"),
+)  # fmt: skip
+_TRIGGER = re.compile(
+    "|".join(f"(?P<{lang}>{pattern})" for lang, pattern in _TRIGGERS), re.IGNORECASE
+)
+_ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+_NUMERIC = re.compile(r"\b(\d{1,2})([./-])(\d{1,2})(?:\2(\d{4}|\d{2})\b|\.?)(?!\d)")
+_WORD = r"[^\W\d_]{3,}\.?"
+_DAY = r"\d{1,2}(?:st|nd|rd|th|er|\.|º|ª)?"
+# "March 3", "Mar. 3rd, 2026", "3 March 2026", "3. März", "3 de marzo de 2026", "the 3rd of
+# March", each with an optional weekday before it.
+_NAMED = re.compile(
+    rf"(?:{_WORD},?\s+)?(?P<rest>(?:the\s+)?(?:{_DAY}\s+(?:of\s+|de\s+)?{_WORD}"
+    rf"(?:\s+(?:de\s+)?\d{{4}})?|{_WORD}\s+{_DAY}(?:,?\s+\d{{4}})?))(?!\w)",
+    re.IGNORECASE,
+)
+_WEEKDAYS = {
+    "en": ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+    "de": ("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag"),
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
+    "it": ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica"),
+    "nl": ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
+    "pt": ("segunda", "terça", "quarta", "quinta", "sexta", "sábado", "domingo"),
+}
+_WEEKDAY_WORD = re.compile(r"[^\W\d_]+")
+
+
+def read_return_date(text: str, received: datetime) -> date | None:
+    """The first return or end date announced in `text` that lies after `received`.
+
+    `text` is the subject and body of an auto-reply. Returns None when no date can be read,
+    or when the only dates are not after the day it was received (or more than a year later).
+    """
+    if not text:
+        return None
+    text = " ".join(text.split())[:20_000]
+    today = received.date()
+    for trigger in _TRIGGER.finditer(text):
+        lang = trigger.lastgroup or "en"
+        window = text[trigger.end() : trigger.end() + _WINDOW]
+        found = _date_in(window, lang, received)
+        if found is not None and today < found <= today + MAX_AHEAD:
+            return found
+    return None
+
+
+def _date_in(window: str, lang: str, received: datetime) -> date | None:
+    candidates: list[tuple[int, date | None]] = []
+    if m := _ISO.search(window):
+        candidates.append((m.start(), _safe_date(int(m[1]), int(m[2]), int(m[3]))))
+    if m := _NUMERIC.search(window):
+        candidates.append((m.start(), _numeric(m, lang, received)))
+    if m := _NAMED.search(window):
+        # The optional leading word is meant for a weekday but may be any word ("until"):
+        # if dateparser cannot read the whole, read the date without it.
+        value = _named(m.group(0), lang, received) or _named(m.group("rest"), lang, received)
+        candidates.append((m.start(), value))
+    if weekday := _weekday(window, lang):
+        candidates.append((weekday[0], _next_weekday(received.date(), weekday[1])))
+    # The date must start close to the trigger ("back in the office on Monday, March 3").
+    for start, value in sorted(candidates, key=lambda c: c[0]):
+        if value is not None and start <= 35:
+            return value
+    return None
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _numeric(m: re.Match[str], lang: str, received: datetime) -> date | None:
+    first, sep, second, year_text = int(m[1]), m[2], int(m[3]), m[4]
+    month_first = lang == "en" and sep == "/" and first <= 12
+    month, day = (first, second) if month_first else (second, first)
+    if year_text:
+        year = int(year_text) + (2000 if len(year_text) == 2 else 0)
+        return _safe_date(year, month, day)
+    found = _safe_date(received.year, month, day)
+    if found is not None and found <= received.date():
+        found = _safe_date(received.year + 1, month, day)
+    return found
+
+
+def _named(text: str, lang: str, received: datetime) -> date | None:
+    import dateparser  # lazy: slow to import, needed only for auto-replies
+
+    settings = {
+        "PREFER_DATES_FROM": "future",
+        "RELATIVE_BASE": received.replace(tzinfo=None),
+        "REQUIRE_PARTS": ["day", "month"],
+        "DATE_ORDER": "MDY" if lang == "en" else "DMY",
+    }
+    try:
+        parsed = dateparser.parse(text, languages=[lang], settings=settings)
+    except Exception:  # dateparser raises on odd input in some versions
+        return None
+    return parsed.date() if parsed else None
+
+
+def _weekday(window: str, lang: str) -> tuple[int, int] | None:
+    names = _WEEKDAYS.get(lang, ())
+    for word in _WEEKDAY_WORD.finditer(window):
+        lowered = word.group(0).lower()
+        if lowered in names:
+            return word.start(), names.index(lowered)
+    return None
+
+
+def _next_weekday(after: date, weekday: int) -> date:
+    days = (weekday - after.weekday()) % 7 or 7
+    return after + timedelta(days=days)
+
+
+def message_text(full_message: bytes) -> str:
+    """Subject and readable body of a message: the first text/plain part, else HTML text."""
+    try:
+        message = _COMPAT.parsebytes(bytes(full_message))
+        parts = list(message.walk())
+    except Exception:
+        return ""
+    from coffeechat.tracker.headers import parse_headers
+
+    subject = parse_headers(bytes(full_message)).subject
+    html = ""
+    for part in parts:
+        ctype = part.get_content_type()
+        if ctype == "text/plain":
+            return f"{subject}\n{_decode(part)}"
+        if ctype == "text/html" and not html:
+            html = re.sub(r"<[^>]*>", " ", _decode(part))
+    return f"{subject}\n{html}"
+
+
+def _decode(part: Message) -> str:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        return ""
+    if not isinstance(data, bytes):
+        return ""
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return data.decode(charset, "replace")
+    except LookupError:
+        return data.decode("utf-8", "replace")
