@@ -536,7 +536,7 @@ def questions(app: App, topic: str | None) -> None:
 
 def _refresh_feed(app: App) -> None:
     """Rewrite the reminders feed after a change, so calendar apps see it at once."""
-    from coffeechat.feed import write_feed
+    from coffeechat.agenda import write_feed
 
     write_feed(app.store, app.config, None)
 

@@ -27,7 +27,7 @@ def export_json(store: Store) -> str:
 def export_to(store: Store, config: Config, kind: str, file: Path | None) -> Path | None:
     """Write the export to `file` (atomically) or standard output; return the path written."""
     if kind == "ics":
-        from coffeechat.feed import write_feed
+        from coffeechat.agenda import write_feed
 
         return write_feed(store, config, file)
     if kind == "csv":

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
 
-
 # The header fields the tracker classifies on; a sync fetches these and nothing else
 # (BODY.PEEK[HEADER.FIELDS (...)]), so a scan costs little and never sets \Seen.
 HEADER_FIELDS: tuple[str, ...] = (
-    "From", "To", "Cc", "Date", "Message-ID", "In-Reply-To", "References", "Subject",
+    "From", "To", "Cc", "Bcc", "Date", "Message-ID", "In-Reply-To", "References", "Subject",
     "Content-Type", "Auto-Submitted", "Precedence", "X-Autoreply", "X-Autorespond",
     "X-Auto-Response-Suppress", "List-Id", "Return-Path", "X-Failed-Recipients",
 )

@@ -16,6 +16,7 @@ import copy
 import logging
 import re
 import ssl
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -505,6 +506,17 @@ class ImapMailbox:
             finally:
                 _text, more = self._client.idle_done()
         return any(is_activity(r) for r in [*responses, *more])
+
+    def wait_for_change(self, folders: Sequence[str], timeout: float) -> bool:
+        """IDLE on the first folder (INBOX); without IDLE, wait and let the caller poll.
+
+        One connection can IDLE on one folder only; the watcher re-scans the other
+        folders (Sent) on every wake, which is at least every `timeout` seconds.
+        """
+        if self.has_idle():
+            return self.idle_wait(folders[0], timeout)
+        time.sleep(timeout)
+        return False
 
 
 def _header_block(item: dict[bytes, Any]) -> bytes:

@@ -1,0 +1,309 @@
+"""`coffeechat watch --once` end to end, on the Maildir backend and on a real Dovecot.
+
+Each case starts from a fresh mailbox and database: contacts seeded where a real season
+would have them, one real-looking message delivered (into INBOX or Sent, by a second
+connection for IMAP), one watch pass, then the contact's stage and events are checked.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from coffeechat_fixtures import Workspace
+from dovecot import Dovecot
+
+from coffeechat.config import Mail
+from coffeechat.mail.maildir import UIDLIST, MaildirMailbox
+from coffeechat.models import NewContact
+from coffeechat.pipeline import Stage
+from coffeechat.store import Store
+
+MAIL = Path(__file__).parent / "data" / "mail"
+
+CONTACTS = {
+    "jane": ("Jane Rivera", "jane.rivera@acme.example", "<outreach-1.coffeechat@example.com>"),
+    "ben": ("Ben Okafor", "ben.okafor@globex.example", "<outreach-2.coffeechat@example.com>"),
+    "carla": ("Carla Moreau", "carla@initech.example", "<outreach-3.coffeechat@example.com>"),
+    "dieter": ("Dieter Hoffmann", "dieter.hoffmann@beispiel.example", None),
+    "anais": ("Anaïs Lefèvre", "anais@societe.example", "<outreach-5.coffeechat@example.com>"),
+    "sam": ("Sam Lee", "sam.lee@oldcorp.example", None),
+}
+# A message Jane sent earlier in the thread; she answers it from her home address.
+JANE_EARLIER = "<CAJx8KzX9pQm2wEr5tYu7iOp1aSd3fGh4jKl@mail.gmail.com>"
+
+
+@dataclass(frozen=True)
+class Case:
+    file: str
+    folder: str  # "inbox" | "sent"
+    who: str
+    start: Stage
+    stage: Stage  # expected after the pass
+    event: str | None  # the event kind logged, None for nothing at all
+
+
+CASES = [
+    Case("reply_threaded.eml", "inbox", "jane", Stage.CONTACTED, Stage.REPLIED, "reply"),
+    Case("reply_unthreaded.eml", "inbox", "carla", Stage.CONTACTED, Stage.REPLIED, "reply"),
+    Case("reply_other_address.eml", "inbox", "jane", Stage.CONTACTED, Stage.REPLIED, "reply"),
+    Case(
+        "reply_outlook_suppress_header.eml", "inbox", "ben", Stage.CONTACTED, Stage.REPLIED, "reply"
+    ),
+    Case("autoreply_rfc3834.eml", "inbox", "carla", Stage.CONTACTED, Stage.CONTACTED, "auto-reply"),
+    Case(
+        "autoreply_exchange_outlook.eml",
+        "inbox",
+        "ben",
+        Stage.CONTACTED,
+        Stage.CONTACTED,
+        "auto-reply",
+    ),
+    Case(
+        "autoreply_gmail_vacation.eml",
+        "inbox",
+        "jane",
+        Stage.CONTACTED,
+        Stage.CONTACTED,
+        "auto-reply",
+    ),
+    Case(
+        "autoreply_german_subject.eml",
+        "inbox",
+        "dieter",
+        Stage.CONTACTED,
+        Stage.CONTACTED,
+        "auto-reply",
+    ),
+    Case("bounce_postfix.eml", "inbox", "sam", Stage.CONTACTED, Stage.BOUNCED, "bounce"),
+    Case("bounce_exchange.eml", "inbox", "ben", Stage.CONTACTED, Stage.BOUNCED, "bounce"),
+    Case("bounce_gmail.eml", "inbox", "jane", Stage.CONTACTED, Stage.BOUNCED, "bounce"),
+    Case("sent_outreach.eml", "sent", "jane", Stage.DRAFTED, Stage.CONTACTED, "sent"),
+    Case("sent_own_vacation.eml", "sent", "jane", Stage.DRAFTED, Stage.DRAFTED, None),
+    Case("itip_reply_accepted.eml", "inbox", "jane", Stage.REPLIED, Stage.SCHEDULED, "itip-reply"),
+    Case("mailing_list.eml", "inbox", "jane", Stage.CONTACTED, Stage.CONTACTED, None),
+    Case("newsletter_unknown.eml", "inbox", "jane", Stage.CONTACTED, Stage.CONTACTED, None),
+    Case("read_receipt.eml", "inbox", "ben", Stage.CONTACTED, Stage.CONTACTED, None),
+    Case("delay_postfix.eml", "inbox", "dieter", Stage.CONTACTED, Stage.CONTACTED, None),
+]
+
+
+def seed(database: Path, start: dict[str, Stage]) -> dict[str, int]:
+    store = Store.open(database)
+    ids = {}
+    for key, (name, address, outreach) in CONTACTS.items():
+        contact = store.add_contact(NewContact(name, (address,)))
+        target = start.get(key, Stage.CONTACTED)
+        store.move(contact, target, "seeded", "test", manual=True)
+        if outreach:
+            store.record_message(
+                outreach,
+                contact.id,
+                direction="sent",
+                kind="outreach",
+                subject="Coffee chat?",
+                at="2026-03-01T09:00:00+00:00",
+            )
+        ids[key] = contact.id
+    store.record_message(
+        JANE_EARLIER,
+        ids["jane"],
+        direction="received",
+        kind="reply",
+        subject="Re: Coffee chat?",
+        at="2026-03-02T09:00:00+00:00",
+    )
+    store.close()
+    return ids
+
+
+class Backend:
+    """Delivers a message into the workspace's mailbox, as another program would."""
+
+    def __init__(
+        self, kind: str, workspace: Workspace, dovecot: Dovecot | None, user: str | None
+    ) -> None:
+        self.kind, self.workspace, self.dovecot, self.user = kind, workspace, dovecot, user
+
+    def deliver(self, folder: str, raw: bytes) -> None:
+        name = {"inbox": "INBOX", "sent": "Sent"}[folder]
+        if self.kind == "maildir":
+            box = MaildirMailbox.open(self.workspace.maildir, Mail())
+            box.append(name, raw)
+            return
+        assert self.dovecot and self.user
+        with imaplib.IMAP4_SSL(
+            self.dovecot.host, self.dovecot.port, ssl_context=self.dovecot.ssl_context()
+        ) as imap:
+            imap.login(self.user, self.dovecot.password)
+            imap.append(name, "", imaplib.Time2Internaldate(1_773_000_000), raw)
+
+    def renumber(self, folder: str) -> None:
+        """Make the server hand out a new UIDVALIDITY for the folder."""
+        if self.kind == "maildir":
+            path = self.workspace.maildir / ("" if folder == "inbox" else ".Sent") / UIDLIST
+            path.unlink()
+            return
+        assert self.dovecot and self.user
+        with imaplib.IMAP4_SSL(
+            self.dovecot.host, self.dovecot.port, ssl_context=self.dovecot.ssl_context()
+        ) as imap:
+            imap.login(self.user, self.dovecot.password)
+            # Recreate the folder under the same name: Dovecot gives it a new UIDVALIDITY.
+            imap.select("INBOX")
+            _, data = imap.uid("SEARCH", "ALL")
+            messages = []
+            for uid in data[0].split():
+                _, fetched = imap.uid("FETCH", uid, "(BODY.PEEK[])")
+                messages.append(fetched[0][1])
+            imap.close()
+            imap.rename("INBOX", "Old")
+            imap.create("INBOX")
+            for raw in messages:
+                imap.append("INBOX", "", imaplib.Time2Internaldate(1_773_000_000), raw)
+
+
+@pytest.fixture(params=["maildir", "imap"])
+def backend(request: pytest.FixtureRequest, workspace: Workspace) -> Backend:
+    if request.param == "maildir":
+        return Backend("maildir", workspace, None, None)
+    dovecot: Dovecot = request.getfixturevalue("dovecot")
+    return use_imap(workspace, dovecot, dovecot.new_user())
+
+
+def stage_of(workspace: Workspace, contact_id: int) -> tuple[str, list[str]]:
+    shown = json.loads(workspace.run("show", str(contact_id), "--json").stdout)
+    kinds = [e["kind"] for e in shown["events"] if e["kind"] not in ("stage",)]
+    return shown["stage"], kinds
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.file.removesuffix(".eml"))
+def test_each_message_moves_the_right_contact(backend: Backend, case: Case) -> None:
+    workspace = backend.workspace
+    ids = seed(workspace.database, {case.who: case.start})
+    backend.deliver(case.folder, (MAIL / case.file).read_bytes())
+    result = workspace.run("watch", "--once", "--json")
+    assert result.exit_code == 0, result.output
+    stage, kinds = stage_of(workspace, ids[case.who])
+    assert stage == case.stage.value
+    assert kinds == ([case.event] if case.event else [])
+    others = [stage_of(workspace, cid) for key, cid in ids.items() if key != case.who]
+    assert all(kinds == [] for _, kinds in others), "another contact was touched"
+    # Exactly once: a second pass finds nothing new and adds nothing.
+    again = workspace.run("watch", "--once", "--json")
+    assert again.exit_code == 0 and again.stdout == ""
+    assert stage_of(workspace, ids[case.who]) == (stage, kinds)
+
+
+def test_reply_from_second_address_is_remembered(backend: Backend) -> None:
+    workspace = backend.workspace
+    ids = seed(workspace.database, {})
+    backend.deliver("inbox", (MAIL / "reply_other_address.eml").read_bytes())
+    workspace.run("watch", "--once")
+    shown = json.loads(workspace.run("show", str(ids["jane"]), "--json").stdout)
+    assert "jane.rivera.home@mailbox.example" in shown["emails"]
+
+
+def test_bounce_marks_the_address(backend: Backend) -> None:
+    workspace = backend.workspace
+    ids = seed(workspace.database, {})
+    backend.deliver("inbox", (MAIL / "bounce_postfix.eml").read_bytes())
+    workspace.run("watch", "--once")
+    shown = json.loads(workspace.run("show", str(ids["sam"]), "--json").stdout)
+    assert shown["bad_emails"] == ["sam.lee@oldcorp.example"]
+
+
+def test_new_uidvalidity_rescans_without_duplicates(backend: Backend) -> None:
+    workspace = backend.workspace
+    ids = seed(workspace.database, {})
+    backend.deliver("inbox", (MAIL / "reply_threaded.eml").read_bytes())
+    backend.deliver("inbox", (MAIL / "autoreply_rfc3834.eml").read_bytes())
+    workspace.run("watch", "--once")
+    before = [stage_of(workspace, cid) for cid in ids.values()]
+    backend.renumber("inbox")
+    again = workspace.run("watch", "--once", "--json")
+    assert again.exit_code == 0 and again.stdout == ""
+    assert [stage_of(workspace, cid) for cid in ids.values()] == before
+
+
+def test_watch_never_marks_mail_seen(
+    imap_account: tuple[Dovecot, str], workspace: Workspace
+) -> None:
+    dovecot, user = imap_account
+    backend = use_imap(workspace, dovecot, user)
+    seed(workspace.database, {})
+    backend.deliver("inbox", (MAIL / "bounce_gmail.eml").read_bytes())
+    backend.deliver("inbox", (MAIL / "reply_threaded.eml").read_bytes())
+    assert workspace.run("watch", "--once").exit_code == 0
+    with imaplib.IMAP4_SSL(dovecot.host, dovecot.port, ssl_context=dovecot.ssl_context()) as imap:
+        imap.login(user, dovecot.password)
+        imap.select("INBOX", readonly=True)
+        _, flags = imap.fetch("1:*", "(FLAGS)")
+    assert len(flags) == 2
+    assert not any(b"\\Seen" in item for item in flags)
+
+
+def test_running_watch_sees_a_reply_within_two_seconds(
+    imap_account: tuple[Dovecot, str], workspace: Workspace
+) -> None:
+    dovecot, user = imap_account
+    backend = use_imap(workspace, dovecot, user)
+    ids = seed(workspace.database, {})
+    env = {**os.environ, "COFFEECHAT_CONFIG": str(workspace.config_path)}
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "coffeechat", "watch", "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until(lambda: Store.open(workspace.database).cursor("INBOX") is not None, 15)
+        time.sleep(0.3)  # let it enter IDLE
+        started = time.monotonic()
+        backend.deliver("inbox", (MAIL / "reply_threaded.eml").read_bytes())
+        wait_until(lambda: stage_of(workspace, ids["jane"])[0] == "replied", 5)
+        elapsed = time.monotonic() - started
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        out, err = watcher.communicate(timeout=10)
+    assert elapsed < 2.0, f"took {elapsed:.2f} s"
+    assert watcher.returncode == 0, err
+    change = json.loads(out.splitlines()[0])
+    assert (change["name"], change["from_stage"], change["to_stage"]) == (
+        "Jane Rivera",
+        "contacted",
+        "replied",
+    )
+    assert "Traceback" not in err
+
+
+def use_imap(workspace: Workspace, dovecot: Dovecot, user: str) -> Backend:
+    text = workspace.config_path.read_text()
+    mail = (
+        f'[mail]\nbackend = "imap"\nhost = "{dovecot.host}"\nport = {dovecot.port}\n'
+        f'username = "{user}"\nca_file = "{dovecot.ca_file}"\n'
+        f'password_command = "printf %s {dovecot.password}"\nbackfill_days = 3650\n'
+        f"poll_seconds = 30\n"
+    )
+    start, end = text.index("[mail]"), text.index("[outreach]")
+    workspace.config_path.write_text(text[:start] + mail + "\n" + text[end:])
+    return Backend("imap", workspace, dovecot, user)
+
+
+def wait_until(condition: Callable[[], bool], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"not true within {seconds} s")
