@@ -1,0 +1,241 @@
+"""The spreadsheet the seeds recommend keeping, as CSV.
+
+"Keep a spreadsheet with contact information, date, discussion summary, referrals, any
+follow-up, etc." (seeds/004). One row per contact, built from the contact, its events,
+messages and meetings; every aggregate is one query for all contacts, not one per contact.
+
+Encoding: `export_csv` writes plain text to the stream it is given, with CRLF row ends
+(RFC 4180). `export_csv_file` writes a file in UTF-8 *with* a byte order mark, because
+Excel opens a BOM-less UTF-8 CSV as the local ANSI code page and garbles every accented
+name; LibreOffice, Google Sheets, Numbers and Python's utf-8-sig read the BOM fine.
+Standard output gets no BOM, so pipes to other tools see clean text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+
+from coffeechat.fileutil import write_atomically
+from coffeechat.models import Contact
+from coffeechat.pipeline import Stage
+from coffeechat.store import Store
+
+HEADER = (
+    "ID",
+    "Name",
+    "Emails",
+    "Company",
+    "Role",
+    "LinkedIn",
+    "Tags",
+    "How met",
+    "Referred by",
+    "Stage",
+    "First contacted",
+    "Last reply",
+    "Meeting date",
+    "Discussion summary",
+    "Referrals",
+    "Follow-ups",
+    "Last follow-up",
+    "Next check-in",
+    "Updated",
+)
+LIST_SEPARATOR = "; "
+BOM = "\ufeff"
+# A cell starting with one of these is run as a formula by Excel and LibreOffice (CSV or
+# "formula" injection, OWASP). Names come from LinkedIn and vCards, i.e. from strangers,
+# so such a cell is written with a leading apostrophe, which spreadsheets show as text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Stages after a meeting, when a check-in cadence applies even if none was set per contact.
+_AFTER_MEETING = frozenset({Stage.MET, Stage.THANKED, Stage.KEEPING_IN_TOUCH})
+
+
+@dataclass(frozen=True)
+class _Activity:
+    """Per-contact aggregates read in bulk: contact id -> value."""
+
+    first_contacted: dict[int, str]
+    last_reply: dict[int, str]
+    meeting: dict[int, str]
+    summary: dict[int, list[str]]
+    follow_ups: dict[int, tuple[int, str]]
+    last_touch: dict[int, str]
+
+
+def export_csv(
+    store: Store, out: TextIO, *, bom: bool = False, check_in_days: int | None = None
+) -> int:
+    """Write the spreadsheet to `out` (open it with newline=""); return the rows written.
+
+    `check_in_days` (the config's outreach.check_in_every_days) dates the next check-in of
+    contacts past their meeting that have no cadence of their own.
+    """
+    contacts = store.contacts()
+    names = {contact.id: contact.name for contact in contacts}
+    referrals: dict[int, list[str]] = {}
+    for contact in contacts:
+        if contact.referred_by is not None:
+            referrals.setdefault(contact.referred_by, []).append(contact.name)
+    activity = _read_activity(store)
+    if bom:
+        out.write(BOM)
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    for contact in contacts:
+        writer.writerow(
+            safe_cell(value)
+            for value in _row(
+                contact, names, referrals.get(contact.id, []), activity, check_in_days
+            )
+        )
+    return len(contacts)
+
+
+def export_csv_file(store: Store, path: Path, *, check_in_days: int | None = None) -> int:
+    """Write the spreadsheet to `path` atomically, mode 0600, UTF-8 with a BOM (see above)."""
+    buffer = io.StringIO(newline="")
+    count = export_csv(store, buffer, bom=True, check_in_days=check_in_days)
+    write_atomically(path, buffer.getvalue())
+    return count
+
+
+def safe_cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _row(
+    contact: Contact,
+    names: dict[int, str],
+    referred: list[str],
+    activity: _Activity,
+    check_in_days: int | None,
+) -> list[object]:
+    cid = contact.id
+    count, last_follow_up = activity.follow_ups.get(cid, (0, ""))
+    return [
+        cid,
+        contact.name,
+        LIST_SEPARATOR.join(contact.emails),
+        contact.company,
+        contact.role,
+        contact.linkedin_url,
+        LIST_SEPARATOR.join(contact.tags),
+        contact.how_met,
+        names.get(contact.referred_by, "") if contact.referred_by is not None else "",
+        contact.stage.value,
+        activity.first_contacted.get(cid, ""),
+        activity.last_reply.get(cid, ""),
+        activity.meeting.get(cid, ""),
+        "\n".join(activity.summary.get(cid, [])),
+        LIST_SEPARATOR.join(referred),
+        count or "",
+        last_follow_up,
+        _next_check_in(contact, activity.last_touch.get(cid, ""), check_in_days),
+        contact.updated,
+    ]
+
+
+def _read_activity(store: Store) -> _Activity:
+    db = store.db
+
+    def pairs(sql: str) -> Iterable[tuple[int, str]]:
+        return ((row[0], row[1]) for row in db.execute(sql) if row[1])
+
+    first_contacted = _merge(
+        pairs(
+            "SELECT contact_id, MIN(at) FROM events WHERE kind = 'stage'"
+            " AND to_stage = 'contacted' GROUP BY contact_id"
+        ),
+        pairs(
+            "SELECT contact_id, MIN(at) FROM messages WHERE direction = 'sent' GROUP BY contact_id"
+        ),
+        latest=False,
+    )
+    last_reply = _merge(
+        pairs("SELECT contact_id, MAX(at) FROM events WHERE kind = 'reply' GROUP BY contact_id"),
+        pairs(
+            "SELECT contact_id, MAX(at) FROM messages WHERE direction = 'received'"
+            " AND kind NOT IN ('auto-reply', 'bounce') GROUP BY contact_id"
+        ),
+        latest=True,
+    )
+    # A meeting on the calendar wins; else the moment the contact was marked met.
+    meeting = dict(
+        pairs(
+            "SELECT contact_id, MAX(at) FROM events WHERE kind = 'stage'"
+            " AND to_stage = 'met' GROUP BY contact_id"
+        )
+    )
+    meeting.update(
+        pairs(
+            "SELECT contact_id, MAX(start) FROM meetings"
+            " WHERE COALESCE(status, '') != 'CANCELLED' GROUP BY contact_id"
+        )
+    )
+    summary: dict[int, list[str]] = {}
+    for cid, at, text in db.execute(
+        "SELECT contact_id, at, detail FROM events WHERE kind IN ('meeting-notes', 'note')"
+        " AND detail != '' UNION ALL SELECT contact_id, start, notes FROM meetings"
+        " WHERE notes != '' ORDER BY 1, 2"
+    ):
+        summary.setdefault(cid, []).append(f"{at[:10]}: {text}")
+    follow_ups = _follow_ups(store)
+    last_touch = _merge(
+        meeting.items(),
+        pairs(
+            "SELECT contact_id, MAX(at) FROM messages WHERE direction IN"
+            " ('sent', 'received') GROUP BY contact_id"
+        ),
+        latest=True,
+    )
+    return _Activity(first_contacted, last_reply, meeting, summary, follow_ups, last_touch)
+
+
+def _follow_ups(store: Store) -> dict[int, tuple[int, str]]:
+    """(count, last date) of follow-ups: those seen in Sent; before the mailbox has been
+    watched, the follow-up drafts coffeechat wrote (a pending one was never written)."""
+    sent: dict[int, tuple[int, str]] = {}
+    drafted: dict[int, tuple[int, str]] = {}
+    for cid, direction, count, last in store.db.execute(
+        "SELECT contact_id, direction, COUNT(*), MAX(at) FROM messages"
+        " WHERE kind = 'follow-up' AND (direction = 'sent' OR (direction = 'draft'"
+        " AND state != 'pending')) GROUP BY contact_id, direction"
+    ):
+        (sent if direction == "sent" else drafted)[cid] = (count, last or "")
+    return {**drafted, **sent}
+
+
+def _merge(*sources: Iterable[tuple[int, str]], latest: bool) -> dict[int, str]:
+    """Per contact, the earliest (or latest) of several ISO 8601 times, compared as times."""
+    best: dict[int, str] = {}
+    for source in sources:
+        for cid, value in source:
+            if cid not in best or (_moment(value) > _moment(best[cid])) == latest:
+                best[cid] = value
+    return best
+
+
+def _moment(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _next_check_in(contact: Contact, last_touch: str, default_days: int | None) -> str:
+    """The last exchange plus the check-in cadence; "" when either is unknown."""
+    days = contact.check_in_days
+    if days is None and contact.stage in _AFTER_MEETING:
+        days = default_days
+    if not days or not last_touch:
+        return ""
+    return (_moment(last_touch) + timedelta(days=days)).date().isoformat()
