@@ -1,0 +1,237 @@
+"""`coffeechat draft` end to end, on the Maildir backend and on a real Dovecot."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import imaplib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from coffeechat_fixtures import Workspace
+from dovecot import Dovecot
+
+from coffeechat.config import load
+from coffeechat.drafting import plan_drafts, write_drafts
+from coffeechat.mail import open_mailbox
+from coffeechat.models import NewContact
+from coffeechat.store import Store
+
+
+def use_imap(workspace: Workspace, dovecot: Dovecot, user: str, **extra: str) -> None:
+    text = workspace.config_path.read_text()
+    values = {
+        "backend": '"imap"',
+        "host": f'"{dovecot.host}"',
+        "port": str(dovecot.port),
+        "username": f'"{user}"',
+        "ca_file": f'"{dovecot.ca_file}"',
+        "password_command": f'"printf %s {dovecot.password}"',
+        **extra,
+    }
+    mail = "[mail]\n" + "".join(f"{k} = {v}\n" for k, v in values.items())
+    start, end = text.index("[mail]"), text.index("[outreach]")
+    workspace.config_path.write_text(text[:start] + mail + "\n" + text[end:])
+
+
+def drafts_on_server(dovecot: Dovecot, user: str) -> list[tuple[bytes, email.message.Message]]:
+    with imaplib.IMAP4_SSL(dovecot.host, dovecot.port, ssl_context=dovecot.ssl_context()) as imap:
+        imap.login(user, dovecot.password)
+        imap.select("Drafts", readonly=True)
+        _, data = imap.search(None, "ALL")
+        found = []
+        for number in data[0].split():
+            _, fetched = imap.fetch(number, "(FLAGS BODY.PEEK[])")
+            flags, raw = fetched[0][0], fetched[0][1]
+            found.append((flags, email.message_from_bytes(raw, policy=email.policy.default)))
+        return found
+
+
+def drafts_in_maildir(workspace: Workspace) -> list[tuple[str, email.message.Message]]:
+    folder = workspace.maildir / ".Drafts" / "cur"
+    return [
+        (
+            path.name.rsplit(":2,", 1)[1],
+            email.message_from_bytes(path.read_bytes(), policy=email.policy.default),
+        )
+        for path in sorted(folder.iterdir())
+    ]
+
+
+def test_non_ascii_draft_reads_back_from_dovecot(
+    imap_account: tuple[Dovecot, str], workspace: Workspace
+) -> None:
+    dovecot, user = imap_account
+    use_imap(workspace, dovecot, user)
+    workspace.run("add", "José Núñez", "--email", "jose@acme.example", "--company", "Acme")
+    result = workspace.run("draft", "outreach", "jose")
+    assert result.exit_code == 0, result.output
+    assert "1 draft(s) written to Drafts" in result.output
+    assert "then run `coffeechat watch`" in result.output
+    [(flags, message)] = drafts_on_server(dovecot, user)
+    assert b"\\Draft" in flags
+    assert message["From"].addresses[0].display_name == "Alex Doe"
+    assert message["To"].addresses[0].display_name == "José Núñez"
+    assert message["To"].addresses[0].addr_spec == "jose@acme.example"
+    assert "Acme" in str(message["Subject"])
+    body = message.get_body(("plain",)).get_content()
+    assert body.startswith("Hi José,")
+    shown = json.loads(workspace.run("show", "jose", "--json").stdout)
+    assert shown["stage"] == "drafted"
+    assert shown["events"][-1]["to_stage"] == "drafted"
+    stored = Store.open(workspace.database).messages(shown["id"], direction="draft")
+    assert [m["message_id"] for m in stored] == [message["Message-ID"]]
+
+
+def test_non_ascii_draft_in_maildir(workspace: Workspace) -> None:
+    workspace.run("add", "李雷", "--email", "li@example.cn")
+    assert workspace.run("draft", "outreach", "李雷").exit_code == 0
+    [(flags, message)] = drafts_in_maildir(workspace)
+    assert "D" in flags
+    assert message["To"].addresses[0].display_name == "李雷"
+
+
+def test_wrong_password_is_one_clear_line(
+    imap_account: tuple[Dovecot, str], workspace: Workspace
+) -> None:
+    dovecot, user = imap_account
+    use_imap(workspace, dovecot, user, password_command='"printf %s wrong-password"')
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.example")
+    result = workspace.run("draft", "outreach", "dana")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"Error: login failed for {user} at {dovecot.host}:{dovecot.port}"
+    )
+    assert "wrong-password" not in result.output + result.stderr
+    assert json.loads(workspace.run("show", "dana", "--json").stdout)["stage"] == "identified"
+
+
+def test_unknown_ca_mentions_ca_file(
+    imap_account: tuple[Dovecot, str], workspace: Workspace
+) -> None:
+    dovecot, user = imap_account
+    use_imap(workspace, dovecot, user, ca_file='""')
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.example")
+    result = workspace.run("draft", "outreach", "dana")
+    assert result.exit_code == 1
+    assert "ca_file" in result.stderr
+
+
+def test_header_injection_appends_nothing(
+    imap_account: tuple[Dovecot, str], workspace: Workspace
+) -> None:
+    dovecot, user = imap_account
+    use_imap(workspace, dovecot, user)
+    # `add` refuses such a name; a database written by something else might not.
+    store = Store.open(workspace.database)
+    store.add_contact(NewContact("Dana\r\nBcc: spy@evil.example", ("dana@acme.example",)))
+    result = workspace.run("draft", "outreach", "1")
+    assert result.exit_code == 1
+    assert "line break" in result.stderr
+    assert drafts_on_server(dovecot, user) == []
+
+
+@pytest.fixture
+def misspelling_template(workspace: Workspace) -> Path:
+    folder = workspace.root / "my-templates"
+    folder.mkdir()
+    (folder / "outreach.txt.j2").write_text(
+        "Subject: A question about your work\n\nHi {{ contact.first_name }},\n\n"
+        "Would you have 20 minutes for a short convresation about your work? I am "
+        "looking for information and advice, not a job.\n\nThank you,\n{{ me.name }}\n"
+    )
+    text = workspace.config_path.read_text().replace('templates = ""', f'templates = "{folder}"')
+    workspace.config_path.write_text(text)
+    return folder
+
+
+@pytest.mark.parametrize("backend", ["maildir", "imap"])
+def test_misspelling_blocks_unless_forced(
+    request: pytest.FixtureRequest, backend: str, workspace: Workspace, misspelling_template: Path
+) -> None:
+    if backend == "imap":
+        dovecot, user = request.getfixturevalue("imap_account")
+        use_imap(workspace, dovecot, user)
+
+        def drafts() -> list:
+            return drafts_on_server(dovecot, user)
+    else:
+
+        def drafts() -> list:
+            folder = workspace.maildir / ".Drafts" / "cur"
+            return list(folder.iterdir()) if folder.exists() else []
+
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.example")
+    refused = workspace.run("draft", "outreach", "dana")
+    assert refused.exit_code == 1
+    assert "spelling" in refused.output and "convresation" in refused.output
+    assert "nothing was written" in refused.stderr
+    assert drafts() == []
+    forced = workspace.run("draft", "outreach", "dana", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert len(drafts()) == 1
+
+
+def test_dry_run_writes_nothing(workspace: Workspace) -> None:
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.example", "--company", "Acme")
+    result = workspace.run("draft", "outreach", "dana", "--dry-run")
+    assert result.exit_code == 0
+    assert "To: Dana Lee <dana@acme.example>" in result.output
+    assert "nothing was written" in result.output
+    assert not (workspace.maildir / ".Drafts" / "cur").exists() or not list(
+        (workspace.maildir / ".Drafts" / "cur").iterdir()
+    )
+    assert json.loads(workspace.run("show", "dana", "--json").stdout)["stage"] == "identified"
+
+
+def test_referral_outreach_names_the_referrer(workspace: Workspace) -> None:
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.example")
+    workspace.run("add", "Sam Roe", "--email", "sam@beta.example", "--referred-by", "dana")
+    assert workspace.run("draft", "outreach", "sam").exit_code == 0
+    [(_, message)] = drafts_in_maildir(workspace)
+    first_paragraph = message.get_body(("plain",)).get_content().split("\n\n")[1]
+    assert "Dana Lee" in first_paragraph
+
+
+class CrashAfterAppend:
+    """A mailbox that APPENDs, then dies before coffeechat can record it (a kill -9)."""
+
+    def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
+        self.inner = inner
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self.inner, name)
+
+    def append_drafts(self, messages):  # type: ignore[no-untyped-def]
+        self.inner.append_drafts(messages)
+        raise KeyboardInterrupt("killed after the APPEND")
+
+
+@pytest.mark.parametrize("backend", ["maildir", "imap"])
+def test_interrupted_draft_run_never_duplicates(
+    request: pytest.FixtureRequest, backend: str, workspace: Workspace
+) -> None:
+    if backend == "imap":
+        dovecot, user = request.getfixturevalue("imap_account")
+        use_imap(workspace, dovecot, user)
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.example")
+    workspace.run("add", "Sam Roe", "--email", "sam@beta.example")
+    config = load(workspace.config_path)
+    store = Store.open(workspace.database)
+    now = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    plans = plan_drafts(store, config, "outreach", store.contacts(), now=now)
+    mailbox = open_mailbox(config)
+    with pytest.raises(KeyboardInterrupt):
+        write_drafts(store, CrashAfterAppend(mailbox), plans, now=now)
+    mailbox.close()
+    again = workspace.run("draft", "outreach", "dana", "sam")
+    assert again.exit_code == 0, again.output
+    if backend == "imap":
+        count = len(drafts_on_server(dovecot, user))
+    else:
+        count = len(drafts_in_maildir(workspace))
+    assert count == 2
+    stages = [c["stage"] for c in json.loads(workspace.run("list", "--json").stdout)]
+    assert stages == ["drafted", "drafted"]
