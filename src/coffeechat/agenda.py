@@ -1,0 +1,427 @@
+"""What is due: follow-ups, thank-yous, check-ins and meetings, each with its command.
+
+`actions_for` is the rule book: a pure function of one contact's facts, the [outreach]
+settings and `now`. `due_actions` reads those facts from the store (a few queries for all
+contacts, not a few per contact) and applies the rules. The reminder feed is built from
+the same actions, so `coffeechat agenda` and the calendar never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from coffeechat.calendar import (
+    DueAction,
+    MeetingSpec,
+    as_status,
+    build_feed,
+    feed_path,
+    is_link,
+    summary_for,
+    write_calendar,
+)
+from coffeechat.config import Config, Outreach
+from coffeechat.models import Contact
+from coffeechat.pipeline import Stage
+from coffeechat.store import Store
+
+# A follow-up pushed back by an out-of-office reply is due the morning after the return.
+RETURN_MORNING = time(9, 0)
+# Received messages that are not the person answering (DESIGN.md: auto-replies never count).
+NOT_A_REPLY = frozenset({"auto-reply", "bounce"})
+STAGES_WITH_ACTIONS = frozenset(
+    {Stage.CONTACTED, Stage.SCHEDULED, Stage.MET, Stage.THANKED, Stage.KEEPING_IN_TOUCH}
+)
+
+
+@dataclass(frozen=True)
+class MeetingFact:
+    uid: str
+    start: datetime
+    end: datetime
+    status: str = "CONFIRMED"
+    location: str = ""
+
+
+@dataclass(frozen=True)
+class ContactFacts:
+    """What the rules need to know about one contact; every datetime is aware."""
+
+    contact_id: int
+    name: str
+    stage: Stage
+    check_in_days: int | None = None
+    stage_since: datetime | None = None  # when the contact entered the current stage
+    outreach_sent: datetime | None = None  # last sent message that is not a follow-up
+    follow_up_sent: datetime | None = None  # last follow-up sent (message or event)
+    last_sent: datetime | None = None
+    last_received: datetime | None = None  # last real reply (not an auto-reply or bounce)
+    returns: date | None = None  # "back on" date read from an auto-reply after the outreach
+    thanked_at: datetime | None = None
+    meetings: tuple[MeetingFact, ...] = field(default_factory=tuple)
+
+
+# ---------------------------------------------------------------- the rules (pure)
+
+
+def actions_for(
+    facts: ContactFacts, outreach: Outreach, tz: ZoneInfo, now: datetime
+) -> list[DueAction]:
+    """The pending actions for one contact, due now or later (or overdue)."""
+    if facts.stage == Stage.CONTACTED:
+        return _contacted(facts, outreach, tz)
+    if facts.stage == Stage.SCHEDULED:
+        return _scheduled(facts, tz, now)
+    if facts.stage == Stage.MET:
+        return _met(facts, outreach, tz, now)
+    if facts.stage in (Stage.THANKED, Stage.KEEPING_IN_TOUCH):
+        return _check_in(facts, outreach, tz)
+    return []
+
+
+def _contacted(facts: ContactFacts, outreach: Outreach, tz: ZoneInfo) -> list[DueAction]:
+    anchor = facts.outreach_sent or facts.stage_since
+    if anchor is None:
+        return []
+    if facts.last_received is not None and facts.last_received > anchor:
+        return []  # they answered; the tracker moves the stage on its next scan
+    cid = facts.contact_id
+    if facts.follow_up_sent is not None and facts.follow_up_sent >= anchor:
+        # One polite follow-up only (the seeds); after that the contact goes quiet.
+        return [
+            DueAction(
+                kind="no-response",
+                contact_id=cid,
+                contact_name=facts.name,
+                due=_days_after(facts.follow_up_sent, outreach.follow_up_after_days, tz),
+                command=f"coffeechat stage {cid} no-response",
+                detail=(
+                    f"no reply {outreach.follow_up_after_days} days after your follow-up of "
+                    f"{_day(facts.follow_up_sent, tz)}; let it rest"
+                ),
+                cycle=_stamp(facts.follow_up_sent),
+            )
+        ]
+    due = _days_after(anchor, outreach.follow_up_after_days, tz)
+    detail = f"no reply since {_day(anchor, tz)}"
+    if facts.returns is not None:
+        back = datetime.combine(facts.returns + timedelta(days=1), RETURN_MORNING, tzinfo=tz)
+        if back > due:
+            due = back
+            detail += f"; out of office until {facts.returns.isoformat()}"
+    return [
+        DueAction(
+            kind="follow-up",
+            contact_id=cid,
+            contact_name=facts.name,
+            due=due,
+            command=f"coffeechat draft follow-up {cid}",
+            detail=detail,
+            cycle=_stamp(anchor),
+        )
+    ]
+
+
+def _scheduled(facts: ContactFacts, tz: ZoneInfo, now: datetime) -> list[DueAction]:
+    cid = facts.contact_id
+    live = sorted((m for m in facts.meetings if m.status != "CANCELLED"), key=lambda m: m.start)
+    actions = [
+        DueAction(
+            kind="meeting",
+            contact_id=cid,
+            contact_name=facts.name,
+            due=m.start.astimezone(tz),
+            command=f"coffeechat show {cid}",
+            detail=f"meeting at {m.start.astimezone(tz):%a %Y-%m-%d %H:%M}"
+            + (f", {m.location}" if m.location else ""),
+            cycle=m.uid,
+        )
+        for m in live
+        if m.end > now
+    ]
+    past = [m for m in live if m.end <= now]
+    if past:
+        last = past[-1]
+        actions.append(
+            DueAction(
+                kind="log-meeting",
+                contact_id=cid,
+                contact_name=facts.name,
+                due=last.end.astimezone(tz),
+                command=f"coffeechat met {cid}",
+                detail=f"the meeting of {_day(last.start, tz)} is over; record how it went",
+                cycle=last.uid,
+            )
+        )
+    return actions
+
+
+def _met(facts: ContactFacts, outreach: Outreach, tz: ZoneInfo, now: datetime) -> list[DueAction]:
+    held = [m for m in facts.meetings if m.status != "CANCELLED" and m.start <= now]
+    ended = max((m.end for m in held), default=None) or facts.stage_since
+    if ended is None:
+        return []
+    hours = outreach.thank_you_within_hours
+    return [
+        DueAction(
+            kind="thank-you",
+            contact_id=facts.contact_id,
+            contact_name=facts.name,
+            due=_hours_after(ended, hours, tz),
+            command=f"coffeechat draft thank-you {facts.contact_id}",
+            detail=f"you met on {_day(ended, tz)}; thank within {hours} hours",
+            cycle=_stamp(ended),
+        )
+    ]
+
+
+def _check_in(facts: ContactFacts, outreach: Outreach, tz: ZoneInfo) -> list[DueAction]:
+    moments = [m for m in (facts.last_sent, facts.last_received, facts.thanked_at) if m]
+    last = max(moments, default=None) or facts.stage_since
+    if last is None:
+        return []
+    days = facts.check_in_days or outreach.check_in_every_days
+    return [
+        DueAction(
+            kind="check-in",
+            contact_id=facts.contact_id,
+            contact_name=facts.name,
+            due=_days_after(last, days, tz),
+            command=f"coffeechat draft check-in {facts.contact_id}",
+            detail=f"last in touch on {_day(last, tz)}; check in every {days} days",
+            cycle=_stamp(last),
+        )
+    ]
+
+
+def agenda_rows(actions: Iterable[DueAction], now: datetime, days: int) -> list[DueAction]:
+    """The actions due within `days` of `now`: overdue first, then soonest first."""
+    horizon = now + timedelta(days=days)
+    due = [a for a in actions if a.due <= horizon]
+    return sorted(due, key=lambda a: (a.due >= now, a.due, a.contact_id, a.kind))
+
+
+def due_label(due: datetime, now: datetime) -> str:
+    """`overdue by 3 days`, `overdue`, `today`, `tomorrow`, `in 5 days` (in now's zone)."""
+    tz = now.tzinfo or UTC
+    delta = (due.astimezone(tz).date() - now.astimezone(tz).date()).days
+    if due < now:
+        if delta < 0:
+            return f"overdue by {-delta} day" + ("s" if delta < -1 else "")
+        return "overdue"
+    if delta == 0:
+        return "today"
+    if delta == 1:
+        return "tomorrow"
+    return f"in {delta} days"
+
+
+def _days_after(moment: datetime, days: int, tz: ZoneInfo) -> datetime:
+    """The same wall-clock time `days` later in `tz` ("a week later" is a date, not 168 h)."""
+    return moment.astimezone(tz) + timedelta(days=days)
+
+
+def _hours_after(moment: datetime, hours: int, tz: ZoneInfo) -> datetime:
+    """`hours` of elapsed time later, shown in `tz`. Python adds wall-clock time within
+    one tzinfo, which is an hour off across a DST change; UTC arithmetic is not."""
+    return (moment.astimezone(UTC) + timedelta(hours=hours)).astimezone(tz)
+
+
+def _day(moment: datetime, tz: ZoneInfo) -> str:
+    return f"{moment.astimezone(tz):%a %Y-%m-%d}"
+
+
+def _stamp(moment: datetime) -> str:
+    """The instant a clock started, as a UID-safe token (the feed event's cycle)."""
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+# ---------------------------------------------------------------- reading the store
+
+
+def due_actions(store: Store, config: Config, now: datetime) -> list[DueAction]:
+    """Every pending action for every contact, soonest first."""
+    tz = config.tz
+    actions = [
+        action
+        for facts in contact_facts(store)
+        for action in actions_for(facts, config.outreach, tz, now)
+    ]
+    return sorted(actions, key=lambda a: (a.due, a.contact_id, a.kind))
+
+
+def contact_facts(store: Store, contacts: Sequence[Contact] | None = None) -> list[ContactFacts]:
+    """The facts of every contact in a stage that can have actions (three queries).
+
+    Each table is read once and grouped in Python: no `IN (?, ?, ...)` list that could
+    pass SQLite's limit on bound variables with thousands of contacts.
+    """
+    if contacts is None:
+        contacts = [c for c in store.contacts() if c.stage in STAGES_WITH_ACTIONS]
+    if not contacts:
+        return []
+    wanted = {c.id for c in contacts}
+    messages: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in store.db.query(
+        "SELECT contact_id, direction, kind, at FROM messages "
+        "WHERE direction IN ('sent', 'received')"
+    ):
+        if row["contact_id"] in wanted:
+            messages[row["contact_id"]].append(row)
+    events: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in store.db.query(
+        "SELECT contact_id, kind, to_stage, at, extra FROM events "
+        "WHERE kind IN ('stage', 'auto-reply', 'follow-up') ORDER BY id"
+    ):
+        if row["contact_id"] in wanted:
+            events[row["contact_id"]].append(row)
+    meetings: dict[int, list[MeetingFact]] = defaultdict(list)
+    for row in store.db.query("SELECT * FROM meetings ORDER BY start"):
+        fact = _meeting_fact(row) if row["contact_id"] in wanted else None
+        if fact is not None:
+            meetings[row["contact_id"]].append(fact)
+    return [_facts(c, messages[c.id], events[c.id], tuple(meetings[c.id])) for c in contacts]
+
+
+def _facts(
+    contact: Contact,
+    messages: list[dict[str, Any]],
+    events: list[dict[str, Any]],
+    meetings: tuple[MeetingFact, ...],
+) -> ContactFacts:
+    sent = [(at, m["kind"]) for m in messages if m["direction"] == "sent" and (at := _at(m))]
+    received = [
+        at
+        for m in messages
+        if m["direction"] == "received" and m["kind"] not in NOT_A_REPLY and (at := _at(m))
+    ]
+    follow_ups = [at for at, kind in sent if kind == "follow-up"]
+    follow_ups += [at for e in events if e["kind"] == "follow-up" and (at := _at(e))]
+    outreach_sent = max((at for at, kind in sent if kind != "follow-up"), default=None)
+    stage_events = [e for e in events if e["kind"] == "stage"]
+    return ContactFacts(
+        contact_id=contact.id,
+        name=contact.name,
+        stage=contact.stage,
+        check_in_days=contact.check_in_days,
+        stage_since=_last_stage_time(stage_events, contact.stage.value),
+        outreach_sent=outreach_sent,
+        follow_up_sent=max(follow_ups, default=None),
+        last_sent=max((at for at, _ in sent), default=None),
+        last_received=max(received, default=None),
+        returns=_returns(events, outreach_sent),
+        thanked_at=_last_stage_time(stage_events, Stage.THANKED.value),
+        meetings=meetings,
+    )
+
+
+def _last_stage_time(stage_events: list[dict[str, Any]], stage: str) -> datetime | None:
+    times = [at for e in stage_events if e["to_stage"] == stage and (at := _at(e))]
+    return max(times, default=None)
+
+
+def _returns(events: list[dict[str, Any]], since: datetime | None) -> date | None:
+    """The latest return date an auto-reply announced after the outreach, if any."""
+    found: list[date] = []
+    for event in events:
+        at = _at(event)
+        if event["kind"] != "auto-reply" or at is None or (since and at < since):
+            continue
+        try:
+            value = json.loads(event["extra"] or "{}").get("returns")
+            if value:
+                found.append(date.fromisoformat(str(value)[:10]))
+        except (ValueError, AttributeError):
+            continue  # an unreadable date pushes nothing back
+    return max(found, default=None)
+
+
+def _meeting_fact(row: dict[str, Any]) -> MeetingFact | None:
+    start = _parse(row.get("start"))
+    end = _parse(row.get("end"))
+    if start is None:
+        return None
+    if end is None or end <= start:
+        end = start + timedelta(minutes=30)
+    return MeetingFact(
+        uid=row["uid"],
+        start=start,
+        end=end,
+        status=(row.get("status") or "CONFIRMED").upper(),
+        location=row.get("location") or "",
+    )
+
+
+def _at(row: dict[str, Any]) -> datetime | None:
+    return _parse(row.get("at"))
+
+
+def _parse(text: str | None) -> datetime | None:
+    """An ISO 8601 timestamp from the store; one without an offset is UTC (`now_iso`)."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+# ---------------------------------------------------------------- meetings and the feed
+
+
+def meeting_specs(store: Store, config: Config) -> list[MeetingSpec]:
+    """Every stored meeting as a MeetingSpec in the user's zone (for files and the feed)."""
+    tz = config.tz
+    specs = []
+    for row in store.db.query("SELECT * FROM meetings ORDER BY start, uid"):
+        fact = _meeting_fact(row)
+        if fact is None:
+            continue
+        contact = store.get(row["contact_id"])
+        start = fact.start.astimezone(tz)
+        minutes = max(1, round((fact.end - fact.start).total_seconds() / 60))
+        stamp = _parse(row.get("updated")) or _parse(row.get("created")) or fact.start
+        location = row.get("location") or ""
+        specs.append(
+            MeetingSpec(
+                uid=fact.uid,
+                sequence=int(row.get("sequence") or 0),
+                start=start,
+                minutes=minutes,
+                summary=summary_for(contact.name, contact.company),
+                organizer_name=config.me.name,
+                organizer_email=config.me.email,
+                attendee_name=contact.name,
+                attendee_email=contact.email,
+                dtstamp=stamp,
+                location=location,
+                url=location if is_link(location) else "",
+                description=row.get("notes") or "",
+                status=as_status(fact.status),
+                alarm_minutes=config.outreach.alarm_minutes,
+                created=_parse(row.get("created")),
+                contact_id=contact.id,
+            )
+        )
+    return specs
+
+
+def write_feed(
+    store: Store, config: Config, path: Path | None = None, *, now: datetime | None = None
+) -> Path:
+    """Write the reminder feed (meetings + due actions); default `<calendar_dir>/coffeechat.ics`."""
+    if now is None:
+        from coffeechat.clock import now as clock_now
+
+        now = clock_now(config)
+    now = now.astimezone(config.tz)
+    cal = build_feed(meeting_specs(store, config), due_actions(store, config, now), now)
+    return write_calendar(path or feed_path(config.calendar_path), cal)

@@ -1,0 +1,339 @@
+"""Meeting events and the reminder feed as icalendar objects: pure functions, no I/O.
+
+RFC 5545 (iCalendar) for the objects, RFC 5546 (iTIP) for METHOD, SEQUENCE and CANCEL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+from coffeechat.errors import CalendarError
+
+PRODID = "-//coffeechat//coffeechat//EN"
+FEED_NAME = "coffeechat"
+STATUSES = ("CONFIRMED", "CANCELLED", "TENTATIVE")
+METHODS = ("REQUEST", "CANCEL", "PUBLISH")
+# Reminders are all-day events; their alarm rings at this local time on the day.
+REMINDER_ALARM_AT = time(9, 0)
+
+Status = Literal["CONFIRMED", "CANCELLED", "TENTATIVE"]
+ActionKind = Literal["follow-up", "no-response", "thank-you", "check-in", "log-meeting", "meeting"]
+
+_LINK = re.compile(r"^(https?://|meet:|tel:|sip:)\S+$", re.IGNORECASE)
+_UNSAFE_TOKEN = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeetingSpec:
+    """Everything a meeting's .ics needs; `start` is aware, in the user's zone."""
+
+    uid: str
+    sequence: int
+    start: datetime
+    minutes: int
+    summary: str
+    organizer_name: str
+    organizer_email: str
+    attendee_name: str
+    attendee_email: str  # "" for a meeting file without ATTENDEE (never for an invitation)
+    dtstamp: datetime
+    location: str = ""
+    url: str = ""
+    description: str = ""
+    status: Status = "CONFIRMED"
+    alarm_minutes: int | None = 30
+    created: datetime | None = None
+    contact_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.start.utcoffset() is None:
+            raise ValueError(f"MeetingSpec.start must be timezone-aware, got {self.start!r}")
+        if self.minutes <= 0:
+            raise CalendarError(f"a meeting must last at least a minute, got {self.minutes}")
+        if self.status not in STATUSES:
+            raise ValueError(f"MeetingSpec.status must be one of {STATUSES}, got {self.status!r}")
+        if self.sequence < 0:
+            raise ValueError(f"MeetingSpec.sequence must be >= 0, got {self.sequence}")
+
+    @property
+    def end(self) -> datetime:
+        # Elapsed time, computed in UTC: Python adds wall-clock time within one tzinfo,
+        # which is off by an hour for a meeting that spans a DST change.
+        later = self.start.astimezone(UTC) + timedelta(minutes=self.minutes)
+        return later.astimezone(self.start.tzinfo)
+
+    def rescheduled(self, start: datetime, dtstamp: datetime) -> MeetingSpec:
+        """The same meeting at a new time: same UID, SEQUENCE + 1 (RFC 5546 §2.1.4)."""
+        return replace(self, start=start, sequence=self.sequence + 1, dtstamp=dtstamp)
+
+    def cancelled(self, dtstamp: datetime) -> MeetingSpec:
+        """The cancellation of this meeting: same UID, SEQUENCE + 1, STATUS:CANCELLED."""
+        return replace(self, status="CANCELLED", sequence=self.sequence + 1, dtstamp=dtstamp)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DueAction:
+    """Something the user should do for a contact, and the command that does it.
+
+    `cycle` names the occurrence (e.g. the instant the clock started) so that the feed
+    event's UID stays the same while the action is pending and changes for the next one.
+    """
+
+    kind: ActionKind
+    contact_id: int
+    contact_name: str
+    due: datetime
+    command: str
+    detail: str = ""
+    cycle: str = ""
+
+    @property
+    def uid(self) -> str:
+        return action_uid(self.kind, self.contact_id, self.cycle)
+
+
+def summary_for(name: str, company: str = "") -> str:
+    """`Informational interview: Dana Lee (Acme)`; whitespace and line breaks collapse."""
+    who = " ".join(name.split())
+    where = " ".join(company.split())
+    return f"Informational interview: {who}" + (f" ({where})" if where else "")
+
+
+def meeting_uid(contact_id: int, user_email: str, token: str) -> str:
+    """A globally unique, stable UID: `coffeechat-12-<token>@<the user's domain>`.
+
+    RFC 5545 §3.8.4.7 suggests an identifier with the domain of the creator on the right
+    of "@". The caller makes `token` once (e.g. secrets.token_hex(8)) and stores the UID;
+    every later REQUEST or CANCEL for the meeting reuses it.
+    """
+    domain = user_email.rpartition("@")[2].strip().lower() if "@" in user_email else ""
+    domain = _UNSAFE_TOKEN.sub("", domain) or "coffeechat.invalid"
+    safe = _UNSAFE_TOKEN.sub("-", token).strip("-")
+    if not safe:
+        raise ValueError(f"meeting_uid: token {token!r} has no usable characters")
+    return f"coffeechat-{contact_id}-{safe}@{domain}"
+
+
+def action_uid(kind: str, contact_id: int, cycle: str) -> str:
+    """The feed UID of a reminder: the same for the same (kind, contact, cycle).
+
+    A stable UID makes a re-import or a subscription refresh update the event in place
+    instead of adding a copy (RFC 5545 §3.8.4.7).
+    """
+    safe = _UNSAFE_TOKEN.sub("-", cycle).strip("-") or "0"
+    return f"coffeechat-{kind}-{contact_id}-{safe}@coffeechat"
+
+
+def as_status(text: str) -> Status:
+    """A stored STATUS value, upper-cased; anything unknown reads as CONFIRMED."""
+    upper = text.strip().upper()
+    if upper == "CANCELLED":
+        return "CANCELLED"
+    if upper == "TENTATIVE":
+        return "TENTATIVE"
+    return "CONFIRMED"
+
+
+def is_link(location: str) -> bool:
+    return bool(_LINK.match(location.strip()))
+
+
+def new_calendar(method: str | None = None) -> icalendar.Calendar:
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    if method is not None:
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+        # RFC 5546 §3.2: the METHOD of the VCALENDAR says what the object is for; an
+        # email carrying it must repeat it in the Content-Type (RFC 6047 §2.4).
+        cal.add("method", method)
+    return cal
+
+
+def build_meeting_calendar(spec: MeetingSpec, method: str | None = None) -> icalendar.Calendar:
+    """A VCALENDAR with the meeting's VEVENT and the VTIMEZONE its TZID refers to.
+
+    `method` None: a plain file for the user's own calendar. "REQUEST": an invitation.
+    "CANCEL": its cancellation (STATUS:CANCELLED; the caller raises SEQUENCE, see
+    `MeetingSpec.cancelled`).
+    """
+    if method in ("REQUEST", "CANCEL") and not spec.attendee_email:
+        # RFC 5546 §3.2.2/§3.2.5: a REQUEST or CANCEL names at least one ATTENDEE.
+        raise CalendarError(
+            f"cannot invite {spec.attendee_name or 'the contact'}: no email address; "
+            f"schedule without --invite, or add their address first"
+        )
+    if method == "CANCEL" and spec.status != "CANCELLED":
+        spec = replace(spec, status="CANCELLED")
+    cal = new_calendar(method)
+    cal.add_component(meeting_event(spec))
+    return with_timezones(cal)
+
+
+def meeting_event(spec: MeetingSpec) -> icalendar.Event:
+    event = icalendar.Event()
+    event.add("uid", spec.uid)
+    event.add("dtstamp", spec.dtstamp.astimezone(UTC))  # RFC 5545 §3.8.7.2: in UTC
+    event.add("sequence", spec.sequence)
+    event.add("dtstart", _zoned(spec.start))
+    event.add("dtend", _zoned(spec.end))
+    event.add("summary", ical_text(spec.summary))
+    url = spec.url or (spec.location.strip() if is_link(spec.location) else "")
+    if spec.location:
+        # A video link goes in LOCATION too: it is what most clients show, and URL is
+        # where the RFC puts a link (§3.8.4.6).
+        event.add("location", ical_text(spec.location))
+    if url:
+        event.add("url", url)
+    event.add("organizer", _address(spec.organizer_email, spec.organizer_name))
+    if spec.attendee_email:
+        attendee = _address(spec.attendee_email, spec.attendee_name)
+        attendee.params["ROLE"] = "REQ-PARTICIPANT"
+        attendee.params["PARTSTAT"] = "NEEDS-ACTION"
+        attendee.params["RSVP"] = "TRUE"
+        event.add("attendee", attendee)
+    if spec.description:
+        event.add("description", ical_text(spec.description))
+    event.add("status", spec.status)
+    if spec.created is not None:
+        event.add("created", spec.created.astimezone(UTC))
+    event.add("last-modified", spec.dtstamp.astimezone(UTC))
+    if spec.alarm_minutes is not None and spec.status != "CANCELLED":
+        event.add_component(_alarm(timedelta(minutes=-spec.alarm_minutes), spec.summary))
+    return event
+
+
+def build_feed(
+    meetings: Sequence[MeetingSpec], actions: Sequence[DueAction], now: datetime
+) -> icalendar.Calendar:
+    """The reminder feed: every meeting that is not cancelled, and one event per action.
+
+    A reminder is an all-day, transparent event on its due day (in the zone of `now`),
+    or today when it is overdue, with an alarm at 09:00. All-day, because a due time like
+    "7 days after 14:32" is arbitrary: a timed block would clutter the day and mark the
+    user busy, and an overdue reminder moves to today at each refresh instead of hiding in
+    the past. Done actions are simply not passed, so they drop out of the feed.
+    Actions of kind "meeting" are skipped: the meetings themselves are in the feed.
+    """
+    cal = new_calendar()
+    cal.add("name", FEED_NAME)  # RFC 7986 §5.1
+    cal.add("x-wr-calname", FEED_NAME)  # what Apple and Google read
+    for spec in meetings:
+        if spec.status != "CANCELLED":
+            cal.add_component(meeting_event(spec))
+    tz = now.tzinfo or UTC
+    today = now.astimezone(tz).date()
+    for action in actions:
+        if action.kind != "meeting":
+            cal.add_component(reminder_event(action, today, now, tz))
+    return with_timezones(cal)
+
+
+def reminder_event(action: DueAction, today: date, now: datetime, tz: tzinfo) -> icalendar.Event:
+    due_day = action.due.astimezone(tz).date()
+    day = max(due_day, today)
+    title = f"{_TITLES.get(action.kind, action.kind)}: {' '.join(action.contact_name.split())}"
+    lines = [action.detail] if action.detail else []
+    lines.append(f"Due {action.due.astimezone(tz):%a %Y-%m-%d %H:%M}.")
+    lines.append(f"Run: {action.command}")
+    event = icalendar.Event()
+    event.add("uid", action.uid)
+    event.add("dtstamp", now.astimezone(UTC))
+    event.add("dtstart", day)
+    event.add("dtend", day + timedelta(days=1))  # DTEND is exclusive (RFC 5545 §3.6.1)
+    event.add("summary", ical_text(title))
+    event.add("description", ical_text("\n".join(lines)))
+    event.add("transp", "TRANSPARENT")  # a reminder does not make the user busy
+    event.add("categories", ["coffeechat", action.kind])
+    # Relative to the start of an all-day event, i.e. local midnight of that day.
+    trigger = timedelta(hours=REMINDER_ALARM_AT.hour, minutes=REMINDER_ALARM_AT.minute)
+    event.add_component(_alarm(trigger, title))
+    return event
+
+
+_TITLES: dict[str, str] = {
+    "follow-up": "Follow up with",
+    "no-response": "No answer from",
+    "thank-you": "Thank",
+    "check-in": "Check in with",
+    "log-meeting": "Log your meeting with",
+    "meeting": "Meeting with",
+}
+
+
+def with_timezones(cal: icalendar.Calendar) -> icalendar.Calendar:
+    """Add a VTIMEZONE for every TZID used (RFC 5545 §3.6.5 requires one per TZID).
+
+    The rules cover the years of the events and a margin, not icalendar's default
+    1970-2038: a 2 KB VTIMEZONE instead of 10 KB per zone, which any client reads the same.
+    """
+    years = [
+        value.dt.year
+        for event in cal.walk("VEVENT")
+        for name in ("DTSTART", "DTEND")
+        if (value := event.get(name)) is not None and isinstance(value.dt, datetime)
+    ]
+    if years:
+        cal.add_missing_timezones(
+            first_date=date(min(years) - 1, 1, 1), last_date=date(max(years) + 2, 1, 1)
+        )
+    return cal
+
+
+def _zoned(value: datetime) -> datetime:
+    """Keep an IANA zone (written as TZID + VTIMEZONE); anything else becomes UTC."""
+    tz = value.tzinfo
+    if isinstance(tz, ZoneInfo) and tz.key not in ("UTC", "Etc/UTC"):
+        return value
+    return value.astimezone(UTC)
+
+
+def _address(email: str, name: str) -> icalendar.vCalAddress:
+    email = email.strip()
+    if not email or "@" not in email or any(c.isspace() for c in email):
+        raise CalendarError(f"{email!r} is not an email address; fix it with `coffeechat show`")
+    address = icalendar.vCalAddress(f"mailto:{email}")
+    cn = common_name(name)
+    if cn:
+        address.params["CN"] = cn
+    return address
+
+
+def ical_text(value: str) -> str:
+    """A TEXT value that survives icalendar's escaping unchanged to the eye.
+
+    icalendar 7 (parser/string.py `_escape_char`) takes a literal backslash + "N" in the
+    value for the escaped line break of RFC 5545 §3.3.11 and writes a newline, so
+    `C:\\Users\\Nadia` would come back split in two. An invisible WORD JOINER (U+2060)
+    between the two characters keeps the text as the user typed it (found by hypothesis).
+    """
+    return value.replace("\\N", "\\\u2060N")
+
+
+def common_name(name: str) -> str:
+    """A name made safe for a CN parameter value.
+
+    Line breaks and other control characters cannot appear in a parameter (RFC 5545
+    §3.1); `"` is caret-encoded by icalendar (RFC 6868). A backslash is not an escape in
+    a parameter value, yet icalendar and Thunderbird's ical.js read it as one (a CN of
+    `a\\` swallows the next parameter), so it becomes "/".
+    """
+    printable = "".join(c if c.isprintable() else " " for c in name)
+    return " ".join(printable.replace("\\", "/").split())
+
+
+def _alarm(trigger: timedelta, text: str) -> icalendar.Alarm:
+    alarm = icalendar.Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("trigger", trigger)
+    # DISPLAY alarms require a DESCRIPTION (RFC 5545 §3.6.6)
+    alarm.add("description", ical_text(text))
+    return alarm

@@ -1,0 +1,146 @@
+"""Read the WHEN of `coffeechat schedule` into an aware datetime in the user's time zone.
+
+ISO forms are read exactly by the standard library; everything else ("tomorrow 3pm",
+"next tuesday 10:30", "in 2 days at 9am") goes to dateparser.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from coffeechat.errors import CalendarError
+
+if TYPE_CHECKING:
+    from dateparser.date import DateDataParser
+
+EXAMPLES = 'write it like "2026-12-03 15:00" or "tomorrow 3pm"'
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# "next tuesday 10:30": some dateparser versions return None or drop the time for
+# "next <weekday> <time>" (scrapinghub/dateparser#573, #1147). When the library's answer
+# is missing or lands on another weekday, we compute the date and let it read the rest.
+_NEXT_WEEKDAY = re.compile(
+    r"^next\s+(mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|urday|s|rs|r)?\.?"
+    r"(?:\s+(?:at\s+)?(?P<rest>.+))?$",
+    re.IGNORECASE,
+)
+# A bare ISO date-time, with or without seconds and offset: read exactly, no guessing.
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def parse_when(text: str, tz: ZoneInfo, now: datetime, *, allow_past: bool = False) -> datetime:
+    """The future instant `text` names, as an aware datetime in `tz`.
+
+    A time without an offset is wall-clock time in `tz` (the user's zone); one with an
+    offset keeps its instant and is shown in `tz`. Raises CalendarError when the text
+    cannot be read, names no time of day, falls in a daylight-saving gap, or is past.
+    `allow_past=True` (for `coffeechat met --when`) reads "monday 3pm" as the last Monday
+    and accepts a past time.
+    """
+    cleaned = " ".join(text.split())
+    if not cleaned:
+        raise CalendarError(f"no time given; {EXAMPLES}")
+    local_now = now.astimezone(tz)
+    if _ISO.match(cleaned):
+        value = _from_iso(cleaned, tz)
+    else:
+        value = _from_words(text, cleaned, tz, local_now, allow_past)
+    if value <= now and not allow_past:
+        raise CalendarError(
+            f'"{text}" is in the past ({show(value)}); give a time after {show(local_now)}, '
+            f'like "tomorrow 3pm"'
+        )
+    return value
+
+
+def show(value: datetime) -> str:
+    """A datetime as a person reads it: `Mon 2026-03-30 15:00 CEST`."""
+    return value.strftime("%a %Y-%m-%d %H:%M %Z").strip()
+
+
+def localize(naive: datetime, tz: ZoneInfo) -> datetime:
+    """Attach `tz` to a wall-clock time, refusing times the clocks skip (DST gap).
+
+    An ambiguous time (the repeated hour in autumn) takes its first occurrence (fold=0).
+    """
+    aware = naive.replace(tzinfo=tz)
+    if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
+        raise CalendarError(
+            f"{naive:%Y-%m-%d %H:%M} does not exist in {tz.key}: the clocks skip that hour "
+            f"for daylight saving time; pick another time"
+        )
+    return aware
+
+
+def _from_iso(cleaned: str, tz: ZoneInfo) -> datetime:
+    try:
+        value = datetime.fromisoformat(cleaned)
+    except ValueError as err:
+        raise CalendarError(f'cannot read the time "{cleaned}"; {EXAMPLES}') from err
+    if value.tzinfo is None:
+        return localize(value, tz)
+    return value.astimezone(tz)
+
+
+def _from_words(text: str, cleaned: str, tz: ZoneInfo, local_now: datetime, past: bool) -> datetime:
+    parser = _parser(tz, local_now, past)
+    found = _ask(parser, cleaned, tz)
+    wanted = _NEXT_WEEKDAY.match(cleaned)
+    if wanted and (found is None or found[0].weekday() != _WEEKDAYS.index(wanted[1].lower())):
+        found = _next_weekday(parser, wanted, local_now.date(), tz)
+    if found is None:
+        raise CalendarError(f'cannot read the time "{text}"; {EXAMPLES}')
+    value, period = found
+    if period != "time":
+        raise CalendarError(
+            f'"{text}" has no clear time of day (read as {value:%a %Y-%m-%d}); {EXAMPLES}'
+        )
+    return localize(value.replace(second=0, microsecond=0), tz)
+
+
+def _next_weekday(
+    parser: DateDataParser, wanted: re.Match[str], today: date, tz: ZoneInfo
+) -> tuple[datetime, str] | None:
+    """The named weekday strictly after today, with the rest of the text as its time."""
+    ahead = (_WEEKDAYS.index(wanted[1].lower()) - today.weekday() - 1) % 7 + 1
+    day = today + timedelta(days=ahead)
+    rest = wanted["rest"]
+    if not rest:
+        return datetime.combine(day, datetime.min.time()), "day"
+    return _ask(parser, f"{day.isoformat()} {rest}", tz)
+
+
+def _parser(tz: ZoneInfo, local_now: datetime, past: bool) -> DateDataParser:
+    # Imported here: dateparser takes a noticeable moment to import, and most commands
+    # never read a date.
+    from dateparser.date import DateDataParser
+
+    settings: dict[str, Any] = {
+        "PREFER_DATES_FROM": "past" if past else "future",
+        "RELATIVE_BASE": local_now.replace(tzinfo=None),
+        # TIMEZONE makes dateparser convert a text with its own offset ("15:00 UTC") to
+        # the user's wall-clock time. We ask for naive results and attach the zone with
+        # zoneinfo ourselves: with RETURN_AS_TIMEZONE_AWARE=True, dateparser 1.5 gives
+        # "tomorrow 3pm" the offset of *today*, one hour off across a DST change
+        # (tested in tests/test_calendar.py::test_parse_when_relative_across_dst).
+        "TIMEZONE": tz.key,
+        "RETURN_AS_TIMEZONE_AWARE": False,
+        # "period" tells a day ("monday") from a time ("monday 3pm"): a meeting needs both.
+        "RETURN_TIME_AS_PERIOD": True,
+    }
+    # English only: the examples and messages are English, and language detection makes
+    # an unreadable text take seconds and sometimes read "morgen 15 Uhr" as noon.
+    return DateDataParser(languages=["en"], settings=settings)
+
+
+def _ask(parser: DateDataParser, text: str, tz: ZoneInfo) -> tuple[datetime, str] | None:
+    data = parser.get_date_data(text)
+    value = data.date_obj
+    if value is None:
+        return None
+    if value.tzinfo is not None:  # defensive: TIMEZONE should already have converted it
+        value = value.astimezone(tz).replace(tzinfo=None)
+    return value, str(data.period or "day")
