@@ -217,8 +217,8 @@ def config(tmp_path: Path) -> Config:
 
 
 @pytest.fixture
-def store() -> Store:
-    db = Store.memory()
+def store(tmp_path: Path) -> Store:
+    db = Store.open(tmp_path / "agenda.db")
     yield db
     db.close()
 

@@ -328,6 +328,8 @@ def import_(app: App, kind: str, file: Path, dry_run: bool, skip_bad: bool) -> N
     summary = apply_import(app.store, plan, skip_bad=skip_bad)
     for problem in parsed.problems:
         warn(f"{file.name}:{problem.line}: skipped: {problem.message}")
+    for note_line in plan.notes():
+        warn(note_line)
     say(f"Imported {file.name}: {summary.added} added, {summary.merged} merged, "
         f"{summary.unchanged} unchanged, {summary.skipped} skipped.")
     if summary.added:

@@ -31,10 +31,15 @@ def export_to(store: Store, config: Config, kind: str, file: Path | None) -> Pat
 
         return write_feed(store, config, file)
     if kind == "csv":
-        from coffeechat.export import export_csv
+        from coffeechat.export import export_csv, export_csv_file
 
+        cadence = config.outreach.check_in_every_days
+        if file is not None:
+            # A file gets the BOM spreadsheets need to read accented names right.
+            export_csv_file(store, file, check_in_days=cadence)
+            return file
         buffer = io.StringIO(newline="")
-        export_csv(store, buffer)
+        export_csv(store, buffer, check_in_days=cadence)
         text = buffer.getvalue()
     else:
         text = export_json(store)

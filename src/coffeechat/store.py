@@ -14,14 +14,16 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
 
 from coffeechat import clock, pipeline
 from coffeechat.errors import AmbiguousContact, ContactNotFound, StoreError, UserError
 from coffeechat.models import Contact, Event, NewContact
 from coffeechat.pipeline import Stage
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -157,31 +159,53 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
 ]
 
 
-def migrate(db: sqlite_utils.Database) -> list[str]:
-    """Apply the migrations not yet recorded, each in its own transaction."""
-    db.execute(
+def pending_migrations(conn: sqlite3.Connection) -> list[str]:
+    conn.execute(
         "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)"
     )
-    done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
-    applied = []
+    done = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
+    return [name for name, _ in MIGRATIONS if name not in done]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations not yet recorded, each in its own transaction."""
+    pending = set(pending_migrations(db.conn))
     for name, step in MIGRATIONS:
-        if name in done:
+        if name not in pending:
             continue
         with db.conn:
             step(db)
             db["_migrations"].insert({"name": name, "applied": now_iso()})
-        applied.append(name)
-    return applied
+    return [name for name, _ in MIGRATIONS if name in pending]
 
 
 # ---------------------------------------------------------------- the store
 
 class Store:
-    """All reads and writes of the database. Create with `Store.open(path)`."""
+    """All reads and writes of the database. Create with `Store.open(path)`.
 
-    def __init__(self, db: sqlite_utils.Database, path: Path | None = None) -> None:
-        self.db = db
+    Reads go straight to sqlite3; sqlite-utils, which takes ~150 ms to import (it loads
+    numpy when present), is imported only by the first write (`Store.db`), so that
+    `coffeechat list` stays fast.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None = None) -> None:
+        self.conn = conn
         self.path = path
+        self._db: sqlite_utils.Database | None = None
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
+
+    def _query(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
 
     @classmethod
     def open(cls, path: Path, *, create: bool = True) -> Store:
@@ -199,28 +223,23 @@ class Store:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA foreign_keys = ON")
-            db = sqlite_utils.Database(conn)
-            migrate(db)
+            store = cls(conn, path)
+            if pending_migrations(conn):
+                migrate(store.db)
         except sqlite3.DatabaseError as err:
             raise StoreError(
                 f"{path}: not a coffeechat database ({err}); move it away or set "
                 f"paths.database to another file"
             ) from err
-        return cls(db, path)
-
-    @classmethod
-    def memory(cls) -> Store:
-        db = sqlite_utils.Database(memory=True)
-        migrate(db)
-        return cls(db)
+        return store
 
     def close(self) -> None:
-        self.db.conn.close()
+        self.conn.close()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One atomic unit; nested calls join the outer transaction."""
-        conn = self.db.conn
+        conn = self.conn
         if conn.in_transaction:
             yield
             return
@@ -271,7 +290,7 @@ class Store:
             )
 
     def _add_addresses(self, contact_id: int, addresses: Iterable[str]) -> None:
-        start = self.db.execute(
+        start = self.conn.execute(
             "SELECT COALESCE(MAX(position) + 1, 0) FROM emails WHERE contact_id = ?",
             [contact_id],
         ).fetchone()[0]
@@ -301,21 +320,21 @@ class Store:
         self.db["contacts"].update(contact_id, {"updated": as_utc(at)})
 
     def mark_undeliverable(self, address: str) -> None:
-        self.db.execute(
+        self.conn.execute(
             "UPDATE emails SET undeliverable = 1 WHERE address = ?", [normalize_email(address)]
         )
 
     def get(self, contact_id: int) -> Contact:
-        rows = list(self.db.query("SELECT * FROM contacts WHERE id = ?", [contact_id]))
+        rows = list(self._query("SELECT * FROM contacts WHERE id = ?", [contact_id]))
         if not rows:
             raise ContactNotFound(f"no contact with id {contact_id}; run `coffeechat list`")
         return self._contacts(rows)[0]
 
     def contacts(self, stage: Stage | None = None) -> list[Contact]:
         if stage is None:
-            rows = self.db.query("SELECT * FROM contacts ORDER BY id")
+            rows = self._query("SELECT * FROM contacts ORDER BY id")
         else:
-            rows = self.db.query(
+            rows = self._query(
                 "SELECT * FROM contacts WHERE stage = ? ORDER BY id", [stage.value]
             )
         return self._contacts(list(rows))
@@ -331,7 +350,7 @@ class Store:
             if marks:
                 sql += f" WHERE contact_id IN ({marks})"
                 params = ids
-            for cid, address, bad in self.db.execute(sql + " ORDER BY position", params):
+            for cid, address, bad in self.conn.execute(sql + " ORDER BY position", params):
                 addresses.setdefault(cid, []).append((address, bool(bad)))
         return [
             Contact(
@@ -342,7 +361,7 @@ class Store:
                 company=row["company"] or "",
                 role=row["role"] or "",
                 linkedin_url=row["linkedin_url"] or "",
-                tags=tuple(json.loads(row["tags"] or "[]")),
+                tags=_tags(row["tags"]),
                 how_met=row["how_met"] or "",
                 connected_on=row["connected_on"] or "",
                 referred_by=row["referred_by"],
@@ -355,7 +374,7 @@ class Store:
         ]
 
     def contact_id_for_email(self, address: str) -> int | None:
-        row = self.db.execute(
+        row = self.conn.execute(
             "SELECT contact_id FROM emails WHERE address = ?", [normalize_email(address)]
         ).fetchone()
         return row[0] if row else None
@@ -363,7 +382,7 @@ class Store:
     def contact_id_for_linkedin(self, url: str) -> int | None:
         if not url:
             return None
-        row = self.db.execute(
+        row = self.conn.execute(
             "SELECT id FROM contacts WHERE linkedin_url = ?", [url.rstrip("/")]
         ).fetchone()
         return row[0] if row else None
@@ -383,7 +402,7 @@ class Store:
             return self.get(found)
         # Match accent- and case-insensitively: "jose" finds "José Núñez".
         wanted = fold(text)
-        ids = [cid for cid, name in self.db.execute("SELECT id, name FROM contacts ORDER BY id")
+        ids = [cid for cid, name in self.conn.execute("SELECT id, name FROM contacts ORDER BY id")
                if wanted in fold(name)]
         if not ids:
             raise ContactNotFound(f"no contact matches {text!r}; run `coffeechat list`")
@@ -459,7 +478,7 @@ class Store:
                 cause=row["cause"] or "",
                 extra=json.loads(row["extra"] or "{}"),
             )
-            for row in self.db.query(sql + " ORDER BY at, id", params)
+            for row in self._query(sql + " ORDER BY at, id", params)
         ]
 
     def has_event_with_cause(self, cause: str, kind: str | None = None) -> bool:
@@ -468,12 +487,12 @@ class Store:
         if kind:
             sql += " AND kind = ?"
             params.append(kind)
-        return self.db.execute(sql + " LIMIT 1", params).fetchone() is not None
+        return self.conn.execute(sql + " LIMIT 1", params).fetchone() is not None
 
     def stage_counts(self) -> dict[str, int]:
         return {
             row[0]: row[1]
-            for row in self.db.execute("SELECT stage, COUNT(*) FROM contacts GROUP BY stage")
+            for row in self.conn.execute("SELECT stage, COUNT(*) FROM contacts GROUP BY stage")
         }
 
     # ------------------------------------------------------------ messages
@@ -483,14 +502,14 @@ class Store:
                        references: str = "", state: str = "") -> bool:
         """Remember a message; False when its Message-ID was already known (never doubled)."""
         table = self.db["messages"]
-        before = self.db.conn.total_changes
+        before = self.conn.total_changes
         table.insert(
             {"message_id": message_id, "contact_id": contact_id, "direction": direction,
              "kind": kind, "subject": subject, "at": as_utc(at), "folder": folder, "uid": uid,
              "references_": references, "state": state},
             ignore=True,
         )
-        return self.db.conn.total_changes > before
+        return self.conn.total_changes > before
 
     def set_message_state(self, message_id: str, state: str, uid: int | None = None) -> None:
         values: dict[str, Any] = {"state": state}
@@ -502,7 +521,7 @@ class Store:
         self.db["messages"].delete(message_id)
 
     def message(self, message_id: str) -> dict[str, Any] | None:
-        rows = list(self.db.query("SELECT * FROM messages WHERE message_id = ?", [message_id]))
+        rows = list(self._query("SELECT * FROM messages WHERE message_id = ?", [message_id]))
         return rows[0] if rows else None
 
     def messages(self, contact_id: int, *, direction: str | None = None,
@@ -515,7 +534,7 @@ class Store:
         if kind:
             sql += " AND kind = ?"
             params.append(kind)
-        return list(self.db.query(sql + " ORDER BY at, rowid", params))
+        return list(self._query(sql + " ORDER BY at, rowid", params))
 
     def pending_drafts(self, contact_id: int, kind: str) -> list[dict[str, Any]]:
         return [m for m in self.messages(contact_id, direction="draft", kind=kind)
@@ -527,11 +546,11 @@ class Store:
         A message seen in Sent or INBOX wins over our own draft of it: the draft may never
         have been sent.
         """
-        rows = list(self.db.query(
+        rows = list(self._query(
             "SELECT * FROM messages WHERE contact_id = ? AND direction IN ('sent', 'received')"
             " ORDER BY at DESC, rowid DESC LIMIT 1", [contact_id]))
         if not rows:
-            rows = list(self.db.query(
+            rows = list(self._query(
                 "SELECT * FROM messages WHERE contact_id = ? AND direction = 'draft'"
                 " AND state = 'written' ORDER BY at DESC, rowid DESC LIMIT 1", [contact_id]))
         return rows[0] if rows else None
@@ -543,17 +562,17 @@ class Store:
 
     def address_book(self) -> dict[str, int]:
         return {row[0]: row[1] for row in
-                self.db.execute("SELECT address, contact_id FROM emails")}
+                self.conn.execute("SELECT address, contact_id FROM emails")}
 
     def known_message_ids(self) -> dict[str, int]:
         return {row[0]: row[1] for row in
-                self.db.execute("SELECT message_id, contact_id FROM messages")}
+                self.conn.execute("SELECT message_id, contact_id FROM messages")}
 
     # ------------------------------------------------------------ folder cursors
 
     def cursor(self, folder: str) -> tuple[int, int] | None:
         """(UIDVALIDITY, last UID seen) for a folder, or None before its first scan."""
-        row = self.db.execute(
+        row = self.conn.execute(
             "SELECT uidvalidity, last_uid FROM folders WHERE name = ?", [folder]).fetchone()
         return (row[0], row[1]) if row else None
 
@@ -567,11 +586,16 @@ class Store:
     def set_meeting_answer(self, contact_id: int, uid: str | None, partstat: str) -> None:
         """Record the contact's iTIP answer on the meeting `uid`, else on their latest one."""
         if uid is None:
-            row = self.db.execute(
+            row = self.conn.execute(
                 "SELECT uid FROM meetings WHERE contact_id = ? ORDER BY start DESC LIMIT 1",
                 [contact_id]).fetchone()
             if row is None:
                 return
             uid = row[0]
-        self.db.execute("UPDATE meetings SET partstat = ?, updated = ? WHERE uid = ?",
+        self.conn.execute("UPDATE meetings SET partstat = ?, updated = ? WHERE uid = ?",
                         [partstat, now_iso(), uid])
+
+
+def _tags(stored: str | None) -> tuple[str, ...]:
+    # Most contacts have no tags: skip the JSON parser for them (`list` of 10,000 rows).
+    return tuple(json.loads(stored)) if stored and stored != "[]" else ()
