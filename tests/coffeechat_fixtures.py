@@ -13,8 +13,9 @@ from coffeechat.cli import main
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path_factory: pytest.TempPathFactory,
-                  monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """No test may read or write the real home, config, data dir or keyring."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
@@ -36,16 +37,16 @@ class Workspace:
     runner: CliRunner
 
     def run(self, *args: str, input: str | None = None) -> Result:
-        return self.runner.invoke(main, ["--config", str(self.config_path), *args],
-                                  input=input, catch_exceptions=False)
+        return self.runner.invoke(
+            main, ["--config", str(self.config_path), *args], input=input, catch_exceptions=False
+        )
 
     @property
     def database(self) -> Path:
         return self.root / "coffeechat.db"
 
 
-ME = ('[me]\nname = "Alex Doe"\nemail = "alex@example.com"\n'
-      'timezone = "Europe/Berlin"\n')
+ME = '[me]\nname = "Alex Doe"\nemail = "alex@example.com"\ntimezone = "Europe/Berlin"\n'
 
 
 @pytest.fixture
@@ -53,8 +54,9 @@ def workspace(tmp_path: Path) -> Workspace:
     """`coffeechat init --maildir` in a temp folder, with [me] filled in."""
     config_path = tmp_path / "config.toml"
     space = Workspace(tmp_path, config_path, tmp_path / "Mail", CliRunner())
-    result = space.run("init", "--maildir", str(space.maildir),
-                       "--database", str(tmp_path / "coffeechat.db"))
+    result = space.run(
+        "init", "--maildir", str(space.maildir), "--database", str(tmp_path / "coffeechat.db")
+    )
     assert result.exit_code == 0, result.output
     text = config_path.read_text()
     start = text.index("[me]")

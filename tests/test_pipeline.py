@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 
 from coffeechat.errors import StageError
@@ -45,7 +47,7 @@ def test_same_stage_is_refused() -> None:
 
 
 def test_the_main_path_is_walkable_step_by_step() -> None:
-    for current, target in zip(MAIN_PATH, MAIN_PATH[1:], strict=False):
+    for current, target in itertools.pairwise(MAIN_PATH):
         check_transition(current, target)
 
 

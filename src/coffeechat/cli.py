@@ -68,13 +68,15 @@ pass_app = click.make_pass_decorator(App)
 
 
 def json_option(func: F) -> F:
-    return click.option("--json", "as_json", is_flag=True,
-                        help="Print JSON (stable, documented in the README).")(func)
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print JSON (stable, documented in the README)."
+    )(func)
 
 
 def dry_run_option(func: F) -> F:
-    return click.option("--dry-run", is_flag=True,
-                        help="Show exactly what would be written, and write nothing.")(func)
+    return click.option(
+        "--dry-run", is_flag=True, help="Show exactly what would be written, and write nothing."
+    )(func)
 
 
 def _fail(message: str) -> NoReturn:
@@ -93,7 +95,7 @@ class CoffeechatGroup(click.Group):
 
             warn(str(message))
 
-        warnings.showwarning = show_warning  # type: ignore[assignment]
+        warnings.showwarning = show_warning
         try:
             return super().invoke(ctx)
         except UserError as err:
@@ -113,8 +115,13 @@ class CoffeechatGroup(click.Group):
 
 
 @click.group(cls=CoffeechatGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", metavar="PATH", envvar=None,
-              help="Config file (else $COFFEECHAT_CONFIG, else the platform config dir).")
+@click.option(
+    "--config",
+    "config_path",
+    metavar="PATH",
+    envvar=None,
+    help="Config file (else $COFFEECHAT_CONFIG, else the platform config dir).",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Show tracebacks of unexpected errors.")
 @click.version_option(__version__, prog_name="coffeechat")
 @click.pass_context
@@ -132,6 +139,7 @@ def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 
 # ---------------------------------------------------------------- setup
 
+
 @main.command()
 @click.option("--maildir", metavar="DIR", help="Use a local Maildir folder (the default backend).")
 @click.option("--imap-host", metavar="HOST", help="Use this IMAP server.")
@@ -140,17 +148,30 @@ def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 @click.option("--database", metavar="FILE", help="Where to keep the database.")
 @click.option("--force", is_flag=True, help="Overwrite an existing config file.")
 @pass_app
-def init(app: App, maildir: str | None, imap_host: str | None, imap_user: str | None,
-         imap_port: int | None, database: str | None, force: bool) -> None:
+def init(
+    app: App,
+    maildir: str | None,
+    imap_host: str | None,
+    imap_user: str | None,
+    imap_port: int | None,
+    database: str | None,
+    force: bool,
+) -> None:
     """Write a commented config file and create the database.
 
     Example: coffeechat init --maildir ~/Mail/coffeechat
     """
     from coffeechat.setup import initialize
 
-    result = initialize(app.config_path, maildir=maildir, imap_host=imap_host,
-                        imap_user=imap_user, imap_port=imap_port, database=database,
-                        force=force)
+    result = initialize(
+        app.config_path,
+        maildir=maildir,
+        imap_host=imap_host,
+        imap_user=imap_user,
+        imap_port=imap_port,
+        database=database,
+        force=force,
+    )
     from coffeechat.output import say
 
     say(f"Config written to {result.config_path}")
@@ -173,7 +194,7 @@ def login(app: App) -> None:
 
     mail = app.config.mail
     if mail.backend != "imap":
-        raise UserError("mail.backend is \"maildir\"; there is no password to store")
+        raise UserError('mail.backend is "maildir"; there is no password to store')
     password = click.prompt(f"IMAP password for {keyring_user(mail)}", hide_input=True)
     store_password(mail, password)
     from coffeechat.output import say
@@ -182,6 +203,7 @@ def login(app: App) -> None:
 
 
 # ---------------------------------------------------------------- contacts
+
 
 @main.command()
 @click.argument("name")
@@ -193,8 +215,17 @@ def login(app: App) -> None:
 @click.option("--how-met", default="", metavar="TEXT", help="How you know them.")
 @click.option("--tag", "tags", multiple=True, metavar="T", help="A tag (repeatable).")
 @pass_app
-def add(app: App, name: str, emails: tuple[str, ...], company: str, role: str, linkedin: str,
-        referred_by: str | None, how_met: str, tags: tuple[str, ...]) -> None:
+def add(
+    app: App,
+    name: str,
+    emails: tuple[str, ...],
+    company: str,
+    role: str,
+    linkedin: str,
+    referred_by: str | None,
+    how_met: str,
+    tags: tuple[str, ...],
+) -> None:
     """Add a contact.
 
     Example: coffeechat add "Dana Lee" --email dana@acme.com --company Acme --role "UX Lead"
@@ -202,9 +233,17 @@ def add(app: App, name: str, emails: tuple[str, ...], company: str, role: str, l
     from coffeechat.contacts import add_contact
     from coffeechat.output import say
 
-    contact = add_contact(app.store, name, emails=emails, company=company, role=role,
-                          linkedin_url=linkedin, referred_by=referred_by, how_met=how_met,
-                          tags=tags)
+    contact = add_contact(
+        app.store,
+        name,
+        emails=emails,
+        company=company,
+        role=role,
+        linkedin_url=linkedin,
+        referred_by=referred_by,
+        how_met=how_met,
+        tags=tags,
+    )
     say(f"Added {contact.name} (id {contact.id}), stage {contact.stage.value}.")
     say(f"Next: `coffeechat draft outreach {contact.id}` to write the first email.")
 
@@ -226,9 +265,12 @@ def list_(app: App, stage_name: str | None, as_json: bool) -> None:
     if as_json:
         print_json([c.to_json() for c in contacts])
     elif not contacts:
-        say("No contacts yet. Add one with `coffeechat add NAME --email ADDRESS`"
+        say(
+            "No contacts yet. Add one with `coffeechat add NAME --email ADDRESS`"
             " or import them with `coffeechat import linkedin Connections.csv`."
-            if stage is None else f"No contacts in stage {stage.value}.")
+            if stage is None
+            else f"No contacts in stage {stage.value}."
+        )
     else:
         contacts_table(contacts)
 
@@ -296,6 +338,7 @@ def note(app: App, who: str, text: str) -> None:
 
 # ---------------------------------------------------------------- import and export
 
+
 @main.command(name="import")
 @click.argument("kind", type=click.Choice(["linkedin", "csv", "vcard"]))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
@@ -330,8 +373,10 @@ def import_(app: App, kind: str, file: Path, dry_run: bool, skip_bad: bool) -> N
         warn(f"{file.name}:{problem.line}: skipped: {problem.message}")
     for note_line in plan.notes():
         warn(note_line)
-    say(f"Imported {file.name}: {summary.added} added, {summary.merged} merged, "
-        f"{summary.unchanged} unchanged, {summary.skipped} skipped.")
+    say(
+        f"Imported {file.name}: {summary.added} added, {summary.merged} merged, "
+        f"{summary.unchanged} unchanged, {summary.skipped} skipped."
+    )
     if summary.added:
         say("Next: `coffeechat list`, then `coffeechat draft outreach WHO`.")
 
@@ -356,15 +401,16 @@ def export(app: App, kind: str, file: Path | None) -> None:
         err_console().print(f"Wrote {written}", markup=False)
 
 
-
 # ---------------------------------------------------------------- drafting
+
 
 @main.command()
 @click.argument("kind", type=click.Choice(["outreach", "follow-up", "thank-you", "check-in"]))
 @click.argument("who", nargs=-1, required=True)
 @dry_run_option
-@click.option("--force", is_flag=True,
-              help="Write even with proofreading errors or at an unusual stage.")
+@click.option(
+    "--force", is_flag=True, help="Write even with proofreading errors or at an unusual stage."
+)
 @pass_app
 def draft(app: App, kind: str, who: tuple[str, ...], dry_run: bool, force: bool) -> None:
     """Write proofread drafts into your Drafts folder (never sends them).
@@ -387,8 +433,10 @@ def draft(app: App, kind: str, who: tuple[str, ...], dry_run: bool, force: bool)
             say(f"--- {kind} for {plan.contact.name} <{plan.contact.email}>", style="bold")
             say(preview(plan.message))
         for finding in plan.findings:
-            say(format_finding(label, finding),
-                style="red" if finding.severity == "error" else "yellow")
+            say(
+                format_finding(label, finding),
+                style="red" if finding.severity == "error" else "yellow",
+            )
         for line in plan.warnings:
             warn(f"{plan.contact.name}: {line}")
         if has_errors(plan.findings):
@@ -409,24 +457,35 @@ def draft(app: App, kind: str, who: tuple[str, ...], dry_run: bool, force: bool)
     finally:
         mailbox.close()
     folder = outcomes[0].folder if outcomes else "Drafts"
-    where = (f"the Maildir {config.maildir_path}" if config.mail.backend == "maildir"
-             else config.mail.host)
+    where = (
+        f"the Maildir {config.maildir_path}"
+        if config.mail.backend == "maildir"
+        else config.mail.host
+    )
     say(f"{len(outcomes)} draft(s) written to {folder} in {where}.")
     say("Open your mail client to review and send them; then run `coffeechat watch`.")
 
 
 @main.command(name="proofread")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
-@click.option("--kind", type=click.Choice(["outreach", "follow-up", "thank-you", "check-in",
-                                           "invitation"]),
-              help="Also check the etiquette rules for this kind of email.")
-@click.option("--to", "recipient", default="", metavar="NAME",
-              help="The recipient's name, for the greeting check.")
+@click.option(
+    "--kind",
+    type=click.Choice(["outreach", "follow-up", "thank-you", "check-in", "invitation"]),
+    help="Also check the etiquette rules for this kind of email.",
+)
+@click.option(
+    "--to",
+    "recipient",
+    default="",
+    metavar="NAME",
+    help="The recipient's name, for the greeting check.",
+)
 @click.option("--referrer", default="", metavar="NAME", help="Who suggested the contact.")
 @json_option
 @pass_app
-def proofread_command(app: App, file: Any, kind: str | None, recipient: str, referrer: str,
-                      as_json: bool) -> None:
+def proofread_command(
+    app: App, file: Any, kind: str | None, recipient: str, referrer: str, as_json: bool
+) -> None:
     """Proofread an email: spelling, style, placeholders and etiquette.
 
     Prints FILE:LINE:COL: SEVERITY RULE message, and exits 1 when there are errors.
@@ -446,9 +505,16 @@ def proofread_command(app: App, file: Any, kind: str | None, recipient: str, ref
     config = app.config_if_present  # proofreading works without a config
     words = config.proofread.words if config else ()
     text = file.read()
-    findings = proofread(text, ProofreadContext(
-        kind=kind, recipient_name=recipient, referrer=referrer, words=words,
-        names=tuple(n for n in (recipient, referrer) if n)))
+    findings = proofread(
+        text,
+        ProofreadContext(
+            kind=kind,
+            recipient_name=recipient,
+            referrer=referrer,
+            words=words,
+            names=tuple(n for n in (recipient, referrer) if n),
+        ),
+    )
     name = "<stdin>" if file.name == "<stdin>" else file.name
     if as_json:
         print_json(findings_to_json(findings))
@@ -461,11 +527,17 @@ def proofread_command(app: App, file: Any, kind: str | None, recipient: str, ref
 
 # ---------------------------------------------------------------- the meeting and after
 
+
 @main.command()
 @click.argument("who")
 @click.option("--notes", default="", metavar="TEXT", help="What you learned: the summary.")
-@click.option("--referral", "referrals", multiple=True, metavar='"Name <email>"',
-              help="Someone they suggested you talk to (repeatable).")
+@click.option(
+    "--referral",
+    "referrals",
+    multiple=True,
+    metavar='"Name <email>"',
+    help="Someone they suggested you talk to (repeatable).",
+)
 @click.option("--when", metavar="WHEN", help="When you met (default: now).")
 @pass_app
 def met(app: App, who: str, notes: str, referrals: tuple[str, ...], when: str | None) -> None:

@@ -152,8 +152,7 @@ def load(path: Path) -> Config:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(
-            f"{path}: no such file; run `coffeechat init` to create it, "
-            f"or pass --config PATH"
+            f"{path}: no such file; run `coffeechat init` to create it, or pass --config PATH"
         ) from None
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path}: cannot read the file: {err}") from err
@@ -198,9 +197,7 @@ def _coerce(hint: Any, value: Any, dotted: str, path: Path) -> Any:
         return value
     if hint is str:
         if not isinstance(value, str):
-            raise ConfigError(
-                f"{path}: {dotted}: expected a string in quotes, got {_show(value)}"
-            )
+            raise ConfigError(f"{path}: {dotted}: expected a string in quotes, got {_show(value)}")
         if dotted in CHOICES and value not in CHOICES[dotted]:
             options = " or ".join(f'"{c}"' for c in CHOICES[dotted])
             raise ConfigError(f"{path}: {dotted}: unknown value {value!r}; use {options}")
@@ -234,23 +231,22 @@ def _check_semantics(config: Config, path: Path) -> None:
         raise ConfigError(f"{path}: mail.port: {mail.port} is not a port number (1-65535)")
     if mail.ca_file and not _expand(mail.ca_file).is_file():
         raise ConfigError(
-            f"{path}: mail.ca_file: no such file {mail.ca_file!r}; "
-            f"fix the path or set it to \"\""
+            f'{path}: mail.ca_file: no such file {mail.ca_file!r}; fix the path or set it to ""'
         )
     if mail.backend == "imap":
         if not mail.host:
-            raise ConfigError(f"{path}: mail.host: required when mail.backend is \"imap\"")
+            raise ConfigError(f'{path}: mail.host: required when mail.backend is "imap"')
         if not mail.username:
-            raise ConfigError(f"{path}: mail.username: required when mail.backend is \"imap\"")
+            raise ConfigError(f'{path}: mail.username: required when mail.backend is "imap"')
         if mail.security == "plain" and not is_loopback(mail.host):
             raise ConfigError(
-                f"{path}: mail.security: \"plain\" would send your password unencrypted to "
-                f"{mail.host}; use \"tls\" or \"starttls\" (plain is allowed only to localhost)"
+                f'{path}: mail.security: "plain" would send your password unencrypted to '
+                f'{mail.host}; use "tls" or "starttls" (plain is allowed only to localhost)'
             )
     if config.paths.templates and not _expand(config.paths.templates).is_dir():
         raise ConfigError(
             f"{path}: paths.templates: no such folder {config.paths.templates!r}; "
-            f"create it or set it to \"\""
+            f'create it or set it to ""'
         )
 
 
@@ -263,9 +259,14 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def render_example(*, maildir: str | None = None, imap_host: str | None = None,
-                   imap_user: str | None = None, imap_port: int | None = None,
-                   database: str | None = None) -> str:
+def render_example(
+    *,
+    maildir: str | None = None,
+    imap_host: str | None = None,
+    imap_user: str | None = None,
+    imap_port: int | None = None,
+    database: str | None = None,
+) -> str:
     """The commented example config with the values `init` was given filled in.
 
     Line-based on purpose: the comments are the documentation, and a TOML writer

@@ -17,8 +17,13 @@ def check_address(address: str) -> str:
     text = address.strip()
     _, parsed = parseaddr(text)
     local, at, domain = parsed.rpartition("@")
-    if (not at or not local or "." not in domain or parsed != text
-            or any(ch in _CONTROL or ch.isspace() for ch in text)):
+    if (
+        not at
+        or not local
+        or "." not in domain
+        or parsed != text
+        or any(ch in _CONTROL or ch.isspace() for ch in text)
+    ):
         raise UserError(f"{address!r} is not an email address; write it like dana@example.com")
     return text.lower()
 
@@ -26,15 +31,23 @@ def check_address(address: str) -> str:
 def check_field(label: str, value: str) -> str:
     """Refuse control characters: every contact field may end up in a mail header."""
     if any(ch in _CONTROL for ch in value):
-        raise UserError(f"{label} {value!r} contains a line break or control character; "
-                        f"remove it")
+        raise UserError(f"{label} {value!r} contains a line break or control character; remove it")
     return value.strip()
 
 
-def add_contact(store: Store, name: str, *, emails: Sequence[str] = (), company: str = "",
-                role: str = "", linkedin_url: str = "", referred_by: str | None = None,
-                how_met: str = "", tags: Sequence[str] = (),
-                cause: str = "add") -> Contact:
+def add_contact(
+    store: Store,
+    name: str,
+    *,
+    emails: Sequence[str] = (),
+    company: str = "",
+    role: str = "",
+    linkedin_url: str = "",
+    referred_by: str | None = None,
+    how_met: str = "",
+    tags: Sequence[str] = (),
+    cause: str = "add",
+) -> Contact:
     name = check_field("name", name)
     if not name:
         raise UserError("a contact needs a name")

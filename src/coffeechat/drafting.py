@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from typing import Any
 
 from coffeechat.config import Config
 from coffeechat.errors import UserError
@@ -175,8 +176,14 @@ def _name_words(contact: Contact, referrer: Contact | None, config: Config) -> t
     return tuple(w for w in words if w)
 
 
-def draft_context(store: Store, config: Config, contact: Contact, referrer: Contact | None,
-                  kind: str, now: datetime) -> dict:
+def draft_context(
+    store: Store,
+    config: Config,
+    contact: Contact,
+    referrer: Contact | None,
+    kind: str,
+    now: datetime,
+) -> dict[str, Any]:
     """The values a template sees (documented in coffeechat.compose)."""
     from coffeechat.compose import context_for
 
@@ -184,11 +191,13 @@ def draft_context(store: Store, config: Config, contact: Contact, referrer: Cont
     notes = [e.detail for e in events if e.kind == "meeting-notes"]
     sent = store.messages(contact.id, direction="sent")
     ours = store.messages(contact.id, direction="draft")
-    first = (sent or ours or [None])[0]
+    first = (sent or ours)[0] if (sent or ours) else None
     days_since = (now - datetime.fromisoformat(sent[-1]["at"])).days if sent else None
     referrals = [c.name for c in store.contacts() if c.referred_by == contact.id]
     return context_for(
-        me=config.me, contact=contact, referrer=referrer,
+        me=config.me,
+        contact=contact,
+        referrer=referrer,
         meeting_minutes=config.outreach.meeting_minutes,
         detail=first_sentence(notes[-1]) if notes else None,
         notes=notes[-1] if notes else None,
@@ -269,8 +278,11 @@ def _leftover_draft(store: Store, mailbox: Mailbox, folder: str, plan: PlannedDr
 
 def preview(message: EmailMessage) -> str:
     """The draft as a mail client shows it: decoded headers, then the text."""
-    lines = [f"{name}: {message[name]}" for name in
-             ("From", "To", "Subject", "Date", "Message-ID", "In-Reply-To") if message[name]]
+    lines = [
+        f"{name}: {message[name]}"
+        for name in ("From", "To", "Subject", "Date", "Message-ID", "In-Reply-To")
+        if message[name]
+    ]
     body = message.get_body(("plain",))
     text = body.get_content() if isinstance(body, EmailMessage) else ""
     return "\n".join(lines) + "\n\n" + text.rstrip("\n")

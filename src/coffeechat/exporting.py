@@ -14,14 +14,17 @@ from coffeechat.store import Store
 
 def export_json(store: Store) -> str:
     """Every contact with its events, in the documented `show --json` shape."""
-    return json.dumps(
-        [
-            {**contact.to_json(), "events": [e.to_json() for e in store.events(contact.id)]}
-            for contact in store.contacts()
-        ],
-        indent=2,
-        ensure_ascii=False,
-    ) + "\n"
+    return (
+        json.dumps(
+            [
+                {**contact.to_json(), "events": [e.to_json() for e in store.events(contact.id)]}
+                for contact in store.contacts()
+            ],
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
 
 
 def export_to(store: Store, config: Config, kind: str, file: Path | None) -> Path | None:

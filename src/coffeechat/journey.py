@@ -36,14 +36,21 @@ def parse_referral(text: str) -> Referral:
     """`Name <email>` (or a bare address) into a Referral, or a UserError showing the form."""
     name, address = parseaddr(text)
     if not address or "@" not in address:
-        raise UserError(f"cannot read the referral {text!r}; write it like "
-                        f"\"Sam Roe <sam@example.org>\"")
+        raise UserError(
+            f'cannot read the referral {text!r}; write it like "Sam Roe <sam@example.org>"'
+        )
     address = check_address(address)
     return Referral(name.strip() or address.split("@")[0], address)
 
 
-def record_meeting(store: Store, contact: Contact, *, when: datetime, notes: str = "",
-                   referrals: Sequence[Referral] = ()) -> MeetingRecord:
+def record_meeting(
+    store: Store,
+    contact: Contact,
+    *,
+    when: datetime,
+    notes: str = "",
+    referrals: Sequence[Referral] = (),
+) -> MeetingRecord:
     """Move the contact to `met`, keep the notes, and add or link each referral.
 
     One transaction: a bad referral leaves the contact where it was.
@@ -59,21 +66,33 @@ def record_meeting(store: Store, contact: Contact, *, when: datetime, notes: str
         for referral in referrals:
             existing = store.contact_id_for_email(referral.email)
             if existing == contact.id:
-                raise UserError(f"{referral.email} is {contact.name}'s own address; a referral "
-                                f"is someone else")
+                raise UserError(
+                    f"{referral.email} is {contact.name}'s own address; a referral is someone else"
+                )
             if existing is None:
-                new = add_contact(store, referral.name, emails=[referral.email],
-                                  referred_by=str(contact.id),
-                                  how_met=f"referred by {contact.name}",
-                                  cause=f"referral from {contact.name}")
+                new = add_contact(
+                    store,
+                    referral.name,
+                    emails=[referral.email],
+                    referred_by=str(contact.id),
+                    how_met=f"referred by {contact.name}",
+                    cause=f"referral from {contact.name}",
+                )
                 added.append(new)
                 detail = f"referred {new.name} <{referral.email}>"
             else:
                 other = store.get(existing)
                 if other.referred_by is None:
                     store.update_contact(other.id, referred_by=contact.id)
-                store.add_event(other.id, "referral", None, None,
-                                f"referred by {contact.name}", "met command", at=at)
+                store.add_event(
+                    other.id,
+                    "referral",
+                    None,
+                    None,
+                    f"referred by {contact.name}",
+                    "met command",
+                    at=at,
+                )
                 linked.append(store.get(other.id))
                 detail = f"referred {other.name} (already a contact)"
             store.add_event(contact.id, "referral", None, None, detail, "met command", at=at)

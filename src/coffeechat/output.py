@@ -65,9 +65,7 @@ def contacts_table(contacts: Sequence[Contact]) -> None:
     and a list that long is for grep and less anyway.
     """
     header = ("id", "name", "company", "role", "stage", "email")
-    rows = [
-        (str(c.id), c.name, c.company, c.role, c.stage.value, c.email) for c in contacts
-    ]
+    rows = [(str(c.id), c.name, c.company, c.role, c.stage.value, c.email) for c in contacts]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
 
     def line(cells: Sequence[str]) -> str:
@@ -77,16 +75,23 @@ def contacts_table(contacts: Sequence[Contact]) -> None:
     sys.stdout.write("".join(line(row).rstrip() + "\n" for row in rows))
 
 
-def contact_details(contact: Contact, referrer: Contact | None,
-                    referrals: Iterable[Contact], events: Sequence[Event]) -> None:
+def contact_details(
+    contact: Contact,
+    referrer: Contact | None,
+    referrals: Iterable[Contact],
+    events: Sequence[Event],
+) -> None:
     from rich.table import Table
 
     say(f"{contact.name}  (id {contact.id})", style="bold")
     facts = [
         ("stage", contact.stage.value),
-        ("email", ", ".join(
-            f"{a} (undeliverable)" if a in contact.bad_emails else a for a in contact.emails
-        )),
+        (
+            "email",
+            ", ".join(
+                f"{a} (undeliverable)" if a in contact.bad_emails else a for a in contact.emails
+            ),
+        ),
         ("company", contact.company),
         ("role", contact.role),
         ("linkedin", contact.linkedin_url),

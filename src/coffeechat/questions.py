@@ -23,8 +23,9 @@ def load_bank(user_file: Path | None = None) -> list[Topic]:
     if user_file is None:
         return topics
     if not user_file.is_file():
-        raise ConfigError(f"{user_file}: paths.questions names no such file; fix the path "
-                          f"or set it to \"\"")
+        raise ConfigError(
+            f'{user_file}: paths.questions names no such file; fix the path or set it to ""'
+        )
     by_key = {topic.key: topic for topic in topics}
     for extra in _read(user_file):
         if extra.key in by_key:
@@ -44,7 +45,7 @@ def _read(path: Path) -> list[Topic]:
     for key, table in raw.items():
         questions = table.get("questions") if isinstance(table, dict) else None
         if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
-            raise ConfigError(f'{path}: {key}.questions: expected a list of strings')
+            raise ConfigError(f"{path}: {key}.questions: expected a list of strings")
         topics.append(Topic(key, str(table.get("title", key)), tuple(questions)))
     return topics
 

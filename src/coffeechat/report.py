@@ -12,9 +12,11 @@ from coffeechat.models import Contact, Event
 from coffeechat.pipeline import MAIN_PATH, SIDE_EXITS, Stage
 from coffeechat.store import Store
 
-REACHED_CONTACT = {s for s in MAIN_PATH[MAIN_PATH.index(Stage.CONTACTED):]} | {
-    Stage.NO_RESPONSE, Stage.DECLINED}
-REPLIED_OR_LATER = {s for s in MAIN_PATH[MAIN_PATH.index(Stage.REPLIED):]} | {Stage.DECLINED}
+REACHED_CONTACT = {s for s in MAIN_PATH[MAIN_PATH.index(Stage.CONTACTED) :]} | {
+    Stage.NO_RESPONSE,
+    Stage.DECLINED,
+}
+REPLIED_OR_LATER = {s for s in MAIN_PATH[MAIN_PATH.index(Stage.REPLIED) :]} | {Stage.DECLINED}
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,12 @@ class ReferralNode:
     children: tuple[ReferralNode, ...]
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.contact.id, "name": self.contact.name,
-                "stage": self.contact.stage.value,
-                "referred": [child.to_json() for child in self.children]}
+        return {
+            "id": self.contact.id,
+            "name": self.contact.name,
+            "stage": self.contact.stage.value,
+            "referred": [child.to_json() for child in self.children],
+        }
 
 
 def _first(events: Sequence[Event], stages: set[str]) -> datetime | None:
@@ -47,8 +52,9 @@ def _first(events: Sequence[Event], stages: set[str]) -> datetime | None:
     return None
 
 
-def funnel(contacts: Sequence[Contact], timelines: dict[int, list[Event]],
-           thank_you_within_hours: int) -> Funnel:
+def funnel(
+    contacts: Sequence[Contact], timelines: dict[int, list[Event]], thank_you_within_hours: int
+) -> Funnel:
     """Pure: counts per stage, reply rate and timing, from contacts and their events."""
     counts = {stage.value: 0 for stage in (*MAIN_PATH, *SIDE_EXITS)}
     contacted = replied = met = thanked = on_time = 0
@@ -139,8 +145,9 @@ def print_report(result: Funnel, forest: list[ReferralNode]) -> None:
     console().print(table)
     say()
     rate = f"{result.reply_rate:.0%}" if result.reply_rate is not None else "—"
-    median = (f"{result.median_days_to_reply} days"
-              if result.median_days_to_reply is not None else "—")
+    median = (
+        f"{result.median_days_to_reply} days" if result.median_days_to_reply is not None else "—"
+    )
     say(f"Reply rate: {rate} ({result.replied} of {result.contacted} contacted)")
     say(f"Median time to reply: {median}")
     say(f"Meetings held: {result.meetings_held}")

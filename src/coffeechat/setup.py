@@ -19,17 +19,23 @@ class InitResult:
     config: Config
 
 
-def initialize(config_path: Path, *, maildir: str | None = None, imap_host: str | None = None,
-               imap_user: str | None = None, imap_port: int | None = None,
-               database: str | None = None, force: bool = False) -> InitResult:
+def initialize(
+    config_path: Path,
+    *,
+    maildir: str | None = None,
+    imap_host: str | None = None,
+    imap_user: str | None = None,
+    imap_port: int | None = None,
+    database: str | None = None,
+    force: bool = False,
+) -> InitResult:
     """Write the config (refusing to overwrite one without `force`) and create the database.
 
     The new config is validated before it is written, so a bad option leaves nothing behind.
     """
     if config_path.exists() and not force:
         raise ConfigError(
-            f"{config_path}: a config file already exists; edit it, or pass --force to "
-            f"replace it"
+            f"{config_path}: a config file already exists; edit it, or pass --force to replace it"
         )
     if imap_host and maildir:
         raise ConfigError("choose one backend: --maildir or --imap-host, not both")
@@ -38,7 +44,10 @@ def initialize(config_path: Path, *, maildir: str | None = None, imap_host: str 
     if maildir:
         maildir = str(Path(maildir).expanduser().resolve())
     text = config_module.render_example(
-        maildir=maildir, imap_host=imap_host, imap_user=imap_user, imap_port=imap_port,
+        maildir=maildir,
+        imap_host=imap_host,
+        imap_user=imap_user,
+        imap_port=imap_port,
         database=str(Path(database).expanduser().resolve()) if database else None,
     )
     import tomllib

@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-
 from coffeechat import clock, pipeline
 from coffeechat.errors import AmbiguousContact, ContactNotFound, StoreError, UserError
 from coffeechat.models import Contact, Event, NewContact
@@ -54,8 +53,9 @@ def normalize_email(address: str) -> str:
 
 # ---------------------------------------------------------------- migrations
 
+
 def _m001_initial(db: sqlite_utils.Database) -> None:
-    db["contacts"].create(
+    db.table("contacts").create(
         {
             "id": int,
             "name": str,
@@ -73,21 +73,27 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
         not_null={"name", "stage", "created", "updated"},
-        defaults={"company": "", "role": "", "linkedin_url": "", "tags": "[]",
-                  "how_met": "", "connected_on": ""},
+        defaults={
+            "company": "",
+            "role": "",
+            "linkedin_url": "",
+            "tags": "[]",
+            "how_met": "",
+            "connected_on": "",
+        },
         foreign_keys=[("referred_by", "contacts", "id")],
     )
-    db["contacts"].create_index(["linkedin_url"])
-    db["contacts"].create_index(["stage"])
-    db["emails"].create(
+    db.table("contacts").create_index(["linkedin_url"])
+    db.table("contacts").create_index(["stage"])
+    db.table("emails").create(
         {"address": str, "contact_id": int, "position": int, "undeliverable": int},
         pk="address",
         not_null={"contact_id"},
         defaults={"position": 0, "undeliverable": 0},
         foreign_keys=[("contact_id", "contacts", "id")],
     )
-    db["emails"].create_index(["contact_id"])
-    db["events"].create(
+    db.table("emails").create_index(["contact_id"])
+    db.table("events").create(
         {
             "id": int,
             "contact_id": int,
@@ -104,11 +110,11 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
         defaults={"detail": "", "cause": "", "extra": "{}"},
         foreign_keys=[("contact_id", "contacts", "id")],
     )
-    db["events"].create_index(["contact_id", "at"])
-    db["events"].create_index(["cause"])
+    db.table("events").create_index(["contact_id", "at"])
+    db.table("events").create_index(["cause"])
     # Every message coffeechat wrote or saw that concerns a contact: drafts it wrote,
     # messages found in Sent and INBOX. Message-ID is the key, so a rescan never doubles.
-    db["messages"].create(
+    db.table("messages").create(
         {
             "message_id": str,
             "contact_id": int,
@@ -127,12 +133,12 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
         defaults={"kind": "", "subject": "", "folder": "", "references_": "", "state": ""},
         foreign_keys=[("contact_id", "contacts", "id")],
     )
-    db["messages"].create_index(["contact_id", "at"])
-    db["folders"].create(
+    db.table("messages").create_index(["contact_id", "at"])
+    db.table("folders").create(
         {"name": str, "uidvalidity": int, "last_uid": int, "scanned_at": str},
         pk="name",
     )
-    db["meetings"].create(
+    db.table("meetings").create(
         {
             "uid": str,
             "contact_id": int,
@@ -147,11 +153,16 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
             "updated": str,
         },
         pk="uid",
-        defaults={"location": "", "status": "CONFIRMED", "partstat": "NEEDS-ACTION",
-                  "sequence": 0, "notes": ""},
+        defaults={
+            "location": "",
+            "status": "CONFIRMED",
+            "partstat": "NEEDS-ACTION",
+            "sequence": 0,
+            "notes": "",
+        },
         foreign_keys=[("contact_id", "contacts", "id")],
     )
-    db["meetings"].create_index(["contact_id"])
+    db.table("meetings").create_index(["contact_id"])
 
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
@@ -175,11 +186,12 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
             continue
         with db.conn:
             step(db)
-            db["_migrations"].insert({"name": name, "applied": now_iso()})
+            db.table("_migrations").insert({"name": name, "applied": now_iso()})
     return [name for name, _ in MIGRATIONS if name in pending]
 
 
 # ---------------------------------------------------------------- the store
+
 
 class Store:
     """All reads and writes of the database. Create with `Store.open(path)`.
@@ -218,8 +230,7 @@ class Store:
             fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
             os.close(fd)
         try:
-            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000,
-                                   isolation_level=None)
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA foreign_keys = ON")
@@ -253,13 +264,19 @@ class Store:
 
     # ------------------------------------------------------------ contacts
 
-    def add_contact(self, new: NewContact, *, stage: Stage = Stage.IDENTIFIED,
-                    cause: str = "add", at: str | None = None) -> Contact:
+    def add_contact(
+        self,
+        new: NewContact,
+        *,
+        stage: Stage = Stage.IDENTIFIED,
+        cause: str = "add",
+        at: str | None = None,
+    ) -> Contact:
         at = as_utc(at)
         with self.transaction():
             for address in new.emails:
                 self._ensure_address_free(address)
-            table = self.db["contacts"]
+            table = self.db.table("contacts")
             table.insert(
                 {
                     "name": new.name.strip(),
@@ -275,7 +292,7 @@ class Store:
                     "updated": at,
                 }
             )
-            contact_id = int(table.last_pk)  # type: ignore[arg-type]
+            contact_id = int(table.last_pk or 0)
             self._add_addresses(contact_id, new.emails)
             self.add_event(contact_id, "stage", None, stage.value, "contact added", cause, at=at)
         return self.get(contact_id)
@@ -285,8 +302,7 @@ class Store:
         if owner is not None:
             name = self.get(owner).name
             raise UserError(
-                f"{address} already belongs to {name} (id {owner}); "
-                f"use `coffeechat show {owner}`"
+                f"{address} already belongs to {name} (id {owner}); use `coffeechat show {owner}`"
             )
 
     def _add_addresses(self, contact_id: int, addresses: Iterable[str]) -> None:
@@ -295,9 +311,13 @@ class Store:
             [contact_id],
         ).fetchone()[0]
         for offset, address in enumerate(addresses):
-            self.db["emails"].insert(
-                {"address": normalize_email(address), "contact_id": contact_id,
-                 "position": start + offset, "undeliverable": 0},
+            self.db.table("emails").insert(
+                {
+                    "address": normalize_email(address),
+                    "contact_id": contact_id,
+                    "position": start + offset,
+                    "undeliverable": 0,
+                },
                 ignore=True,
             )
 
@@ -314,10 +334,10 @@ class Store:
         if "tags" in values:
             values["tags"] = json.dumps(list(values["tags"]))
         values["updated"] = now_iso()
-        self.db["contacts"].update(contact_id, values)
+        self.db.table("contacts").update(contact_id, values)
 
     def _touch(self, contact_id: int, at: str | None = None) -> None:
-        self.db["contacts"].update(contact_id, {"updated": as_utc(at)})
+        self.db.table("contacts").update(contact_id, {"updated": as_utc(at)})
 
     def mark_undeliverable(self, address: str) -> None:
         self.conn.execute(
@@ -334,9 +354,7 @@ class Store:
         if stage is None:
             rows = self._query("SELECT * FROM contacts ORDER BY id")
         else:
-            rows = self._query(
-                "SELECT * FROM contacts WHERE stage = ? ORDER BY id", [stage.value]
-            )
+            rows = self._query("SELECT * FROM contacts WHERE stage = ? ORDER BY id", [stage.value])
         return self._contacts(list(rows))
 
     def _contacts(self, rows: list[dict[str, Any]]) -> list[Contact]:
@@ -402,8 +420,11 @@ class Store:
             return self.get(found)
         # Match accent- and case-insensitively: "jose" finds "José Núñez".
         wanted = fold(text)
-        ids = [cid for cid, name in self.conn.execute("SELECT id, name FROM contacts ORDER BY id")
-               if wanted in fold(name)]
+        ids = [
+            cid
+            for cid, name in self.conn.execute("SELECT id, name FROM contacts ORDER BY id")
+            if wanted in fold(name)
+        ]
         if not ids:
             raise ContactNotFound(f"no contact matches {text!r}; run `coffeechat list`")
         contacts = [self.get(cid) for cid in ids[:10]]
@@ -421,8 +442,16 @@ class Store:
 
     # ------------------------------------------------------------ stages and events
 
-    def move(self, contact: Contact, target: Stage, detail: str, cause: str,
-             *, at: str | None = None, manual: bool = False) -> Contact:
+    def move(
+        self,
+        contact: Contact,
+        target: Stage,
+        detail: str,
+        cause: str,
+        *,
+        at: str | None = None,
+        manual: bool = False,
+    ) -> Contact:
         """Move a contact to `target`, checked by the pipeline, logged as an event.
 
         A manual move (`coffeechat stage`) may go anywhere: the user knows things the
@@ -434,15 +463,25 @@ class Store:
             raise UserError(f"{contact.name} is already {target.value}")
         at = as_utc(at)
         with self.transaction():
-            self.db["contacts"].update(contact.id, {"stage": target.value, "updated": at})
-            self.add_event(contact.id, "stage", contact.stage.value, target.value, detail,
-                           cause, at=at)
+            self.db.table("contacts").update(contact.id, {"stage": target.value, "updated": at})
+            self.add_event(
+                contact.id, "stage", contact.stage.value, target.value, detail, cause, at=at
+            )
         return self.get(contact.id)
 
-    def add_event(self, contact_id: int, kind: str, from_stage: str | None,
-                  to_stage: str | None, detail: str, cause: str = "",
-                  *, at: str | None = None, extra: dict[str, Any] | None = None) -> None:
-        self.db["events"].insert(
+    def add_event(
+        self,
+        contact_id: int,
+        kind: str,
+        from_stage: str | None,
+        to_stage: str | None,
+        detail: str,
+        cause: str = "",
+        *,
+        at: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.db.table("events").insert(
             {
                 "contact_id": contact_id,
                 "at": as_utc(at),
@@ -497,16 +536,36 @@ class Store:
 
     # ------------------------------------------------------------ messages
 
-    def record_message(self, message_id: str, contact_id: int, *, direction: str, kind: str,
-                       subject: str, at: str, folder: str = "", uid: int | None = None,
-                       references: str = "", state: str = "") -> bool:
+    def record_message(
+        self,
+        message_id: str,
+        contact_id: int,
+        *,
+        direction: str,
+        kind: str,
+        subject: str,
+        at: str,
+        folder: str = "",
+        uid: int | None = None,
+        references: str = "",
+        state: str = "",
+    ) -> bool:
         """Remember a message; False when its Message-ID was already known (never doubled)."""
-        table = self.db["messages"]
+        table = self.db.table("messages")
         before = self.conn.total_changes
         table.insert(
-            {"message_id": message_id, "contact_id": contact_id, "direction": direction,
-             "kind": kind, "subject": subject, "at": as_utc(at), "folder": folder, "uid": uid,
-             "references_": references, "state": state},
+            {
+                "message_id": message_id,
+                "contact_id": contact_id,
+                "direction": direction,
+                "kind": kind,
+                "subject": subject,
+                "at": as_utc(at),
+                "folder": folder,
+                "uid": uid,
+                "references_": references,
+                "state": state,
+            },
             ignore=True,
         )
         return self.conn.total_changes > before
@@ -515,17 +574,18 @@ class Store:
         values: dict[str, Any] = {"state": state}
         if uid is not None:
             values["uid"] = uid
-        self.db["messages"].update(message_id, values)
+        self.db.table("messages").update(message_id, values)
 
     def forget_message(self, message_id: str) -> None:
-        self.db["messages"].delete(message_id)
+        self.db.table("messages").delete(message_id)
 
     def message(self, message_id: str) -> dict[str, Any] | None:
         rows = list(self._query("SELECT * FROM messages WHERE message_id = ?", [message_id]))
         return rows[0] if rows else None
 
-    def messages(self, contact_id: int, *, direction: str | None = None,
-                 kind: str | None = None) -> list[dict[str, Any]]:
+    def messages(
+        self, contact_id: int, *, direction: str | None = None, kind: str | None = None
+    ) -> list[dict[str, Any]]:
         sql = "SELECT * FROM messages WHERE contact_id = ?"
         params: list[Any] = [contact_id]
         if direction:
@@ -537,8 +597,11 @@ class Store:
         return list(self._query(sql + " ORDER BY at, rowid", params))
 
     def pending_drafts(self, contact_id: int, kind: str) -> list[dict[str, Any]]:
-        return [m for m in self.messages(contact_id, direction="draft", kind=kind)
-                if m["state"] == "pending"]
+        return [
+            m
+            for m in self.messages(contact_id, direction="draft", kind=kind)
+            if m["state"] == "pending"
+        ]
 
     def last_exchange(self, contact_id: int) -> dict[str, Any] | None:
         """The latest message between the user and the contact, to thread a new one under.
@@ -546,40 +609,59 @@ class Store:
         A message seen in Sent or INBOX wins over our own draft of it: the draft may never
         have been sent.
         """
-        rows = list(self._query(
-            "SELECT * FROM messages WHERE contact_id = ? AND direction IN ('sent', 'received')"
-            " ORDER BY at DESC, rowid DESC LIMIT 1", [contact_id]))
+        rows = list(
+            self._query(
+                "SELECT * FROM messages WHERE contact_id = ? AND direction IN ('sent', 'received')"
+                " ORDER BY at DESC, rowid DESC LIMIT 1",
+                [contact_id],
+            )
+        )
         if not rows:
-            rows = list(self._query(
-                "SELECT * FROM messages WHERE contact_id = ? AND direction = 'draft'"
-                " AND state = 'written' ORDER BY at DESC, rowid DESC LIMIT 1", [contact_id]))
+            rows = list(
+                self._query(
+                    "SELECT * FROM messages WHERE contact_id = ? AND direction = 'draft'"
+                    " AND state = 'written' ORDER BY at DESC, rowid DESC LIMIT 1",
+                    [contact_id],
+                )
+            )
         return rows[0] if rows else None
 
     def mark_sent(self, message_id: str, *, at: str, folder: str, uid: int) -> None:
         """Our draft showed up in Sent: the user sent it as it was."""
-        self.db["messages"].update(message_id, {"direction": "sent", "at": as_utc(at),
-                                                "folder": folder, "uid": uid})
+        self.db.table("messages").update(
+            message_id, {"direction": "sent", "at": as_utc(at), "folder": folder, "uid": uid}
+        )
 
     def address_book(self) -> dict[str, int]:
-        return {row[0]: row[1] for row in
-                self.conn.execute("SELECT address, contact_id FROM emails")}
+        return {
+            row[0]: row[1] for row in self.conn.execute("SELECT address, contact_id FROM emails")
+        }
 
     def known_message_ids(self) -> dict[str, int]:
-        return {row[0]: row[1] for row in
-                self.conn.execute("SELECT message_id, contact_id FROM messages")}
+        return {
+            row[0]: row[1]
+            for row in self.conn.execute("SELECT message_id, contact_id FROM messages")
+        }
 
     # ------------------------------------------------------------ folder cursors
 
     def cursor(self, folder: str) -> tuple[int, int] | None:
         """(UIDVALIDITY, last UID seen) for a folder, or None before its first scan."""
         row = self.conn.execute(
-            "SELECT uidvalidity, last_uid FROM folders WHERE name = ?", [folder]).fetchone()
+            "SELECT uidvalidity, last_uid FROM folders WHERE name = ?", [folder]
+        ).fetchone()
         return (row[0], row[1]) if row else None
 
     def set_cursor(self, folder: str, uidvalidity: int, last_uid: int) -> None:
-        self.db["folders"].upsert(
-            {"name": folder, "uidvalidity": uidvalidity, "last_uid": last_uid,
-             "scanned_at": now_iso()}, pk="name")
+        self.db.table("folders").upsert(
+            {
+                "name": folder,
+                "uidvalidity": uidvalidity,
+                "last_uid": last_uid,
+                "scanned_at": now_iso(),
+            },
+            pk="name",
+        )
 
     # ------------------------------------------------------------ meetings
 
@@ -588,12 +670,15 @@ class Store:
         if uid is None:
             row = self.conn.execute(
                 "SELECT uid FROM meetings WHERE contact_id = ? ORDER BY start DESC LIMIT 1",
-                [contact_id]).fetchone()
+                [contact_id],
+            ).fetchone()
             if row is None:
                 return
             uid = row[0]
-        self.conn.execute("UPDATE meetings SET partstat = ?, updated = ? WHERE uid = ?",
-                        [partstat, now_iso(), uid])
+        self.conn.execute(
+            "UPDATE meetings SET partstat = ?, updated = ? WHERE uid = ?",
+            [partstat, now_iso(), uid],
+        )
 
 
 def _tags(stored: str | None) -> tuple[str, ...]:

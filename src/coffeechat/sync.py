@@ -21,8 +21,11 @@ from coffeechat.store import Store
 
 FolderRole = Literal["sent", "inbox"]
 # Kinds of our drafts that, once seen in Sent, mean more than "contacted".
-SENT_KIND_BY_STAGE = {Stage.MET: "thank-you", Stage.THANKED: "check-in",
-                      Stage.KEEPING_IN_TOUCH: "check-in"}
+SENT_KIND_BY_STAGE = {
+    Stage.MET: "thank-you",
+    Stage.THANKED: "check-in",
+    Stage.KEEPING_IN_TOUCH: "check-in",
+}
 
 
 @dataclass(frozen=True)
@@ -40,14 +43,24 @@ class Change:
 
     def line(self) -> str:
         when = self.at.strftime("%H:%M") if self.at else "--:--"
-        move = (f"{self.from_stage} → {self.to_stage}" if self.to_stage
-                else f"{self.kind} (stays {self.from_stage})")
+        move = (
+            f"{self.from_stage} → {self.to_stage}"
+            if self.to_stage
+            else f"{self.kind} (stays {self.from_stage})"
+        )
         return f'{when} {self.contact_name}  {move}  "{self.subject}"'
 
     def to_json(self) -> dict[str, object]:
-        return {"at": self.at.isoformat() if self.at else None, "contact_id": self.contact_id,
-                "name": self.contact_name, "kind": self.kind, "from_stage": self.from_stage,
-                "to_stage": self.to_stage, "subject": self.subject, "detail": self.detail}
+        return {
+            "at": self.at.isoformat() if self.at else None,
+            "contact_id": self.contact_id,
+            "name": self.contact_name,
+            "kind": self.kind,
+            "from_stage": self.from_stage,
+            "to_stage": self.to_stage,
+            "subject": self.subject,
+            "detail": self.detail,
+        }
 
 
 @dataclass
@@ -60,13 +73,19 @@ class ScanContext:
 
     @classmethod
     def load(cls, store: Store, my_address: str) -> ScanContext:
-        return cls(frozenset({my_address.lower()}), store.known_message_ids(),
-                   store.address_book())
+        return cls(frozenset({my_address.lower()}), store.known_message_ids(), store.address_book())
 
 
-def scan_folder(store: Store, mailbox: Mailbox, folder: str, role: FolderRole, *,
-                context: ScanContext, backfill_days: int,
-                progress: Callable[[int, int], None] | None = None) -> list[Change]:
+def scan_folder(
+    store: Store,
+    mailbox: Mailbox,
+    folder: str,
+    role: FolderRole,
+    *,
+    context: ScanContext,
+    backfill_days: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Change]:
     """Process every message in `folder` not seen yet; return what changed."""
     state = mailbox.folder_state(folder)
     cursor = store.cursor(folder)
@@ -101,14 +120,17 @@ def synthetic_message_id(fetched: FetchedMessage) -> str:
     return f"<{digest}@no-message-id.coffeechat>"
 
 
-def apply_message(store: Store, mailbox: Mailbox, fetched: FetchedMessage, role: FolderRole,
-                  context: ScanContext) -> list[Change]:
+def apply_message(
+    store: Store, mailbox: Mailbox, fetched: FetchedMessage, role: FolderRole, context: ScanContext
+) -> list[Change]:
     """Classify one message and apply what it proves. Must run inside a transaction."""
     from coffeechat import tracker
 
     headers = tracker.parse_headers(fetched.headers)
     results: Iterable[tracker.Classification] = tracker.classify(
-        headers, folder_role=role, my_addresses=context.my_addresses,
+        headers,
+        folder_role=role,
+        my_addresses=context.my_addresses,
         known_message_ids=context.known_message_ids,
         contact_for_address=context.address_book.get,
     )
@@ -120,7 +142,9 @@ def apply_message(store: Store, mailbox: Mailbox, fetched: FetchedMessage, role:
         if result.needs_part is not None:
             full = mailbox.fetch_part(fetched.folder, fetched.uid, "")
             refined = tracker.refine(
-                result, full, contact_for_address=context.address_book.get,
+                result,
+                full,
+                contact_for_address=context.address_book.get,
                 known_message_ids=context.known_message_ids,
                 my_addresses=context.my_addresses,
             )
@@ -135,8 +159,9 @@ def apply_message(store: Store, mailbox: Mailbox, fetched: FetchedMessage, role:
     return changes
 
 
-def _apply(store: Store, result: object, message_id: str, folder: str, uid: int,
-           context: ScanContext) -> Change | None:
+def _apply(
+    store: Store, result: object, message_id: str, folder: str, uid: int, context: ScanContext
+) -> Change | None:
     from coffeechat import tracker
 
     assert isinstance(result, tracker.Classification)
@@ -152,9 +177,16 @@ def _apply(store: Store, result: object, message_id: str, folder: str, uid: int,
     if result.kind == tracker.Kind.SENT and draft_kind is None:
         draft_kind = SENT_KIND_BY_STAGE.get(contact.stage)
     if draft is None:
-        store.record_message(message_id, contact.id, direction=direction,
-                             kind=draft_kind or kind, subject=result.subject, at=at,
-                             folder=folder, uid=uid)
+        store.record_message(
+            message_id,
+            contact.id,
+            direction=direction,
+            kind=draft_kind or kind,
+            subject=result.subject,
+            at=at,
+            folder=folder,
+            uid=uid,
+        )
     elif draft["direction"] == "draft":
         # The user sent our draft as it was: it now counts as sent mail.
         store.mark_sent(message_id, at=at, folder=folder, uid=uid)
@@ -178,10 +210,19 @@ def _apply(store: Store, result: object, message_id: str, folder: str, uid: int,
     store.add_event(contact.id, kind, None, None, detail, message_id, at=at, extra=extra)
     if target is not None and target != contact.stage and can_move(contact.stage, target):
         store.move(contact, target, detail, message_id, at=at)
-        return Change(result.at, contact.id, contact.name, kind, contact.stage.value,
-                      target.value, result.subject, detail)
-    return Change(result.at, contact.id, contact.name, kind, contact.stage.value, None,
-                  result.subject, detail)
+        return Change(
+            result.at,
+            contact.id,
+            contact.name,
+            kind,
+            contact.stage.value,
+            target.value,
+            result.subject,
+            detail,
+        )
+    return Change(
+        result.at, contact.id, contact.name, kind, contact.stage.value, None, result.subject, detail
+    )
 
 
 def _detail(result: object, draft_kind: str | None) -> str:

@@ -10,9 +10,24 @@ from typing import Protocol
 # The header fields the tracker classifies on; a sync fetches these and nothing else
 # (BODY.PEEK[HEADER.FIELDS (...)]), so a scan costs little and never sets \Seen.
 HEADER_FIELDS: tuple[str, ...] = (
-    "From", "To", "Cc", "Bcc", "Date", "Message-ID", "In-Reply-To", "References", "Subject",
-    "Content-Type", "Auto-Submitted", "Precedence", "X-Autoreply", "X-Autorespond",
-    "X-Auto-Response-Suppress", "List-Id", "Return-Path", "X-Failed-Recipients",
+    "From",
+    "To",
+    "Cc",
+    "Bcc",
+    "Date",
+    "Message-ID",
+    "In-Reply-To",
+    "References",
+    "Subject",
+    "Content-Type",
+    "Auto-Submitted",
+    "Precedence",
+    "X-Autoreply",
+    "X-Autorespond",
+    "X-Auto-Response-Suppress",
+    "List-Id",
+    "Return-Path",
+    "X-Failed-Recipients",
 )
 
 
@@ -70,8 +85,9 @@ class Mailbox(Protocol):
 
     def folder_state(self, folder: str) -> FolderState: ...
 
-    def fetch_headers(self, folder: str, after_uid: int,
-                      since_days: int | None = None) -> Iterator[list[FetchedMessage]]:
+    def fetch_headers(
+        self, folder: str, after_uid: int, since_days: int | None = None
+    ) -> Iterator[list[FetchedMessage]]:
         """Batches of header blocks for messages with UID > after_uid; never sets \\Seen."""
         ...
 
