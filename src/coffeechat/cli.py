@@ -277,19 +277,25 @@ def list_(app: App, stage_name: str | None, as_json: bool) -> None:
 
 @main.command()
 @click.argument("who")
+@click.option("--prep", is_flag=True, help="A one-page preparation sheet for the meeting.")
 @json_option
 @pass_app
-def show(app: App, who: str, as_json: bool) -> None:
+def show(app: App, who: str, prep: bool, as_json: bool) -> None:
     """Show a contact's details and timeline.
 
     WHO is an id, an email address, or an unambiguous part of the name.
 
-    Example: coffeechat show dana
+    Example: coffeechat show dana --prep
     """
-    from coffeechat.output import contact_details, print_json
+    from coffeechat.output import contact_details, print_json, say
 
     store = app.store
     contact = store.resolve(who)
+    if prep:
+        from coffeechat.questions import load_bank, preparation_sheet
+
+        say(preparation_sheet(store, contact, load_bank(app.config.questions_path)))
+        return
     events = store.events(contact.id)
     if as_json:
         print_json({**contact.to_json(), "events": [e.to_json() for e in events]})
@@ -692,3 +698,122 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
             bar.update(tasks[folder], completed=done)
 
         yield update
+
+
+# ---------------------------------------------------------------- calendar
+
+
+@main.command()
+@click.argument("who")
+@click.argument("when", required=False)
+@click.option(
+    "--minutes", type=click.IntRange(min=1), help="Length (default outreach.meeting_minutes)."
+)
+@click.option("--location", default="", metavar="L", help="A place, or a video-call link.")
+@click.option("--invite", is_flag=True, help="Also draft an invitation email (METHOD:REQUEST).")
+@click.option("--cancel", is_flag=True, help="Cancel the meeting (and draft the METHOD:CANCEL).")
+@pass_app
+def schedule(
+    app: App,
+    who: str,
+    when: str | None,
+    minutes: int | None,
+    location: str,
+    invite: bool,
+    cancel: bool,
+) -> None:
+    """Schedule (or move, or cancel) a meeting: an .ics file with an alarm.
+
+    WHEN is read in your time zone: "2026-12-03 15:00", "tomorrow 3pm", "next tuesday 10:30".
+    Scheduling again moves the same event (same UID, higher SEQUENCE).
+
+    Example: coffeechat schedule dana "next tuesday 10:30" --location "Blue Bottle" --invite
+    """
+    from coffeechat import scheduling
+    from coffeechat.calendar import parse_when, show
+    from coffeechat.clock import now
+    from coffeechat.output import say
+
+    store, config = app.store, app.config
+    contact = store.resolve(who)
+    moment = now(config)
+    if cancel:
+        result = scheduling.cancel(store, config, contact, now=moment)
+        say(f"Cancelled the meeting with {contact.name} on {show(result.spec.start)}.")
+    else:
+        if not when:
+            raise click.UsageError("WHEN is required (unless --cancel)")
+        start = parse_when(when, config.tz, moment)
+        result = scheduling.schedule(
+            store, config, contact, start, minutes=minutes, location=location, now=moment
+        )
+        verb = "Moved" if result.rescheduled else "Scheduled"
+        say(
+            f"{verb}: {result.spec.summary}, {show(result.spec.start)}, "
+            f"{result.spec.minutes} minutes."
+        )
+    say(f"Calendar file: {result.path}")
+    if invite or cancel:
+        from coffeechat.drafting import plan_message, write_drafts
+        from coffeechat.mail import open_mailbox
+        from coffeechat.proofread import format_finding
+
+        message = scheduling.invitation(store, config, result, now=moment)
+        plan = plan_message(
+            config, result.contact, "cancellation" if cancel else "invitation", message
+        )
+        for finding in plan.findings:
+            say(format_finding("invitation", finding))
+        with contextlib.closing(open_mailbox(config)) as mailbox:
+            [outcome] = write_drafts(store, mailbox, [plan], now=moment)
+        say(f"Invitation draft written to {outcome.folder}: open your mail client to send it.")
+    _refresh_feed(app)
+    say(
+        "Next: `coffeechat agenda`; after the conversation, `coffeechat met "
+        f"{contact.id} --notes ...`."
+    )
+
+
+@main.command()
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    default=14,
+    show_default=True,
+    help="Show what is due within this many days (overdue always shows).",
+)
+@json_option
+@pass_app
+def agenda(app: App, days: int, as_json: bool) -> None:
+    """What is due: follow-ups, thank-yous, check-ins, each with the command that does it.
+
+    Example: coffeechat agenda --days 30
+    """
+    from coffeechat.agenda import agenda_rows, due_actions, due_label
+    from coffeechat.clock import now
+    from coffeechat.output import print_json, say
+
+    store, config = app.store, app.config
+    moment = now(config)
+    rows = agenda_rows(due_actions(store, config, moment), moment, days)
+    if as_json:
+        print_json(
+            [
+                {
+                    "kind": a.kind,
+                    "contact_id": a.contact_id,
+                    "name": a.contact_name,
+                    "due": a.due.isoformat(),
+                    "command": a.command,
+                    "detail": a.detail,
+                }
+                for a in rows
+            ]
+        )
+        return
+    if not rows:
+        say(f"Nothing due in the next {days} days.")
+        return
+    for action in rows:
+        say(f"{due_label(action.due, moment):<22} {action.kind:<12} {action.contact_name}")
+        say(f"{'':<22} {action.command}", style="cyan")

@@ -60,7 +60,14 @@ if TYPE_CHECKING:  # only for annotations; jinja2 is imported lazily (start-up t
     from coffeechat.models import Contact
 
 SUFFIX = ".txt.j2"
-KINDS: tuple[str, ...] = ("outreach", "follow-up", "thank-you", "check-in", "invitation")
+KINDS: tuple[str, ...] = (
+    "outreach",
+    "follow-up",
+    "thank-you",
+    "check-in",
+    "invitation",
+    "cancellation",
+)
 REQUIRED_VARIABLES: tuple[str, ...] = ("me", "contact", "meeting_minutes")
 # Optional variables default to these, so `{% if detail %}` works under StrictUndefined.
 OPTIONAL_DEFAULTS: Mapping[str, Any] = {

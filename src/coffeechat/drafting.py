@@ -120,6 +120,28 @@ def plan_drafts(
     return plans
 
 
+def plan_message(
+    config: Config, contact: Contact, kind: str, message: EmailMessage
+) -> PlannedDraft:
+    """Proofread an already composed message (an invitation) as a draft to write."""
+    from coffeechat.proofread import ProofreadContext, proofread
+
+    body = message.get_body(("plain",))
+    text = f"Subject: {message['Subject']}\n\n" + (
+        body.get_content() if isinstance(body, EmailMessage) else ""
+    )
+    findings = proofread(
+        text,
+        ProofreadContext(
+            kind=kind,
+            names=_name_words(contact, None, config),
+            recipient_name=contact.name,
+            words=config.proofread.words,
+        ),
+    )
+    return PlannedDraft(contact, kind, message, text, tuple(findings))
+
+
 def _check_can_draft(store: Store, contact: Contact, kind: str, force: bool) -> None:
     if not contact.email:
         raise UserError(

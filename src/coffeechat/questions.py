@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from coffeechat.errors import ConfigError, UserError
+from coffeechat.models import Contact
 from coffeechat.resources import data_file
+from coffeechat.store import Store
 
 
 @dataclass(frozen=True)
@@ -65,3 +68,41 @@ def select(bank: list[Topic], topic: str | None) -> list[Topic]:
 def preparation_questions(bank: list[Topic], per_topic: int = 2) -> list[str]:
     """A short list for one meeting: the first questions of each topic (15-30 minutes)."""
     return [q for topic in bank for q in topic.questions[:per_topic]]
+
+
+def preparation_sheet(store: Store, contact: Contact, bank: list[Topic]) -> str:
+    """One page to read before the conversation (the seeds' "Prepare for the interview")."""
+    lines = [f"Preparing to meet {contact.name}"]
+    role = ", ".join(part for part in (contact.role, contact.company) if part)
+    if role:
+        lines.append(f"  {role}")
+    if contact.email:
+        lines.append(f"  {contact.email}")
+    if contact.linkedin_url:
+        lines.append(f"  {contact.linkedin_url}")
+    lines.append("")
+    if contact.referred_by:
+        referrer = store.get(contact.referred_by)
+        lines.append(f"Referred by {referrer.name}: mention them, and thank them afterwards.")
+    elif contact.how_met:
+        lines.append(f"How you know them: {contact.how_met}")
+    meeting = store.latest_meeting(contact.id)
+    if meeting:
+        where = f" at {meeting['location']}" if meeting["location"] else ""
+        start = datetime.fromisoformat(meeting["start"]).astimezone()
+        lines.append(f"Meeting: {start:%a %Y-%m-%d %H:%M %Z}{where}")
+    notes = [e.detail for e in store.events(contact.id) if e.kind in ("note", "meeting-notes")]
+    if notes:
+        lines += ["", "Your notes:"] + [f"  - {note}" for note in notes]
+    lines += [
+        "",
+        "Open with a short introduction of yourself and what you hope to learn;",
+        "say you are looking for information and advice, not a job; keep to the time.",
+        "",
+        "Questions:",
+    ]
+    for topic in bank:
+        lines.append(f"  {topic.title}")
+        lines += [f"    - {question}" for question in topic.questions[:2]]
+    lines += ["", "Before you leave: who else should I talk to? May I follow up later?"]
+    return "\n".join(lines)

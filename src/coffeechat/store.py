@@ -665,6 +665,26 @@ class Store:
 
     # ------------------------------------------------------------ meetings
 
+    def save_meeting(self, meeting: dict[str, Any]) -> None:
+        """Insert or replace a meeting row (keyed by its iCalendar UID)."""
+        row = {
+            **meeting,
+            "start": as_utc(meeting["start"]),
+            "end": as_utc(meeting["end"]),
+            "updated": now_iso(),
+        }
+        row.setdefault("created", row["updated"])
+        self.db.table("meetings").upsert(row, pk="uid")
+
+    def latest_meeting(self, contact_id: int) -> dict[str, Any] | None:
+        """The contact's most recent meeting that is not cancelled, if any."""
+        rows = self._query(
+            "SELECT * FROM meetings WHERE contact_id = ? AND status != 'CANCELLED'"
+            " ORDER BY start DESC LIMIT 1",
+            [contact_id],
+        )
+        return rows[0] if rows else None
+
     def set_meeting_answer(self, contact_id: int, uid: str | None, partstat: str) -> None:
         """Record the contact's iTIP answer on the meeting `uid`, else on their latest one."""
         if uid is None:

@@ -1,0 +1,167 @@
+"""`coffeechat schedule`: a meeting's .ics file, its invitation draft, and the stage.
+
+A meeting keeps one UID for life: rescheduling raises SEQUENCE and cancelling sends
+METHOD:CANCEL with the same UID (RFC 5546 §2.1.4), so calendars update the event
+instead of adding another.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from coffeechat.config import Config
+from coffeechat.errors import UserError
+from coffeechat.models import Contact
+from coffeechat.pipeline import Stage, can_move
+from coffeechat.store import Store
+
+if TYPE_CHECKING:  # icalendar is imported only by the commands that write calendars
+    from coffeechat.calendar import MeetingSpec
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    contact: Contact
+    spec: MeetingSpec
+    path: Path
+    rescheduled: bool
+    invitation: EmailMessage | None  # the draft, when --invite or --cancel asked for one
+
+
+def describe(store: Store, config: Config, contact: Contact) -> str:
+    """The event's DESCRIPTION: the prepared questions and the notes so far."""
+    from coffeechat.questions import load_bank, preparation_questions
+
+    lines = ["Questions to ask:"]
+    lines += [f"- {q}" for q in preparation_questions(load_bank(config.questions_path))]
+    notes = [e.detail for e in store.events(contact.id) if e.kind in ("note", "meeting-notes")]
+    if notes:
+        lines += ["", "Notes:"] + [f"- {n}" for n in notes]
+    return "\n".join(lines)
+
+
+def schedule(
+    store: Store,
+    config: Config,
+    contact: Contact,
+    start: datetime,
+    *,
+    minutes: int | None,
+    location: str,
+    now: datetime,
+) -> Scheduled:
+    """Create or move the contact's meeting, write its .ics, move the contact to scheduled."""
+    from coffeechat.calendar import (
+        MeetingSpec,
+        build_meeting_calendar,
+        is_link,
+        meeting_path,
+        meeting_uid,
+        summary_for,
+        write_calendar,
+    )
+
+    existing = store.latest_meeting(contact.id)
+    sequence = int(existing["sequence"]) + 1 if existing else 0
+    uid = (
+        existing["uid"]
+        if existing
+        else meeting_uid(contact.id, config.me.email, secrets.token_hex(6))
+    )
+    minutes = minutes or config.outreach.meeting_minutes
+    location = location or (existing["location"] if existing else "")
+    spec = MeetingSpec(
+        uid=uid,
+        sequence=sequence,
+        start=start.astimezone(config.tz),
+        minutes=minutes,
+        summary=summary_for(contact.name, contact.company),
+        organizer_name=config.me.name,
+        organizer_email=config.me.email,
+        attendee_name=contact.name,
+        attendee_email=contact.email,
+        dtstamp=now,
+        location=location,
+        url=location if is_link(location) else "",
+        description=describe(store, config, contact),
+        alarm_minutes=config.outreach.alarm_minutes,
+        contact_id=contact.id,
+    )
+    path = write_calendar(meeting_path(config.calendar_path, uid), build_meeting_calendar(spec))
+    with store.transaction():
+        store.save_meeting(
+            {
+                "uid": uid,
+                "contact_id": contact.id,
+                "start": spec.start.isoformat(),
+                "end": spec.end.isoformat(),
+                "location": location,
+                "status": "CONFIRMED",
+                "sequence": sequence,
+                "notes": spec.description,
+            }
+        )
+        detail = ("meeting moved to " if existing else "meeting on ") + _when(spec.start)
+        if contact.stage != Stage.SCHEDULED and can_move(contact.stage, Stage.SCHEDULED):
+            contact = store.move(contact, Stage.SCHEDULED, detail, "schedule command")
+        else:
+            store.add_event(contact.id, "meeting", None, None, detail, "schedule command")
+    return Scheduled(contact, spec, path, existing is not None, None)
+
+
+def cancel(store: Store, config: Config, contact: Contact, *, now: datetime) -> Scheduled:
+    """Mark the contact's meeting cancelled (SEQUENCE + 1) and rewrite its .ics."""
+    from coffeechat.agenda import meeting_specs
+    from coffeechat.calendar import build_meeting_calendar, meeting_path, write_calendar
+
+    existing = store.latest_meeting(contact.id)
+    if existing is None:
+        raise UserError(
+            f"{contact.name} has no meeting to cancel; see `coffeechat show {contact.id}`"
+        )
+    spec = next(s for s in meeting_specs(store, config) if s.uid == existing["uid"])
+    spec = spec.cancelled(now)
+    path = write_calendar(
+        meeting_path(config.calendar_path, spec.uid), build_meeting_calendar(spec)
+    )
+    with store.transaction():
+        store.save_meeting({**existing, "status": "CANCELLED", "sequence": spec.sequence})
+        detail = f"meeting on {_when(spec.start)} cancelled"
+        if contact.stage == Stage.SCHEDULED:
+            contact = store.move(contact, Stage.REPLIED, detail, "schedule --cancel")
+        else:
+            store.add_event(contact.id, "meeting", None, None, detail, "schedule --cancel")
+    return Scheduled(contact, spec, path, True, None)
+
+
+def invitation(
+    store: Store, config: Config, scheduled: Scheduled, *, now: datetime
+) -> EmailMessage:
+    """The REQUEST (or, for a cancelled meeting, CANCEL) draft calendar clients accept."""
+    from coffeechat.calendar import build_meeting_calendar, invitation_message
+    from coffeechat.compose import TemplateLibrary, compose_draft, meeting_info
+
+    spec = scheduled.spec
+    cancelled = spec.status == "CANCELLED"
+    method = "CANCEL" if cancelled else "REQUEST"
+    draft = compose_draft(
+        TemplateLibrary(config.templates_path),
+        "cancellation" if cancelled else "invitation",
+        config=config,
+        contact=scheduled.contact,
+        now=now,
+        meeting=meeting_info(spec.start, spec.minutes, spec.location),
+    )
+    calendar_bytes = build_meeting_calendar(spec, method=method).to_ical()
+    return invitation_message(draft.message, calendar_bytes, method)
+
+
+def _when(start: datetime) -> str:
+    from coffeechat.calendar import show
+
+    return show(start)
