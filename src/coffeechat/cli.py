@@ -682,12 +682,12 @@ def watch(app: App, once: bool, as_json: bool) -> None:
 @contextlib.contextmanager
 def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
     """A progress bar for the first, long backfill scan; nothing for JSON or short scans."""
-    if quiet:
+    from coffeechat.output import err_console
+
+    if quiet or not err_console().is_terminal:
         yield None
         return
     from rich.progress import Progress
-
-    from coffeechat.output import err_console
 
     with Progress(console=err_console(), transient=True) as bar:
         tasks: dict[str, Any] = {}
@@ -817,3 +817,39 @@ def agenda(app: App, days: int, as_json: bool) -> None:
     for action in rows:
         say(f"{due_label(action.due, moment):<22} {action.kind:<12} {action.contact_name}")
         say(f"{'':<22} {action.command}", style="cyan")
+
+
+# ---------------------------------------------------------------- the demo
+
+
+@main.command()
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to put the demo (a new or empty folder; default: a temp folder).",
+)
+def demo(directory: Path | None) -> None:
+    """Play a whole networking season on a throwaway Maildir, with no server and no prompt.
+
+    Imports a LinkedIn export, drafts proofread outreach, simulates your sending and your
+    contacts' replies, an out-of-office and a bounce, schedules a meeting with an
+    invitation, records it with a referral, thanks, follows up and checks in. Your own
+    config and database are not touched.
+
+    Example: coffeechat demo --dir /tmp/coffeechat-demo
+    """
+    from datetime import datetime
+
+    from coffeechat.demo import run_demo
+    from coffeechat.output import say
+
+    root = run_demo(directory, say, today=datetime.now().astimezone())
+    say("")
+    say("Everything the demo made is yours to explore:", style="bold")
+    say(f"  mail       {root / 'Mail'}   (Maildir: `mutt -f {root / 'Mail'}`, or `neomutt -f ...`)")
+    say(f"  calendar   {root / 'calendar'}   (.ics files: open or import in any calendar)")
+    say(f"  contacts   {root / 'contacts.csv'}   (the spreadsheet)")
+    say(f"  config     {root / 'config.toml'}")
+    say(f"Try: COFFEECHAT_CONFIG={root / 'config.toml'} coffeechat list")
+    say("Start for real with `coffeechat init`.")

@@ -182,9 +182,9 @@ def _read_activity(store: Store) -> _Activity:
     )
     summary: dict[int, list[str]] = {}
     for cid, at, text in db.execute(
+        # meetings.notes is the event's prepared description, not what was discussed.
         "SELECT contact_id, at, detail FROM events WHERE kind IN ('meeting-notes', 'note')"
-        " AND detail != '' UNION ALL SELECT contact_id, start, notes FROM meetings"
-        " WHERE notes != '' ORDER BY 1, 2"
+        " AND detail != '' ORDER BY 1, 2"
     ):
         summary.setdefault(cid, []).append(f"{at[:10]}: {text}")
     follow_ups = _follow_ups(store)

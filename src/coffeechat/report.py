@@ -21,7 +21,8 @@ REPLIED_OR_LATER = {s for s in MAIN_PATH[MAIN_PATH.index(Stage.REPLIED) :]} | {S
 
 @dataclass(frozen=True)
 class Funnel:
-    stages: dict[str, int]
+    stages: dict[str, int]  # contacts in each stage now
+    reached: dict[str, int]  # contacts that were ever in each stage
     contacted: int
     replied: int
     reply_rate: float | None
@@ -57,6 +58,7 @@ def funnel(
 ) -> Funnel:
     """Pure: counts per stage, reply rate and timing, from contacts and their events."""
     counts = {stage.value: 0 for stage in (*MAIN_PATH, *SIDE_EXITS)}
+    ever = dict(counts)
     contacted = replied = met = thanked = on_time = 0
     waits: list[float] = []
     for contact in contacts:
@@ -64,6 +66,8 @@ def funnel(
         events = timelines.get(contact.id, [])
         reached = {Stage(e.to_stage) for e in events if e.kind == "stage" and e.to_stage}
         reached.add(contact.stage)
+        for stage in reached:
+            ever[stage.value] += 1
         if reached & REACHED_CONTACT:
             contacted += 1
         if reached & REPLIED_OR_LATER:
@@ -82,6 +86,7 @@ def funnel(
                 on_time += 1
     return Funnel(
         stages=counts,
+        reached=ever,
         contacted=contacted,
         replied=replied,
         reply_rate=round(replied / contacted, 3) if contacted else None,
@@ -117,6 +122,7 @@ def build_report(store: Store, thank_you_within_hours: int) -> tuple[Funnel, lis
 def report_json(result: Funnel, forest: list[ReferralNode]) -> dict[str, Any]:
     return {
         "stages": result.stages,
+        "reached": result.reached,
         "contacted": result.contacted,
         "replied": result.replied,
         "reply_rate": result.reply_rate,
@@ -135,13 +141,15 @@ def print_report(result: Funnel, forest: list[ReferralNode]) -> None:
 
     from coffeechat.output import console, say
 
-    widest = max(result.stages.values(), default=0) or 1
-    table = Table(box=None, pad_edge=False, show_header=False)
+    widest = max(result.reached.values(), default=0) or 1
+    table = Table(box=None, pad_edge=False)
     table.add_column("stage")
-    table.add_column("count", justify="right")
-    table.add_column("bar")
+    table.add_column("now", justify="right")
+    table.add_column("ever", justify="right")
+    table.add_column("")
     for stage, count in result.stages.items():
-        table.add_row(stage, str(count), "█" * round(20 * count / widest))
+        ever = result.reached[stage]
+        table.add_row(stage, str(count), str(ever), "█" * round(20 * ever / widest))
     console().print(table)
     say()
     rate = f"{result.reply_rate:.0%}" if result.reply_rate is not None else "—"

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Literal
 
 from coffeechat.mail.base import FetchedMessage, Mailbox
+from coffeechat.models import Contact
 from coffeechat.pipeline import Stage, can_move
 from coffeechat.store import Store
 
@@ -48,7 +49,8 @@ class Change:
             if self.to_stage
             else f"{self.kind} (stays {self.from_stage})"
         )
-        return f'{when} {self.contact_name}  {move}  "{self.subject}"'
+        about = f'  "{self.subject}"' if self.subject else f"  ({self.detail})"
+        return f"{when} {self.contact_name}  {move}{about}"
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -175,7 +177,7 @@ def _apply(
     draft = store.message(message_id)
     draft_kind = draft["kind"] if draft and draft["direction"] == "draft" else None
     if result.kind == tracker.Kind.SENT and draft_kind is None:
-        draft_kind = SENT_KIND_BY_STAGE.get(contact.stage)
+        draft_kind = _guess_sent_kind(store, contact)
     if draft is None:
         store.record_message(
             message_id,
@@ -223,6 +225,18 @@ def _apply(
     return Change(
         result.at, contact.id, contact.name, kind, contact.stage.value, None, result.subject, detail
     )
+
+
+def _guess_sent_kind(store: Store, contact: Contact) -> str | None:
+    """What a message the user wrote themselves (not from our draft) most likely is.
+
+    Mail clients often give a sent message a new Message-ID, so our draft's kind is lost;
+    the contact's stage says what the user was doing: a second message to a contact who
+    has not answered is the follow-up, a message after the meeting is the thank-you.
+    """
+    if contact.stage == Stage.CONTACTED and store.messages(contact.id, direction="sent"):
+        return "follow-up"
+    return SENT_KIND_BY_STAGE.get(contact.stage)
 
 
 def _detail(result: object, draft_kind: str | None) -> str:
