@@ -233,8 +233,9 @@ _JOB_ASK = re.compile(
     r"(?:along\s+|on\s+)?(?:to|with)\s+(?:the\s+|your\s+|a\s+)?(?:hiring|recruit|hr\b|manager)"
     rf"|\bconsider\s+me\s+for\s+(?:a|an|the|any)\s+(?:\w+\s+)?{_ROLE}\b"
     rf"|\bhelp\s+me\s+(?:get|land|find|secure)\s+(?:a|an)\s+(?:\w+\s+)?{_ROLE}\b"
-    rf"|\b(?:looking\s+for|seeking)\s+(?:a|an)\s+(?:\w+\s+)?{_ROLE}\s+(?:at|with|on)\s+"
-    r"(?:your|\w+'s)\b",
+    rf"|\b(?:looking\s+for|seeking|(?:would|'d)\s+(?:love|like)|want|hoping\s+for|"
+    rf"apply(?:ing)?\s+for)\s+(?:a|an)\s+(?:\w+\s+)?{_ROLE}\s+"
+    r"(?:(?:at|with)\s+\w+|(?:on|in)\s+(?:your|\w+'s)\b)",
     re.I,
 )
 _NEGATION = re.compile(r"\b(?:not|never|no)\b|n't\b", re.I)
