@@ -302,7 +302,7 @@ def show(app: App, who: str, prep: bool, as_json: bool) -> None:
         return
     referrer = store.get(contact.referred_by) if contact.referred_by else None
     referrals = [c for c in store.contacts() if c.referred_by == contact.id]
-    contact_details(contact, referrer, referrals, events)
+    contact_details(contact, referrer, referrals, events, app.config.tz)
 
 
 @main.command()

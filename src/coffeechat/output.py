@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable, Sequence
+from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -51,11 +52,11 @@ def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
 
 
-def local_time(at: str) -> str:
-    """A stored UTC time as the local wall-clock time, to the minute."""
+def local_time(at: str, tz: tzinfo | None = None) -> str:
+    """A stored UTC time as wall-clock time in `tz` (default: the machine's), to the minute."""
     from datetime import datetime
 
-    return datetime.fromisoformat(at).astimezone().strftime("%Y-%m-%d %H:%M")
+    return datetime.fromisoformat(at).astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 def contacts_table(contacts: Sequence[Contact]) -> None:
@@ -80,6 +81,7 @@ def contact_details(
     referrer: Contact | None,
     referrals: Iterable[Contact],
     events: Sequence[Event],
+    tz: tzinfo | None = None,
 ) -> None:
     from rich.table import Table
 
@@ -112,11 +114,28 @@ def contact_details(
     table.add_column("when", no_wrap=True)
     table.add_column("what", no_wrap=True)
     table.add_column("detail", overflow="fold")
-    for event in events:
+    for event in _fold(events):
         what = event.kind
         if event.to_stage and event.from_stage:
             what = f"{event.from_stage} → {event.to_stage}"
         elif event.to_stage:
             what = event.to_stage
-        table.add_row(local_time(event.at), what, event.detail)
+        table.add_row(local_time(event.at, tz), what, event.detail)
     console().print(table)
+
+
+def _fold(events: Sequence[Event]) -> list[Event]:
+    """Show a message and the stage change it caused as one line (same cause, same time)."""
+    folded: list[Event] = []
+    for event in events:
+        previous = folded[-1] if folded else None
+        if (
+            previous is not None
+            and event.kind == "stage"
+            and event.cause
+            and (previous.cause, previous.at) == (event.cause, event.at)
+        ):
+            folded[-1] = event
+        else:
+            folded.append(event)
+    return folded

@@ -520,13 +520,13 @@ class Store:
             for row in self._query(sql + " ORDER BY at, id", params)
         ]
 
-    def has_event_with_cause(self, cause: str, kind: str | None = None) -> bool:
-        sql = "SELECT 1 FROM events WHERE cause = ?"
-        params = [cause]
-        if kind:
-            sql += " AND kind = ?"
-            params.append(kind)
-        return self.conn.execute(sql + " LIMIT 1", params).fetchone() is not None
+    def has_event(self, contact_id: int, cause: str, kind: str) -> bool:
+        """True when the contact's timeline already holds this kind of event with this cause."""
+        row = self.conn.execute(
+            "SELECT 1 FROM events WHERE contact_id = ? AND cause = ? AND kind = ? LIMIT 1",
+            [contact_id, cause, kind],
+        ).fetchone()
+        return row is not None
 
     def stage_counts(self) -> dict[str, int]:
         return {

@@ -169,7 +169,7 @@ def _apply(
     assert isinstance(result, tracker.Classification)
     assert result.contact_id is not None
     kind = str(result.kind)
-    if store.has_event_with_cause(message_id, kind):
+    if store.has_event(result.contact_id, message_id, kind):
         return None  # seen before: a rescan, or the same message in another folder
     contact = store.get(result.contact_id)
     at = (result.at or _now()).isoformat(timespec="seconds")
@@ -193,7 +193,7 @@ def _apply(
         # The user sent our draft as it was: it now counts as sent mail.
         store.mark_sent(message_id, at=at, folder=folder, uid=uid)
     context.known_message_ids[message_id] = contact.id
-    extra: dict[str, object] = {}
+    extra: dict[str, object] = {"why": result.detail}
     new_address = result.address if result.address_is_new else ""
     if new_address and store.contact_id_for_email(new_address) is None:
         # Replied in the thread from another address: remember it for next time.
@@ -209,21 +209,22 @@ def _apply(
         extra["partstat"] = result.partstat
     target = tracker.decide(result, contact.stage, draft_kind=draft_kind)
     detail = _detail(result, draft_kind)
+    # The message is an event (and the key that makes a rescan add nothing); the stage
+    # change it proves is another, with the same cause.
     store.add_event(contact.id, kind, None, None, detail, message_id, at=at, extra=extra)
-    if target is not None and target != contact.stage and can_move(contact.stage, target):
+    moved = target is not None and target != contact.stage and can_move(contact.stage, target)
+    if moved:
+        assert target is not None
         store.move(contact, target, detail, message_id, at=at)
-        return Change(
-            result.at,
-            contact.id,
-            contact.name,
-            kind,
-            contact.stage.value,
-            target.value,
-            result.subject,
-            detail,
-        )
     return Change(
-        result.at, contact.id, contact.name, kind, contact.stage.value, None, result.subject, detail
+        result.at,
+        contact.id,
+        contact.name,
+        kind,
+        contact.stage.value,
+        target.value if moved and target else None,
+        result.subject,
+        detail,
     )
 
 
@@ -240,13 +241,25 @@ def _guess_sent_kind(store: Store, contact: Contact) -> str | None:
 
 
 def _detail(result: object, draft_kind: str | None) -> str:
+    """The timeline's words for what a message proved (the classifier's reason is in
+    the event's `extra.why`)."""
     from coffeechat import tracker
 
     assert isinstance(result, tracker.Classification)
-    if result.kind == tracker.Kind.SENT and draft_kind:
-        return f"{draft_kind} sent: {result.subject}"
-    if result.kind == tracker.Kind.AUTO_REPLY and result.returns:
-        return f"auto-reply ({result.detail}); back on {result.returns.isoformat()}"
+    subject = f"“{result.subject}”" if result.subject else "(no subject)"
+    match result.kind:
+        case tracker.Kind.SENT:
+            return f"{draft_kind or 'message'} sent: {subject}"
+        case tracker.Kind.REPLY:
+            return f"reply: {subject}"
+        case tracker.Kind.AUTO_REPLY:
+            back = f"; back on {result.returns.isoformat()}" if result.returns else ""
+            return f"auto-reply: {subject}{back}"
+        case tracker.Kind.BOUNCE:
+            addresses = ", ".join(result.bounced_addresses) or result.address
+            return f"bounced: {addresses} is undeliverable"
+        case tracker.Kind.ITIP_REPLY:
+            return f"calendar answer: {(result.partstat or 'unknown').lower()}"
     return f"{result.kind}: {result.detail}"
 
 
