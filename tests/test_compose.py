@@ -302,8 +302,8 @@ def test_unknown_kind_lists_the_known_ones() -> None:
     with pytest.raises(TemplateError) as info:
         TemplateLibrary().render("love-letter", full_context())
     assert str(info.value).startswith(
-        "unknown template kind 'love-letter'; known kinds: check-in, follow-up, invitation, "
-        "outreach, thank-you (to define it, add love-letter.txt.j2"
+        "unknown template kind 'love-letter'; known kinds: cancellation, check-in, follow-up, "
+        "invitation, outreach, thank-you (to define it, add love-letter.txt.j2"
     )
 
 
