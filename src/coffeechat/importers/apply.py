@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from coffeechat import clock
 from coffeechat.errors import ImportFileError
 from coffeechat.importers.plan import FILLABLE, ImportPlan, ImportSummary, PlannedAdd, PlannedUpdate
 from coffeechat.importers.rows import MAX_LISTED_PROBLEMS, ParsedFile
 from coffeechat.pipeline import Stage
-from coffeechat.store import Store
+from coffeechat.store import Store, as_utc
 
 
 def problems_message(parsed: ParsedFile) -> str:
@@ -33,7 +32,7 @@ def apply_import(
     parsed = plan.parsed
     if parsed.problems and not skip_bad:
         raise ImportFileError(problems_message(parsed))
-    at = now or clock.now().isoformat(timespec="seconds")
+    at = as_utc(now)
     cause = f"import {parsed.kind} {parsed.path.name}"
     try:
         with store.transaction():
