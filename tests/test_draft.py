@@ -119,6 +119,17 @@ def test_unknown_ca_mentions_ca_file(
     assert "ca_file" in result.stderr
 
 
+def test_header_injection_appends_nothing_to_the_maildir(workspace: Workspace) -> None:
+    store = Store.open(workspace.database)
+    store.add_contact(NewContact("Dana Lee", ("dana@acme.example",), company="Acme\nBcc: x@y"))
+    result = workspace.run("draft", "outreach", "1")
+    assert result.exit_code == 1
+    assert "line break" in result.stderr
+    drafts = workspace.maildir / ".Drafts"
+    assert not drafts.exists() or not any((drafts / "cur").iterdir())
+    assert not drafts.exists() or not any((drafts / "new").iterdir())
+
+
 def test_header_injection_appends_nothing(
     imap_account: tuple[Dovecot, str], workspace: Workspace
 ) -> None:

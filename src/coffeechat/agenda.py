@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -249,10 +249,21 @@ def _stamp(moment: datetime) -> str:
 def due_actions(store: Store, config: Config, now: datetime) -> list[DueAction]:
     """Every pending action for every contact, soonest first."""
     tz = config.tz
+    tags = {c.id: c.tags for c in store.contacts()} if config.check_in_by_tag else {}
     actions = [
         action
         for facts in contact_facts(store)
-        for action in actions_for(facts, config.outreach, tz, now)
+        for action in actions_for(
+            replace(
+                facts,
+                check_in_days=config.check_in_days_for(
+                    facts.check_in_days, tags.get(facts.contact_id, ())
+                ),
+            ),
+            config.outreach,
+            tz,
+            now,
+        )
     ]
     return sorted(actions, key=lambda a: (a.due, a.contact_id, a.kind))
 

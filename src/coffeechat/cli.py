@@ -195,10 +195,15 @@ def login(app: App) -> None:
     mail = app.config.mail
     if mail.backend != "imap":
         raise UserError('mail.backend is "maildir"; there is no password to store')
+    from coffeechat.output import say, warn
+
+    if mail.password_command:
+        warn(
+            "mail.password_command is set, so coffeechat will use it and not the keyring; "
+            "empty it to use the password stored now"
+        )
     password = click.prompt(f"IMAP password for {keyring_user(mail)}", hide_input=True)
     store_password(mail, password)
-    from coffeechat.output import say
-
     say(f"Password stored in the OS keyring for {keyring_user(mail)}.")
 
 
@@ -246,6 +251,54 @@ def add(
     )
     say(f"Added {contact.name} (id {contact.id}), stage {contact.stage.value}.")
     say(f"Next: `coffeechat draft outreach {contact.id}` to write the first email.")
+
+
+@main.command()
+@click.argument("who")
+@click.option("--name", help="A corrected name.")
+@click.option("--email", "emails", multiple=True, metavar="E", help="Add an address.")
+@click.option("--company", metavar="C")
+@click.option("--role", metavar="R")
+@click.option("--linkedin", metavar="URL")
+@click.option("--tag", "tags", multiple=True, metavar="T", help="Add a tag.")
+@click.option(
+    "--check-in-days",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Check in with this person every N days.",
+)
+@pass_app
+def edit(
+    app: App,
+    who: str,
+    name: str | None,
+    emails: tuple[str, ...],
+    company: str | None,
+    role: str | None,
+    linkedin: str | None,
+    tags: tuple[str, ...],
+    check_in_days: int | None,
+) -> None:
+    """Change a contact: fix the name, add an address or a tag, set the check-in cadence.
+
+    Example: coffeechat edit dana --email dana@home.example --check-in-days 60
+    """
+    from coffeechat.contacts import edit_contact
+    from coffeechat.output import say
+
+    contact = edit_contact(
+        app.store,
+        app.store.resolve(who),
+        name=name,
+        emails=emails,
+        company=company,
+        role=role,
+        linkedin_url=linkedin,
+        tags=tags,
+        check_in_days=check_in_days,
+    )
+    say(f"Updated {contact.name} (id {contact.id}).")
+    _refresh_feed(app)
 
 
 @main.command(name="list")
@@ -324,6 +377,7 @@ def stage(app: App, who: str, stage_name: str, force: bool) -> None:
     before = contact.stage
     contact = store.move(contact, target, "set by hand", "stage command", manual=force)
     say(f"{contact.name}: {before.value} → {contact.stage.value}")
+    _refresh_feed(app)
 
 
 @main.command()

@@ -76,7 +76,17 @@ class Config:
     outreach: Outreach = field(default_factory=Outreach)
     proofread: Proofread = field(default_factory=Proofread)
     paths: Paths = field(default_factory=Paths)
+    # Check-in cadence by tag, e.g. {"mentor": 30}; a contact's own cadence wins, then the
+    # shortest of its tags, then outreach.check_in_every_days.
+    check_in_by_tag: tuple[tuple[str, int], ...] = ()
     source: Path | None = None  # the file it was read from
+
+    def check_in_days_for(self, own: int | None, tags: tuple[str, ...]) -> int:
+        if own:
+            return own
+        by_tag = dict(self.check_in_by_tag)
+        tagged = [by_tag[tag] for tag in tags if tag in by_tag]
+        return min(tagged, default=self.outreach.check_in_every_days)
 
     @property
     def database_path(self) -> Path:
@@ -164,6 +174,9 @@ def load(path: Path) -> Config:
 def from_mapping(raw: dict[str, Any], path: Path) -> Config:
     sections: dict[str, Any] = {}
     for name, value in raw.items():
+        if name == "check_in_by_tag":
+            sections[name] = _cadences(value, path)
+            continue
         if name not in SECTIONS:
             warnings.warn(f"{path}: unknown section [{name}] ignored", stacklevel=2)
             continue
@@ -173,6 +186,20 @@ def from_mapping(raw: dict[str, Any], path: Path) -> Config:
     config = Config(**sections, source=path)
     _check_semantics(config, path)
     return config
+
+
+def _cadences(values: Any, path: Path) -> tuple[tuple[str, int], ...]:
+    if not isinstance(values, dict):
+        raise ConfigError(f"{path}: check_in_by_tag: expected a table like mentor = 30")
+    pairs = []
+    for tag, days in values.items():
+        if isinstance(days, bool) or not isinstance(days, int) or days <= 0:
+            raise ConfigError(
+                f"{path}: check_in_by_tag.{tag}: expected a positive number of days, "
+                f"got {_show(days)}"
+            )
+        pairs.append((tag, days))
+    return tuple(pairs)
 
 
 def _section(cls: type, section: str, values: dict[str, Any], path: Path) -> Any:

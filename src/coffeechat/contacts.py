@@ -63,3 +63,50 @@ def add_contact(
         referred_by=referrer,
     )
     return store.add_contact(new, cause=cause)
+
+
+def edit_contact(
+    store: Store,
+    contact: Contact,
+    *,
+    name: str | None = None,
+    emails: Sequence[str] = (),
+    company: str | None = None,
+    role: str | None = None,
+    linkedin_url: str | None = None,
+    tags: Sequence[str] = (),
+    check_in_days: int | None = None,
+) -> Contact:
+    """Change the given fields (None leaves a field alone); addresses and tags are added."""
+    values: dict[str, object] = {}
+    for label, column, value in (
+        ("name", "name", name),
+        ("company", "company", company),
+        ("role", "role", role),
+        ("LinkedIn URL", "linkedin_url", linkedin_url),
+    ):
+        if value is not None:
+            values[column] = check_field(label, value)
+    if values.get("name") == "":
+        raise UserError("a contact needs a name")
+    if tags:
+        values["tags"] = tuple(
+            dict.fromkeys([*contact.tags, *(check_field("tag", t) for t in tags)])
+        )
+    if check_in_days is not None:
+        values["check_in_days"] = check_in_days
+    addresses = [check_address(e) for e in emails]
+    with store.transaction():
+        if values:
+            store.update_contact(contact.id, **values)
+        for address in addresses:
+            store.add_email(contact.id, address)
+        store.add_event(
+            contact.id,
+            "edit",
+            None,
+            None,
+            "changed " + ", ".join([*values, *(["email"] if addresses else [])]),
+            "edit command",
+        )
+    return store.get(contact.id)

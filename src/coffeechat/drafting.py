@@ -145,11 +145,13 @@ def plan_message(
 def _check_can_draft(store: Store, contact: Contact, kind: str, force: bool) -> None:
     if not contact.email:
         raise UserError(
-            f"{contact.name} has no email address; add one with `coffeechat add` or import it"
+            f"{contact.name} has no email address; add one with "
+            f"`coffeechat edit {contact.id} --email ADDRESS`"
         )
     if contact.email in contact.bad_emails and not force:
         raise UserError(
-            f"{contact.email} bounced; add another address for {contact.name}, or pass --force"
+            f"{contact.email} bounced; add another address with "
+            f"`coffeechat edit {contact.id} --email ADDRESS`, or pass --force"
         )
     if force:
         return

@@ -1,0 +1,206 @@
+"""`schedule`, `met`, `agenda`, `report`, `questions` and `edit` as a user runs them."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import imaplib
+import json
+from pathlib import Path
+
+import icalendar
+import pytest
+from coffeechat_fixtures import Workspace
+from dovecot import Dovecot
+from test_draft import use_imap
+
+NOW = "2026-03-27T09:00:00+01:00"  # a Friday; Europe/Berlin moves to summer time on Sunday
+
+
+@pytest.fixture
+def dana(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    monkeypatch.setenv("COFFEECHAT_NOW", NOW)
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.example", "--company", "Acme")
+    return workspace
+
+
+def meeting_files(workspace: Workspace) -> list[Path]:
+    return sorted(
+        p for p in (workspace.root / "calendar").glob("*.ics") if p.name != "coffeechat.ics"
+    )
+
+
+def vevent(path: Path) -> icalendar.Event:
+    return icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")[0]
+
+
+def test_schedule_writes_the_event_and_moves_the_stage(dana: Workspace) -> None:
+    result = dana.run("schedule", "dana", "2026-03-30 15:00", "--location", "Café Einstein")
+    assert result.exit_code == 0, result.output
+    assert "Scheduled: Informational interview: Dana Lee (Acme), Mon 2026-03-30 15:00 CEST" in (
+        result.output
+    )
+    [path] = meeting_files(dana)
+    event = vevent(path)
+    # The Monday after the change to summer time: 15:00 in Berlin is 13:00 UTC.
+    assert event.decoded("DTSTART").isoformat() == "2026-03-30T15:00:00+02:00"
+    assert str(event["LOCATION"]) == "Café Einstein"
+    assert "Questions to ask:" in str(event["DESCRIPTION"])
+    assert int(event["SEQUENCE"]) == 0
+    assert json.loads(dana.run("show", "dana", "--json").stdout)["stage"] == "scheduled"
+    feed = icalendar.Calendar.from_ical((dana.root / "calendar" / "coffeechat.ics").read_bytes())
+    assert [str(e["UID"]) for e in feed.walk("VEVENT")] == [str(event["UID"])]
+
+
+def test_rescheduling_keeps_the_uid_and_raises_sequence(dana: Workspace) -> None:
+    dana.run("schedule", "dana", "2026-03-30 15:00")
+    first = vevent(meeting_files(dana)[0])
+    moved = dana.run("schedule", "dana", "2026-03-31 10:00")
+    assert moved.output.startswith("Moved:")
+    [path] = meeting_files(dana)
+    second = vevent(path)
+    assert second["UID"] == first["UID"]
+    assert int(second["SEQUENCE"]) == 1
+    assert second.decoded("DTSTART").isoformat() == "2026-03-31T10:00:00+02:00"
+
+
+def test_past_and_unreadable_times_are_refused(dana: Workspace) -> None:
+    past = dana.run("schedule", "dana", "2026-03-20 10:00")
+    assert past.exit_code == 1 and "past" in past.stderr
+    garbage = dana.run("schedule", "dana", "whenever suits")
+    assert garbage.exit_code == 1
+    assert garbage.stderr.startswith('Error: cannot read the time "whenever suits"')
+    assert meeting_files(dana) == []
+
+
+def test_invitation_from_dovecot_has_the_itip_structure(
+    imap_account: tuple[Dovecot, str], dana: Workspace
+) -> None:
+    dovecot, user = imap_account
+    use_imap(dana, dovecot, user)
+    result = dana.run("schedule", "dana", "2026-03-30 15:00", "--invite")
+    assert result.exit_code == 0, result.output
+    [message] = read_drafts(dovecot, user)
+    assert message.get_content_type() == "multipart/mixed"
+    alternative, attachment = message.get_payload()
+    assert alternative.get_content_type() == "multipart/alternative"
+    plain, calendar_part = alternative.get_payload()
+    assert plain.get_content_type() == "text/plain"
+    assert calendar_part.get_content_type() == "text/calendar"
+    assert calendar_part.get_param("method") == "REQUEST"
+    invite = icalendar.Calendar.from_ical(calendar_part.get_payload(decode=True))
+    assert str(invite["METHOD"]) == "REQUEST"
+    assert attachment.get_content_type() == "application/ics"
+    assert attachment.get_filename() == "invite.ics"
+    assert attachment.get_payload(decode=True) == calendar_part.get_payload(decode=True)
+    event = invite.walk("VEVENT")[0]
+    assert str(event["ATTENDEE"]) == "mailto:dana@acme.example"
+    assert event["ATTENDEE"].params["RSVP"] == "TRUE"
+    assert str(event["ORGANIZER"]) == "mailto:alex@example.com"
+    # Cancelling drafts the METHOD:CANCEL counterpart with the same UID.
+    cancelled = dana.run("schedule", "dana", "--cancel")
+    assert cancelled.exit_code == 0, cancelled.output
+    cancel = read_drafts(dovecot, user)[-1]
+    cancel_part = cancel.get_payload()[0].get_payload()[1]
+    assert cancel_part.get_param("method") == "CANCEL"
+    cancel_event = icalendar.Calendar.from_ical(cancel_part.get_payload(decode=True)).walk(
+        "VEVENT"
+    )[0]
+    assert cancel_event["UID"] == event["UID"]
+    assert str(cancel_event["STATUS"]) == "CANCELLED"
+    assert int(cancel_event["SEQUENCE"]) == int(event["SEQUENCE"]) + 1
+    assert json.loads(dana.run("show", "dana", "--json").stdout)["stage"] == "replied"
+
+
+def read_drafts(dovecot: Dovecot, user: str) -> list[email.message.Message]:
+    with imaplib.IMAP4_SSL(dovecot.host, dovecot.port, ssl_context=dovecot.ssl_context()) as imap:
+        imap.login(user, dovecot.password)
+        imap.select("Drafts", readonly=True)
+        _, data = imap.search(None, "ALL")
+        messages = []
+        for number in data[0].split():
+            _, fetched = imap.fetch(number, "(BODY.PEEK[])")
+            messages.append(email.message_from_bytes(fetched[0][1], policy=email.policy.default))
+        return messages
+
+
+def test_met_adds_referrals_and_links_known_ones(dana: Workspace) -> None:
+    dana.run("add", "Sam Roe", "--email", "sam@beta.example")
+    result = dana.run(
+        "met",
+        "dana",
+        "--notes",
+        "Start with research ops. Read two books.",
+        "--referral",
+        "Sam Roe <SAM@beta.example>",
+        "--referral",
+        "Kim Park <kim@gamma.example>",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Linked Sam Roe (id 2) as referred by Dana Lee." in result.output
+    assert "Added Kim Park (id 3), referred by Dana Lee." in result.output
+    contacts = {c["name"]: c for c in json.loads(dana.run("list", "--json").stdout)}
+    assert len(contacts) == 3
+    assert contacts["Sam Roe"]["referred_by"] == contacts["Kim Park"]["referred_by"] == 1
+    assert contacts["Kim Park"]["stage"] == "identified"
+    assert contacts["Dana Lee"]["stage"] == "met"
+    agenda = dana.run("agenda", "--json")
+    [action] = json.loads(agenda.stdout)
+    assert (action["kind"], action["command"]) == ("thank-you", "coffeechat draft thank-you 1")
+    report = json.loads(dana.run("report", "--json").stdout)
+    assert report["meetings_held"] == 1
+    assert report["referrals"] == [
+        {
+            "id": 1,
+            "name": "Dana Lee",
+            "stage": "met",
+            "referred": [
+                {"id": 2, "name": "Sam Roe", "stage": "identified", "referred": []},
+                {"id": 3, "name": "Kim Park", "stage": "identified", "referred": []},
+            ],
+        }
+    ]
+
+
+def test_a_bad_referral_changes_nothing(dana: Workspace) -> None:
+    result = dana.run("met", "dana", "--referral", "Kim Park")
+    assert result.exit_code == 1
+    assert "write it like" in result.stderr
+    assert json.loads(dana.run("show", "dana", "--json").stdout)["stage"] == "identified"
+
+
+def test_check_in_cadence_by_contact_and_by_tag(
+    dana: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = dana.config_path.read_text().replace("# mentor = 30", "mentor = 30")
+    dana.config_path.write_text(text)
+    dana.run("add", "Sam Roe", "--email", "sam@beta.example", "--tag", "mentor")
+    for who in ("dana", "sam"):
+        dana.run("stage", who, "thanked", "--force")
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-04-28T09:00:00+02:00")  # 32 days later
+    due = [a["name"] for a in json.loads(dana.run("agenda", "--json").stdout)]
+    assert due == ["Sam Roe"]
+    assert dana.run("edit", "dana", "--check-in-days", "14").exit_code == 0
+    due = sorted(a["name"] for a in json.loads(dana.run("agenda", "--json").stdout))
+    assert due == ["Dana Lee", "Sam Roe"]
+
+
+def test_edit_adds_an_address_and_fixes_a_name(dana: Workspace) -> None:
+    result = dana.run(
+        "edit", "dana", "--name", "Dana Li", "--email", "dana@home.example", "--tag", "design"
+    )
+    assert result.exit_code == 0, result.output
+    shown = json.loads(dana.run("show", "dana", "--json").stdout)
+    assert shown["name"] == "Dana Li"
+    assert shown["emails"] == ["dana@acme.example", "dana@home.example"]
+    assert shown["tags"] == ["design"]
+    assert shown["events"][-1]["kind"] == "edit"
+
+
+def test_questions_by_topic(workspace: Workspace) -> None:
+    result = workspace.run("questions", "--topic", "next-contacts")
+    assert result.exit_code == 0
+    assert "Who else would you recommend I speak with?" in result.output
+    assert "typical day" not in result.output
+    unknown = workspace.run("questions", "--topic", "astrology")
+    assert unknown.exit_code == 1 and "choose one of: work, preparation" in unknown.stderr
