@@ -40,6 +40,10 @@ class MaildirMailbox:
     def __init__(self, root: Path, mail: Mail) -> None:
         self.root = root
         self.mail = mail
+        # Kept for the life of the object: listing a 50,000-file folder is the costly part,
+        # and a scan asks for whole messages (bounces, auto-replies) many times.
+        self._boxes: dict[str, mailbox.Maildir] = {}
+        self._keys_by_uid: dict[str, dict[int, str]] = {}
 
     @classmethod
     def open(cls, root: Path, mail: Mail) -> MaildirMailbox:
@@ -67,6 +71,11 @@ class MaildirMailbox:
         return self.mail.sent_folder or "Sent"
 
     def _folder(self, name: str) -> mailbox.Maildir:
+        if name not in self._boxes:
+            self._boxes[name] = self._open_folder(name)
+        return self._boxes[name]
+
+    def _open_folder(self, name: str) -> mailbox.Maildir:
         root = mailbox.Maildir(self.root, create=False)
         if name.upper() == "INBOX":
             return root
@@ -146,8 +155,10 @@ class MaildirMailbox:
 
     def fetch_part(self, folder: str, uid: int, part: str) -> bytes:
         box = self._folder(folder)
-        _, uids = self._uidlist(folder)
-        key = next((k for k, u in uids.items() if u == uid), None)
+        key = self._keys_by_uid.get(folder, {}).get(uid)
+        if key is None:
+            self._uidlist(folder)
+            key = self._keys_by_uid[folder].get(uid)
         if key is None:
             raise MailError(f"{folder}: no message with UID {uid}")
         raw = box.get_bytes(key)
@@ -199,6 +210,7 @@ class MaildirMailbox:
                 uids[key] = next_uid
                 next_uid += 1
             _write_uidlist(path, uidvalidity, uids)
+        self._keys_by_uid[folder] = {uid: key for key, uid in uids.items()}
         return uidvalidity, uids
 
 
