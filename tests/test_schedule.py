@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import imaplib
 import json
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import icalendar
 import pytest
 from coffeechat_fixtures import Workspace
 from dovecot import Dovecot
-from test_draft import use_imap
+from test_draft import drafts_on_server, use_imap
 
 NOW = "2026-03-27T09:00:00+01:00"  # a Friday; Europe/Berlin moves to summer time on Sunday
 
@@ -113,15 +112,7 @@ def test_invitation_from_dovecot_has_the_itip_structure(
 
 
 def read_drafts(dovecot: Dovecot, user: str) -> list[email.message.Message]:
-    with imaplib.IMAP4_SSL(dovecot.host, dovecot.port, ssl_context=dovecot.ssl_context()) as imap:
-        imap.login(user, dovecot.password)
-        imap.select("Drafts", readonly=True)
-        _, data = imap.search(None, "ALL")
-        messages = []
-        for number in data[0].split():
-            _, fetched = imap.fetch(number, "(BODY.PEEK[])")
-            messages.append(email.message_from_bytes(fetched[0][1], policy=email.policy.default))
-        return messages
+    return [message for _, message in drafts_on_server(dovecot, user)]
 
 
 def test_met_adds_referrals_and_links_known_ones(dana: Workspace) -> None:

@@ -390,39 +390,41 @@ def _parse(text: str | None) -> datetime | None:
 
 def meeting_specs(store: Store, config: Config) -> list[MeetingSpec]:
     """Every stored meeting as a MeetingSpec in the user's zone (for files and the feed)."""
-    tz = config.tz
     specs = []
     for row in store.db.query("SELECT * FROM meetings ORDER BY start, uid"):
-        fact = _meeting_fact(row)
-        if fact is None:
-            continue
-        contact = store.get(row["contact_id"])
-        start = fact.start.astimezone(tz)
-        minutes = max(1, round((fact.end - fact.start).total_seconds() / 60))
-        stamp = _parse(row.get("updated")) or _parse(row.get("created")) or fact.start
-        location = row.get("location") or ""
-        specs.append(
-            MeetingSpec(
-                uid=fact.uid,
-                sequence=int(row.get("sequence") or 0),
-                start=start,
-                minutes=minutes,
-                summary=summary_for(contact.name, contact.company),
-                organizer_name=config.me.name,
-                organizer_email=config.me.email,
-                attendee_name=contact.name,
-                attendee_email=contact.email,
-                dtstamp=stamp,
-                location=location,
-                url=location if is_link(location) else "",
-                description=row.get("notes") or "",
-                status=as_status(fact.status),
-                alarm_minutes=config.outreach.alarm_minutes,
-                created=_parse(row.get("created")),
-                contact_id=contact.id,
-            )
-        )
+        spec = meeting_spec(row, store.get(row["contact_id"]), config)
+        if spec is not None:
+            specs.append(spec)
     return specs
+
+
+def meeting_spec(row: dict[str, Any], contact: Contact, config: Config) -> MeetingSpec | None:
+    """One stored meeting (a `meetings` row) as the MeetingSpec its .ics is built from."""
+    fact = _meeting_fact(row)
+    if fact is None:
+        return None
+    minutes = max(1, round((fact.end - fact.start).total_seconds() / 60))
+    stamp = _parse(row.get("updated")) or _parse(row.get("created")) or fact.start
+    location = row.get("location") or ""
+    return MeetingSpec(
+        uid=fact.uid,
+        sequence=int(row.get("sequence") or 0),
+        start=fact.start.astimezone(config.tz),
+        minutes=minutes,
+        summary=summary_for(contact.name, contact.company),
+        organizer_name=config.me.name,
+        organizer_email=config.me.email,
+        attendee_name=contact.name,
+        attendee_email=contact.email,
+        dtstamp=stamp,
+        location=location,
+        url=location if is_link(location) else "",
+        description=row.get("notes") or "",
+        status=as_status(fact.status),
+        alarm_minutes=config.outreach.alarm_minutes,
+        created=_parse(row.get("created")),
+        contact_id=contact.id,
+    )
 
 
 def write_feed(

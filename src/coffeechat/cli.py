@@ -792,14 +792,14 @@ def schedule(
     contact = store.resolve(who)
     moment = now(config)
     if cancel:
-        result = scheduling.cancel(store, config, contact, now=moment)
+        result = scheduling.cancel(store, config, contact)
         say(f"Cancelled the meeting with {contact.name} on {show(result.spec.start)}.")
     else:
         if not when:
             raise click.UsageError("WHEN is required (unless --cancel)")
         start = parse_when(when, config.tz, moment)
         result = scheduling.schedule(
-            store, config, contact, start, minutes=minutes, location=location, now=moment
+            store, config, contact, start, minutes=minutes, location=location
         )
         verb = "Moved" if result.rescheduled else "Scheduled"
         say(

@@ -69,61 +69,42 @@ def plan_drafts(
     force: bool = False,
 ) -> list[PlannedDraft]:
     """Render and proofread one draft per contact; refuse the lot if any cannot be written."""
-    from coffeechat.compose import Identity, TemplateLibrary, build_message
-    from coffeechat.proofread import ProofreadContext, proofread
+    from coffeechat.compose import TemplateLibrary, compose_draft
 
     if kind not in KINDS:
         raise UserError(f"unknown draft kind {kind!r}; choose one of: {', '.join(KINDS)}")
     library = TemplateLibrary(config.templates_path)
-    me = Identity(config.me.name, config.me.email)
     plans = []
     for contact in contacts:
         _check_can_draft(store, contact, kind, force)
         referrer = store.get(contact.referred_by) if contact.referred_by else None
-        context = draft_context(store, config, contact, referrer, kind, now)
-        rendered = library.render(kind, context)
+        # Follow-ups, thank-yous and check-ins thread under the last exchange.
         parent = store.last_exchange(contact.id) if kind != "outreach" else None
-        references: list[str] = []
-        if parent:
-            references = [r for r in (parent.get("references_") or "").split() if r]
-        message = build_message(
-            sender=me,
-            to_name=contact.name,
-            to_address=contact.email,
-            subject=rendered.subject,
-            body=rendered.body,
+        draft = compose_draft(
+            library,
+            kind,
+            config=config,
+            contact=contact,
             now=now,
+            referrer=referrer,
             in_reply_to=parent["message_id"] if parent else None,
-            references=references,
+            references=(parent["references_"] or "").split() if parent else (),
+            **_history(store, contact, kind, now),
         )
-        text = f"Subject: {message['Subject']}\n\n{rendered.body}"
-        findings = proofread(
-            text,
-            ProofreadContext(
-                kind=kind,
-                names=_name_words(contact, referrer, config),
-                recipient_name=contact.name,
-                referrer=referrer.name if referrer else "",
-                words=config.proofread.words,
-            ),
-        )
-        plans.append(
-            PlannedDraft(
-                contact,
-                kind,
-                message,
-                text,
-                tuple(findings),
-                tuple(_timing_warnings(store, config, contact, kind, now)),
-            )
-        )
+        warnings = _timing_warnings(store, config, contact, kind, now)
+        plans.append(plan_message(config, contact, kind, draft.message, referrer, warnings))
     return plans
 
 
 def plan_message(
-    config: Config, contact: Contact, kind: str, message: EmailMessage
+    config: Config,
+    contact: Contact,
+    kind: str,
+    message: EmailMessage,
+    referrer: Contact | None = None,
+    warnings: Sequence[str] = (),
 ) -> PlannedDraft:
-    """Proofread an already composed message (an invitation) as a draft to write."""
+    """Proofread a composed message, as the user will read it, into a draft to write."""
     from coffeechat.proofread import ProofreadContext, proofread
 
     body = message.get_body(("plain",))
@@ -134,12 +115,13 @@ def plan_message(
         text,
         ProofreadContext(
             kind=kind,
-            names=_name_words(contact, None, config),
+            names=_name_words(contact, referrer, config),
             recipient_name=contact.name,
+            referrer=referrer.name if referrer else "",
             words=config.proofread.words,
         ),
     )
-    return PlannedDraft(contact, kind, message, text, tuple(findings))
+    return PlannedDraft(contact, kind, message, text, tuple(findings), tuple(warnings))
 
 
 def _check_can_draft(store: Store, contact: Contact, kind: str, force: bool) -> None:
@@ -200,35 +182,23 @@ def _name_words(contact: Contact, referrer: Contact | None, config: Config) -> t
     return tuple(w for w in words if w)
 
 
-def draft_context(
-    store: Store,
-    config: Config,
-    contact: Contact,
-    referrer: Contact | None,
-    kind: str,
-    now: datetime,
-) -> dict[str, Any]:
-    """The values a template sees (documented in coffeechat.compose)."""
-    from coffeechat.compose import context_for
-
-    events = store.events(contact.id)
-    notes = [e.detail for e in events if e.kind == "meeting-notes"]
+def _history(store: Store, contact: Contact, kind: str, now: datetime) -> dict[str, Any]:
+    """What the timeline adds to a template's values (see coffeechat.compose)."""
+    notes = [e.detail for e in store.events(contact.id) if e.kind == "meeting-notes"]
     sent = store.messages(contact.id, direction="sent")
-    ours = store.messages(contact.id, direction="draft")
-    first = (sent or ours)[0] if (sent or ours) else None
-    days_since = (now - datetime.fromisoformat(sent[-1]["at"])).days if sent else None
-    referrals = [c.name for c in store.contacts() if c.referred_by == contact.id]
-    return context_for(
-        me=config.me,
-        contact=contact,
-        referrer=referrer,
-        meeting_minutes=config.outreach.meeting_minutes,
-        detail=first_sentence(notes[-1]) if notes else None,
-        notes=notes[-1] if notes else None,
-        days_since=days_since,
-        previous_subject=first["subject"] if first and kind == "follow-up" else None,
-        referrals=referrals if kind == "thank-you" else (),
-    )
+    earlier = sent or store.messages(contact.id, direction="draft")
+    first = earlier[0] if earlier else None
+    return {
+        "detail": first_sentence(notes[-1]) if notes else None,
+        "notes": notes[-1] if notes else None,
+        "days_since": (now - datetime.fromisoformat(sent[-1]["at"])).days if sent else None,
+        "previous_subject": first["subject"] if first and kind == "follow-up" else None,
+        "referrals": (
+            [c.name for c in store.contacts() if c.referred_by == contact.id]
+            if kind == "thank-you"
+            else ()
+        ),
+    }
 
 
 def first_sentence(text: str, limit: int = 160) -> str:

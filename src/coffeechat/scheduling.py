@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from coffeechat.config import Config
 from coffeechat.errors import UserError
@@ -30,7 +30,6 @@ class Scheduled:
     spec: MeetingSpec
     path: Path
     rescheduled: bool
-    invitation: EmailMessage | None  # the draft, when --invite or --cancel asked for one
 
 
 def describe(store: Store, config: Config, contact: Contact) -> str:
@@ -53,90 +52,68 @@ def schedule(
     *,
     minutes: int | None,
     location: str,
-    now: datetime,
 ) -> Scheduled:
     """Create or move the contact's meeting, write its .ics, move the contact to scheduled."""
-    from coffeechat.calendar import (
-        MeetingSpec,
-        build_meeting_calendar,
-        is_link,
-        meeting_path,
-        meeting_uid,
-        summary_for,
-        write_calendar,
-    )
+    from coffeechat.calendar import meeting_uid
 
     existing = store.latest_meeting(contact.id)
-    sequence = int(existing["sequence"]) + 1 if existing else 0
-    uid = (
-        existing["uid"]
-        if existing
-        else meeting_uid(contact.id, config.me.email, secrets.token_hex(6))
-    )
     minutes = minutes or config.outreach.meeting_minutes
-    location = location or (existing["location"] if existing else "")
-    spec = MeetingSpec(
-        uid=uid,
-        sequence=sequence,
-        start=start.astimezone(config.tz),
-        minutes=minutes,
-        summary=summary_for(contact.name, contact.company),
-        organizer_name=config.me.name,
-        organizer_email=config.me.email,
-        attendee_name=contact.name,
-        attendee_email=contact.email,
-        dtstamp=now,
-        location=location,
-        url=location if is_link(location) else "",
-        description=describe(store, config, contact),
-        alarm_minutes=config.outreach.alarm_minutes,
-        contact_id=contact.id,
-    )
-    path = write_calendar(meeting_path(config.calendar_path, uid), build_meeting_calendar(spec))
+    row = {
+        # One UID for the life of the meeting; each change raises SEQUENCE (RFC 5546).
+        "uid": existing["uid"]
+        if existing
+        else meeting_uid(contact.id, config.me.email, secrets.token_hex(6)),
+        "contact_id": contact.id,
+        "start": start.isoformat(),
+        "end": (start + timedelta(minutes=minutes)).isoformat(),
+        "location": location or (existing["location"] if existing else ""),
+        "status": "CONFIRMED",
+        "sequence": int(existing["sequence"]) + 1 if existing else 0,
+        "notes": describe(store, config, contact),
+    }
     with store.transaction():
-        store.save_meeting(
-            {
-                "uid": uid,
-                "contact_id": contact.id,
-                "start": spec.start.isoformat(),
-                "end": spec.end.isoformat(),
-                "location": location,
-                "status": "CONFIRMED",
-                "sequence": sequence,
-                "notes": spec.description,
-            }
-        )
+        spec, path = _save(store, config, contact, row)
         detail = ("meeting moved to " if existing else "meeting on ") + _when(spec.start)
         if contact.stage != Stage.SCHEDULED and can_move(contact.stage, Stage.SCHEDULED):
             contact = store.move(contact, Stage.SCHEDULED, detail, "schedule command")
         else:
             store.add_event(contact.id, "meeting", None, None, detail, "schedule command")
-    return Scheduled(contact, spec, path, existing is not None, None)
+    return Scheduled(contact, spec, path, existing is not None)
 
 
-def cancel(store: Store, config: Config, contact: Contact, *, now: datetime) -> Scheduled:
-    """Mark the contact's meeting cancelled (SEQUENCE + 1) and rewrite its .ics."""
-    from coffeechat.agenda import meeting_specs
+def _save(
+    store: Store, config: Config, contact: Contact, row: dict[str, Any]
+) -> tuple[MeetingSpec, Path]:
+    """Store the meeting and write its .ics, inside the caller's transaction: a file that
+    cannot be written rolls the meeting back."""
+    from coffeechat.agenda import meeting_spec
     from coffeechat.calendar import build_meeting_calendar, meeting_path, write_calendar
 
+    store.save_meeting(row)
+    spec = meeting_spec(store.meeting(row["uid"]), contact, config)
+    assert spec is not None
+    path = write_calendar(
+        meeting_path(config.calendar_path, spec.uid), build_meeting_calendar(spec)
+    )
+    return spec, path
+
+
+def cancel(store: Store, config: Config, contact: Contact) -> Scheduled:
+    """Mark the contact's meeting cancelled (SEQUENCE + 1) and rewrite its .ics."""
     existing = store.latest_meeting(contact.id)
     if existing is None:
         raise UserError(
             f"{contact.name} has no meeting to cancel; see `coffeechat show {contact.id}`"
         )
-    spec = next(s for s in meeting_specs(store, config) if s.uid == existing["uid"])
-    spec = spec.cancelled(now)
-    path = write_calendar(
-        meeting_path(config.calendar_path, spec.uid), build_meeting_calendar(spec)
-    )
+    row = {**existing, "status": "CANCELLED", "sequence": int(existing["sequence"]) + 1}
     with store.transaction():
-        store.save_meeting({**existing, "status": "CANCELLED", "sequence": spec.sequence})
+        spec, path = _save(store, config, contact, row)
         detail = f"meeting on {_when(spec.start)} cancelled"
         if contact.stage == Stage.SCHEDULED:
             contact = store.move(contact, Stage.REPLIED, detail, "schedule --cancel")
         else:
             store.add_event(contact.id, "meeting", None, None, detail, "schedule --cancel")
-    return Scheduled(contact, spec, path, True, None)
+    return Scheduled(contact, spec, path, True)
 
 
 def invitation(

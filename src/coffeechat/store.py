@@ -676,6 +676,10 @@ class Store:
         row.setdefault("created", row["updated"])
         self.db.table("meetings").upsert(row, pk="uid")
 
+    def meeting(self, uid: str) -> dict[str, Any]:
+        [row] = self._query("SELECT * FROM meetings WHERE uid = ?", [uid])
+        return row
+
     def latest_meeting(self, contact_id: int) -> dict[str, Any] | None:
         """The contact's most recent meeting that is not cancelled, if any."""
         rows = self._query(
