@@ -1,1 +1,2 @@
-"""Benchmarks; run each as `python -m bench.NAME`."""
+"""Benchmarks. `python -m bench` measures performance against its own seeded Dovecot
+(bench/harness.py); run each other benchmark as `python -m bench.NAME`."""
