@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from coffeechat.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
+MAX_NOTES = 20  # notes printed after an import; --dry-run prints every one
 
 
 class App:
@@ -431,8 +432,11 @@ def import_(app: App, kind: str, file: Path, dry_run: bool, skip_bad: bool) -> N
     summary = apply_import(app.store, plan, skip_bad=skip_bad)
     for problem in parsed.problems:
         warn(f"{file.name}:{problem.line}: skipped: {problem.message}")
-    for note_line in plan.notes():
+    notes = plan.notes()
+    for note_line in notes[:MAX_NOTES]:
         warn(note_line)
+    if len(notes) > MAX_NOTES:
+        warn(f"... and {len(notes) - MAX_NOTES} more notes: `--dry-run` lists them all")
     say(
         f"Imported {file.name}: {summary.added} added, {summary.merged} merged, "
         f"{summary.unchanged} unchanged, {summary.skipped} skipped."

@@ -127,7 +127,12 @@ def apply_message(
 ) -> list[Change]:
     """Classify one message and apply what it proves. Must run inside a transaction."""
     from coffeechat import tracker
+    from coffeechat.tracker.prefilter import might_concern
 
+    if role == "inbox" and not might_concern(
+        fetched.headers, context.address_book, context.known_message_ids
+    ):
+        return []
     headers = tracker.parse_headers(fetched.headers)
     results: Iterable[tracker.Classification] = tracker.classify(
         headers,

@@ -60,36 +60,39 @@ def run_pass(
 
 
 def sweep_silence(store: Store, config: Config, *, now: datetime) -> list[Change]:
-    """Contacts whose follow-up went unanswered for long enough move to `no-response`."""
-    from coffeechat.agenda import due_actions
+    """Contacts whose follow-up went unanswered for long enough move to `no-response`.
 
+    Runs on every pass, so it looks only at contacts still `contacted`.
+    """
+    from coffeechat.agenda import actions_for, contact_facts
+
+    waiting = store.contacts(Stage.CONTACTED)
     changes = []
-    for action in due_actions(store, config, now):
-        if action.kind != "no-response" or action.due > now:
-            continue
-        contact = store.get(action.contact_id)
-        if contact.stage != Stage.CONTACTED:
-            continue
-        detail = f"no reply {config.outreach.follow_up_after_days} days after the follow-up"
-        store.move(
-            contact,
-            Stage.NO_RESPONSE,
-            detail,
-            "watch: silence",
-            at=now.isoformat(timespec="seconds"),
-        )
-        changes.append(
-            Change(
-                now,
-                contact.id,
-                contact.name,
-                "no-response",
-                contact.stage.value,
-                Stage.NO_RESPONSE.value,
-                "",
+    for facts in contact_facts(store, waiting) if waiting else []:
+        for action in actions_for(facts, config.outreach, config.tz, now):
+            if action.kind != "no-response" or action.due > now:
+                continue
+            contact = store.get(action.contact_id)
+            detail = f"no reply {config.outreach.follow_up_after_days} days after the follow-up"
+            store.move(
+                contact,
+                Stage.NO_RESPONSE,
                 detail,
+                "watch: silence",
+                at=now.isoformat(timespec="seconds"),
             )
-        )
+            changes.append(
+                Change(
+                    now,
+                    contact.id,
+                    contact.name,
+                    "no-response",
+                    contact.stage.value,
+                    Stage.NO_RESPONSE.value,
+                    "",
+                    detail,
+                )
+            )
     return changes
 
 

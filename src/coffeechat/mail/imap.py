@@ -332,13 +332,18 @@ class ImapMailbox:
         self._selected = folder
         return response
 
-    def _refresh(self, folder: str) -> None:
-        """Make `folder` the open folder, with messages that arrived since seen (NOOP)."""
+    def _refresh(self, folder: str) -> bool:
+        """Make `folder` the open folder, with messages that arrived since seen (NOOP).
+
+        True when the NOOP reported a change (RFC 3501 §6.1.2): the server announces new
+        mail once, so a caller about to IDLE must not throw that news away.
+        """
         if self._selected == folder:
             with self._doing(f"refreshing folder {folder!r}"):
-                self._client.noop()
-        else:
-            self._examine(folder)
+                _text, responses = self._client.noop()
+            return any(is_activity(r) for r in responses)
+        self._examine(folder)
+        return False
 
     # -- writing -----------------------------------------------------------------------
 
@@ -498,7 +503,8 @@ class ImapMailbox:
         Leaves IDLE before returning, so the caller can scan and then call it again; the
         wait is capped below the 30-minute server limit of RFC 2177.
         """
-        self._refresh(folder)
+        if self._refresh(folder):
+            return True  # mail arrived between the last scan and now
         with self._doing(f"waiting for new mail in {folder!r}"):
             self._client.idle()
             try:

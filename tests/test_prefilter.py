@@ -1,0 +1,66 @@
+"""The scan's byte-level pre-filter may skip only what classification would ignore."""
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from coffeechat.tracker import Kind, classify, parse_headers
+from coffeechat.tracker.prefilter import might_concern
+
+MAIL = Path(__file__).parent / "data" / "mail"
+CONTACTS = {
+    "jane.rivera@acme.example": 1,
+    "ben.okafor@globex.example": 2,
+    "carla@initech.example": 3,
+    "dieter.hoffmann@beispiel.example": 4,
+    "anais@societe.example": 5,
+    "sam.lee@oldcorp.example": 6,
+}
+KNOWN = {"<outreach-1.coffeechat@example.com>": 1, "<outreach-2.coffeechat@example.com>": 2}
+ME = frozenset({"alex@example.com"})
+
+
+def headers_of(raw: bytes) -> bytes:
+    return raw.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
+
+
+@pytest.mark.parametrize("path", sorted(MAIL.glob("*.eml")), ids=lambda p: p.stem)
+def test_never_skips_what_classification_keeps(path: Path) -> None:
+    raw = headers_of(path.read_bytes())
+    results = classify(
+        parse_headers(raw),
+        folder_role="inbox",
+        my_addresses=ME,
+        known_message_ids=KNOWN,
+        contact_for_address=CONTACTS.get,
+    )
+    if any(r.kind != Kind.IGNORE for r in results):
+        assert might_concern(raw, CONTACTS, KNOWN)
+
+
+def test_skips_ordinary_mail() -> None:
+    raw = (
+        b"From: Weekly Digest <digest@news.example.net>\r\nTo: alex@example.com\r\n"
+        b"Subject: This week\r\nMessage-ID: <abc@news.example.net>\r\n"
+    )
+    assert not might_concern(raw, CONTACTS, KNOWN)
+
+
+def test_keeps_a_thread_reply_from_an_unknown_address() -> None:
+    raw = (
+        b"From: Jane <jane@home.example>\r\nIn-Reply-To:\r\n"
+        b" <outreach-1.coffeechat@example.com>\r\n"
+    )
+    assert might_concern(raw, CONTACTS, KNOWN)
+
+
+@given(
+    st.sampled_from(sorted(CONTACTS)),
+    st.sampled_from(["From", "Cc", "To", "Reply-To"]),
+    st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=20),
+)
+def test_a_contact_address_anywhere_is_kept(address: str, field: str, name: str) -> None:
+    raw = f'{field}: "{name}" <{address.upper()}>\r\nSubject: hi\r\n'.encode()
+    assert might_concern(raw, CONTACTS, KNOWN)
