@@ -1,0 +1,339 @@
+"""Commands that set up coffeechat and keep the contacts: init, login, add, edit,
+list, show, stage, note, import, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from coffeechat.cli import App, _refresh_feed, dry_run_option, json_option, main, pass_app
+from coffeechat.errors import UserError
+
+MAX_NOTES = 20  # notes printed after an import; --dry-run prints every one
+
+# ---------------------------------------------------------------- setup
+
+
+@main.command()
+@click.option("--maildir", metavar="DIR", help="Use a local Maildir folder (the default backend).")
+@click.option("--imap-host", metavar="HOST", help="Use this IMAP server.")
+@click.option("--imap-user", metavar="USER", help="IMAP login name (usually your address).")
+@click.option("--imap-port", type=int, metavar="N", help="IMAP port (default 993).")
+@click.option("--database", metavar="FILE", help="Where to keep the database.")
+@click.option("--force", is_flag=True, help="Overwrite an existing config file.")
+@pass_app
+def init(
+    app: App,
+    maildir: str | None,
+    imap_host: str | None,
+    imap_user: str | None,
+    imap_port: int | None,
+    database: str | None,
+    force: bool,
+) -> None:
+    """Write a commented config file and create the database.
+
+    Example: coffeechat init --maildir ~/Mail/coffeechat
+    """
+    from coffeechat.setup import initialize
+
+    result = initialize(
+        app.config_path,
+        maildir=maildir,
+        imap_host=imap_host,
+        imap_user=imap_user,
+        imap_port=imap_port,
+        database=database,
+        force=force,
+    )
+    from coffeechat.output import say
+
+    say(f"Config written to {result.config_path}")
+    say(f"Database ready at {result.database_path}")
+    if result.config.mail.backend == "imap":
+        say("Next: edit [me] in the config, then run `coffeechat login` to store your password.")
+    else:
+        say(f"Mail goes to the Maildir {result.config.maildir_path}.")
+        say("Next: edit [me] in the config, then `coffeechat add NAME --email ADDRESS`.")
+
+
+@main.command()
+@pass_app
+def login(app: App) -> None:
+    """Store the IMAP password in the OS keyring (asked once, not echoed).
+
+    Example: coffeechat login
+    """
+    from coffeechat.credentials import keyring_user, store_password
+
+    mail = app.config.mail
+    if mail.backend != "imap":
+        raise UserError('mail.backend is "maildir"; there is no password to store')
+    from coffeechat.output import say, warn
+
+    if mail.password_command:
+        warn(
+            "mail.password_command is set, so coffeechat will use it and not the keyring; "
+            "empty it to use the password stored now"
+        )
+    password = click.prompt(f"IMAP password for {keyring_user(mail)}", hide_input=True)
+    store_password(mail, password)
+    say(f"Password stored in the OS keyring for {keyring_user(mail)}.")
+
+
+# ---------------------------------------------------------------- contacts
+
+
+@main.command()
+@click.argument("name")
+@click.option("--email", "emails", multiple=True, metavar="E", help="Email address (repeatable).")
+@click.option("--company", default="", metavar="C")
+@click.option("--role", default="", metavar="R")
+@click.option("--linkedin", default="", metavar="URL", help="LinkedIn profile URL.")
+@click.option("--referred-by", metavar="WHO", help="Who suggested this person (id, email, name).")
+@click.option("--how-met", default="", metavar="TEXT", help="How you know them.")
+@click.option("--tag", "tags", multiple=True, metavar="T", help="A tag (repeatable).")
+@pass_app
+def add(
+    app: App,
+    name: str,
+    emails: tuple[str, ...],
+    company: str,
+    role: str,
+    linkedin: str,
+    referred_by: str | None,
+    how_met: str,
+    tags: tuple[str, ...],
+) -> None:
+    """Add a contact.
+
+    Example: coffeechat add "Dana Lee" --email dana@acme.com --company Acme --role "UX Lead"
+    """
+    from coffeechat.contacts import add_contact
+    from coffeechat.output import say
+
+    contact = add_contact(
+        app.store,
+        name,
+        emails=emails,
+        company=company,
+        role=role,
+        linkedin_url=linkedin,
+        referred_by=referred_by,
+        how_met=how_met,
+        tags=tags,
+    )
+    say(f"Added {contact.name} (id {contact.id}), stage {contact.stage.value}.")
+    say(f"Next: `coffeechat draft outreach {contact.id}` to write the first email.")
+
+
+@main.command()
+@click.argument("who")
+@click.option("--name", help="A corrected name.")
+@click.option("--email", "emails", multiple=True, metavar="E", help="Add an address.")
+@click.option("--company", metavar="C")
+@click.option("--role", metavar="R")
+@click.option("--linkedin", metavar="URL")
+@click.option("--tag", "tags", multiple=True, metavar="T", help="Add a tag.")
+@click.option(
+    "--check-in-days",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Check in with this person every N days.",
+)
+@pass_app
+def edit(
+    app: App,
+    who: str,
+    name: str | None,
+    emails: tuple[str, ...],
+    company: str | None,
+    role: str | None,
+    linkedin: str | None,
+    tags: tuple[str, ...],
+    check_in_days: int | None,
+) -> None:
+    """Change a contact: fix the name, add an address or a tag, set the check-in cadence.
+
+    Example: coffeechat edit dana --email dana@home.example --check-in-days 60
+    """
+    from coffeechat.contacts import edit_contact
+    from coffeechat.output import say
+
+    contact = edit_contact(
+        app.store,
+        app.store.resolve(who),
+        name=name,
+        emails=emails,
+        company=company,
+        role=role,
+        linkedin_url=linkedin,
+        tags=tags,
+        check_in_days=check_in_days,
+    )
+    say(f"Updated {contact.name} (id {contact.id}).")
+    _refresh_feed(app)
+
+
+@main.command(name="list")
+@click.option("--stage", "stage_name", metavar="S", help="Only contacts in this stage.")
+@json_option
+@pass_app
+def list_(app: App, stage_name: str | None, as_json: bool) -> None:
+    """List contacts and their stage.
+
+    Example: coffeechat list --stage contacted
+    """
+    from coffeechat.output import contacts_table, print_json, say
+    from coffeechat.pipeline import parse_stage
+
+    stage = parse_stage(stage_name) if stage_name else None
+    contacts = app.store.contacts(stage)
+    if as_json:
+        print_json([c.to_json() for c in contacts])
+    elif not contacts:
+        say(
+            "No contacts yet. Add one with `coffeechat add NAME --email ADDRESS`"
+            " or import them with `coffeechat import linkedin Connections.csv`."
+            if stage is None
+            else f"No contacts in stage {stage.value}."
+        )
+    else:
+        contacts_table(contacts)
+
+
+@main.command()
+@click.argument("who")
+@click.option("--prep", is_flag=True, help="A one-page preparation sheet for the meeting.")
+@json_option
+@pass_app
+def show(app: App, who: str, prep: bool, as_json: bool) -> None:
+    """Show a contact's details and timeline.
+
+    WHO is an id, an email address, or an unambiguous part of the name.
+
+    Example: coffeechat show dana --prep
+    """
+    from coffeechat.output import contact_details, print_json, say
+
+    store = app.store
+    contact = store.resolve(who)
+    if prep:
+        from coffeechat.questions import load_bank, preparation_sheet
+
+        say(preparation_sheet(store, contact, load_bank(app.config.questions_path)))
+        return
+    events = store.events(contact.id)
+    if as_json:
+        print_json({**contact.to_json(), "events": [e.to_json() for e in events]})
+        return
+    referrer = store.get(contact.referred_by) if contact.referred_by else None
+    referrals = [c for c in store.contacts() if c.referred_by == contact.id]
+    contact_details(contact, referrer, referrals, events, app.config.tz)
+
+
+@main.command()
+@click.argument("who")
+@click.argument("stage_name", metavar="STAGE")
+@click.option("--force", is_flag=True, help="Allow a move the pipeline would refuse.")
+@pass_app
+def stage(app: App, who: str, stage_name: str, force: bool) -> None:
+    """Move a contact to another stage by hand (logged on the timeline).
+
+    Example: coffeechat stage dana declined
+    """
+    from coffeechat.output import say
+    from coffeechat.pipeline import parse_stage
+
+    store = app.store
+    contact = store.resolve(who)
+    target = parse_stage(stage_name)
+    before = contact.stage
+    contact = store.move(contact, target, "set by hand", "stage command", manual=force)
+    say(f"{contact.name}: {before.value} → {contact.stage.value}")
+    _refresh_feed(app)
+
+
+@main.command()
+@click.argument("who")
+@click.argument("text")
+@pass_app
+def note(app: App, who: str, text: str) -> None:
+    """Add a note to a contact's timeline.
+
+    Example: coffeechat note dana "Prefers mornings; ask about the design system"
+    """
+    from coffeechat.output import say
+
+    contact = app.store.resolve(who)
+    app.store.add_note(contact, text)
+    say(f"Note added to {contact.name}.")
+
+
+# ---------------------------------------------------------------- import and export
+
+
+@main.command(name="import")
+@click.argument("kind", type=click.Choice(["linkedin", "csv", "vcard"]))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@dry_run_option
+@click.option("--skip-bad", is_flag=True, help="Import the good rows and skip the bad ones.")
+@pass_app
+def import_(app: App, kind: str, file: Path, dry_run: bool, skip_bad: bool) -> None:
+    """Import contacts: a LinkedIn Connections.csv, a CSV file, or vCards.
+
+    Re-importing merges by email address or LinkedIn URL instead of duplicating.
+    An import is all or nothing unless --skip-bad is given.
+
+    Example: coffeechat import linkedin ~/Downloads/Connections.csv --dry-run
+    """
+    from coffeechat.importers import apply_import, parse, plan_import
+    from coffeechat.output import say, warn
+
+    parsed = parse(kind, file)
+    if kind == "csv":
+        for column, field in parsed.mapping.items():
+            say(f"CSV column {column!r} → {field}")
+    plan = plan_import(app.store, parsed)
+    if dry_run:
+        for line in plan.lines():
+            say(line)
+        for problem in parsed.problems:
+            warn(f"{file.name}:{problem.line}: {problem.message}")
+        say("Dry run: nothing was changed.")
+        return
+    summary = apply_import(app.store, plan, skip_bad=skip_bad)
+    for problem in parsed.problems:
+        warn(f"{file.name}:{problem.line}: skipped: {problem.message}")
+    notes = plan.notes()
+    for note_line in notes[:MAX_NOTES]:
+        warn(note_line)
+    if len(notes) > MAX_NOTES:
+        warn(f"... and {len(notes) - MAX_NOTES} more notes: `--dry-run` lists them all")
+    say(
+        f"Imported {file.name}: {summary.added} added, {summary.merged} merged, "
+        f"{summary.unchanged} unchanged, {summary.skipped} skipped."
+    )
+    if summary.added:
+        say("Next: `coffeechat list`, then `coffeechat draft outreach WHO`.")
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["csv", "json", "ics"]))
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def export(app: App, kind: str, file: Path | None) -> None:
+    """Export the spreadsheet (csv), everything (json) or the calendar feed (ics).
+
+    Without FILE, csv and json go to standard output; ics goes to the calendar folder.
+
+    Example: coffeechat export csv contacts.csv
+    """
+    from coffeechat.exporting import export_to
+
+    written = export_to(app.store, app.config, kind, file)
+    if written is not None:
+        from coffeechat.output import err_console
+
+        err_console().print(f"Wrote {written}", markup=False)

@@ -1,0 +1,247 @@
+"""Commands for the meeting and after: schedule, agenda, met, report, questions, demo."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import click
+
+from coffeechat.cli import App, _refresh_feed, json_option, main, pass_app
+
+# ---------------------------------------------------------------- calendar
+
+
+@main.command()
+@click.argument("who")
+@click.argument("when", required=False)
+@click.option(
+    "--minutes", type=click.IntRange(min=1), help="Length (default outreach.meeting_minutes)."
+)
+@click.option("--location", default="", metavar="L", help="A place, or a video-call link.")
+@click.option("--invite", is_flag=True, help="Also draft an invitation email (METHOD:REQUEST).")
+@click.option("--cancel", is_flag=True, help="Cancel the meeting (and draft the METHOD:CANCEL).")
+@pass_app
+def schedule(
+    app: App,
+    who: str,
+    when: str | None,
+    minutes: int | None,
+    location: str,
+    invite: bool,
+    cancel: bool,
+) -> None:
+    """Schedule (or move, or cancel) a meeting: an .ics file with an alarm.
+
+    WHEN is read in your time zone: "2026-12-03 15:00", "tomorrow 3pm", "next tuesday 10:30".
+    Scheduling again moves the same event (same UID, higher SEQUENCE).
+
+    Example: coffeechat schedule dana "next tuesday 10:30" --location "Blue Bottle" --invite
+    """
+    from coffeechat import scheduling
+    from coffeechat.calendar import parse_when, show
+    from coffeechat.clock import now
+    from coffeechat.output import say
+
+    store, config = app.store, app.config
+    contact = store.resolve(who)
+    moment = now(config)
+    if cancel:
+        result = scheduling.cancel(store, config, contact)
+        say(f"Cancelled the meeting with {contact.name} on {show(result.spec.start)}.")
+    else:
+        if not when:
+            raise click.UsageError("WHEN is required (unless --cancel)")
+        start = parse_when(when, config.tz, moment)
+        result = scheduling.schedule(
+            store, config, contact, start, minutes=minutes, location=location
+        )
+        verb = "Moved" if result.rescheduled else "Scheduled"
+        say(
+            f"{verb}: {result.spec.summary}, {show(result.spec.start)}, "
+            f"{result.spec.minutes} minutes."
+        )
+    say(f"Calendar file: {result.path}")
+    if invite or cancel:
+        from coffeechat.drafting import plan_message, write_drafts
+        from coffeechat.mail import open_mailbox
+        from coffeechat.proofread import format_finding
+
+        message = scheduling.invitation(store, config, result, now=moment)
+        plan = plan_message(
+            config, result.contact, "cancellation" if cancel else "invitation", message
+        )
+        for finding in plan.findings:
+            say(format_finding("invitation", finding))
+        with contextlib.closing(open_mailbox(config)) as mailbox:
+            [outcome] = write_drafts(store, mailbox, [plan], now=moment)
+        say(f"Invitation draft written to {outcome.folder}: open your mail client to send it.")
+    _refresh_feed(app)
+    say(
+        "Next: `coffeechat agenda`; after the conversation, `coffeechat met "
+        f"{contact.id} --notes ...`."
+    )
+
+
+@main.command()
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    default=14,
+    show_default=True,
+    help="Show what is due within this many days (overdue always shows).",
+)
+@json_option
+@pass_app
+def agenda(app: App, days: int, as_json: bool) -> None:
+    """What is due: follow-ups, thank-yous, check-ins, each with the command that does it.
+
+    Example: coffeechat agenda --days 30
+    """
+    from coffeechat.agenda import agenda_rows, due_actions, due_label
+    from coffeechat.clock import now
+    from coffeechat.output import print_json, say
+
+    store, config = app.store, app.config
+    moment = now(config)
+    rows = agenda_rows(due_actions(store, config, moment), moment, days)
+    if as_json:
+        print_json(
+            [
+                {
+                    "kind": a.kind,
+                    "contact_id": a.contact_id,
+                    "name": a.contact_name,
+                    "due": a.due.isoformat(),
+                    "command": a.command,
+                    "detail": a.detail,
+                }
+                for a in rows
+            ]
+        )
+        return
+    if not rows:
+        say(f"Nothing due in the next {days} days.")
+        return
+    for action in rows:
+        say(f"{due_label(action.due, moment):<22} {action.kind:<12} {action.contact_name}")
+        say(f"{'':<22} {action.command}", style="cyan")
+
+
+# ---------------------------------------------------------------- the meeting and after
+
+
+@main.command()
+@click.argument("who")
+@click.option("--notes", default="", metavar="TEXT", help="What you learned: the summary.")
+@click.option(
+    "--referral",
+    "referrals",
+    multiple=True,
+    metavar='"Name <email>"',
+    help="Someone they suggested you talk to (repeatable).",
+)
+@click.option("--when", metavar="WHEN", help="When you met (default: now).")
+@pass_app
+def met(app: App, who: str, notes: str, referrals: tuple[str, ...], when: str | None) -> None:
+    """Record a conversation: notes, and the people they referred you to.
+
+    Example: coffeechat met dana --notes "Loves design systems" --referral "Sam Roe <sam@x.org>"
+    """
+    from coffeechat.clock import now
+    from coffeechat.journey import parse_referral, record_meeting
+    from coffeechat.output import say
+
+    store, config = app.store, app.config
+    contact = store.resolve(who)
+    parsed = [parse_referral(text) for text in referrals]
+    moment = now(config)
+    if when:
+        from coffeechat.calendar import parse_when
+
+        moment = parse_when(when, config.tz, moment, allow_past=True)
+    record = record_meeting(store, contact, when=moment, notes=notes, referrals=parsed)
+    say(f"{record.contact.name} is now {record.contact.stage.value}.")
+    for new in record.added:
+        say(f"Added {new.name} (id {new.id}), referred by {record.contact.name}.")
+    for old in record.linked:
+        say(f"Linked {old.name} (id {old.id}) as referred by {record.contact.name}.")
+    hours = config.outreach.thank_you_within_hours
+    say(f"Next: `coffeechat draft thank-you {record.contact.id}` (within {hours} hours).")
+    _refresh_feed(app)
+
+
+@main.command()
+@json_option
+@pass_app
+def report(app: App, as_json: bool) -> None:
+    """The funnel (contacts per stage, reply rate, time to reply) and the referral tree.
+
+    Example: coffeechat report --json
+    """
+    from coffeechat.output import print_json
+    from coffeechat.report import build_report, print_report, report_json
+
+    result, forest = build_report(app.store, app.config.outreach.thank_you_within_hours)
+    if as_json:
+        print_json(report_json(result, forest))
+    else:
+        print_report(result, forest)
+
+
+@main.command()
+@click.option("--topic", metavar="T", help="work, preparation, industry, advice, next-contacts.")
+@pass_app
+def questions(app: App, topic: str | None) -> None:
+    """Questions to prepare for an informational interview, by topic.
+
+    Add your own in a TOML file named by paths.questions.
+
+    Example: coffeechat questions --topic advice
+    """
+    from coffeechat.output import say
+    from coffeechat.questions import load_bank, select
+
+    config = app.config_if_present  # the packaged bank needs no config
+    user_file = config.questions_path if config else None
+    for chosen in select(load_bank(user_file), topic):
+        say(f"{chosen.title} ({chosen.key})", style="bold")
+        for question in chosen.questions:
+            say(f"  - {question}")
+        say()
+
+
+# ---------------------------------------------------------------- the demo
+
+
+@main.command()
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to put the demo (a new or empty folder; default: a temp folder).",
+)
+def demo(directory: Path | None) -> None:
+    """Play a whole networking season on a throwaway Maildir, with no server and no prompt.
+
+    Imports a LinkedIn export, drafts proofread outreach, simulates your sending and your
+    contacts' replies, an out-of-office and a bounce, schedules a meeting with an
+    invitation, records it with a referral, thanks, follows up and checks in. Your own
+    config and database are not touched.
+
+    Example: coffeechat demo --dir /tmp/coffeechat-demo
+    """
+    from datetime import datetime
+
+    from coffeechat.demo import run_demo
+    from coffeechat.output import say
+
+    root = run_demo(directory, say, today=datetime.now().astimezone())
+    say("")
+    say("Everything the demo made is yours to explore:", style="bold")
+    say(f"  mail       {root / 'Mail'}   (Maildir: `mutt -f {root / 'Mail'}`, or `neomutt -f ...`)")
+    say(f"  calendar   {root / 'calendar'}   (.ics files: open or import in any calendar)")
+    say(f"  contacts   {root / 'contacts.csv'}   (the spreadsheet)")
+    say(f"  config     {root / 'config.toml'}")
+    say(f"Try: COFFEECHAT_CONFIG={root / 'config.toml'} coffeechat list")
+    say("Start for real with `coffeechat init`.")

@@ -1,0 +1,214 @@
+"""Commands that touch the mailbox: draft and watch; and proofread."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import click
+
+from coffeechat.cli import App, _refresh_feed, dry_run_option, json_option, main, pass_app
+
+# ---------------------------------------------------------------- drafting
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["outreach", "follow-up", "thank-you", "check-in"]))
+@click.argument("who", nargs=-1, required=True)
+@dry_run_option
+@click.option(
+    "--force", is_flag=True, help="Write even with proofreading errors or at an unusual stage."
+)
+@pass_app
+def draft(app: App, kind: str, who: tuple[str, ...], dry_run: bool, force: bool) -> None:
+    """Write proofread drafts into your Drafts folder (never sends them).
+
+    Example: coffeechat draft outreach dana "sam@example.org" --dry-run
+    """
+    from coffeechat.clock import now
+    from coffeechat.drafting import plan_drafts, preview, write_drafts
+    from coffeechat.errors import ProofreadError
+    from coffeechat.output import say, warn
+    from coffeechat.proofread import format_finding, has_errors
+
+    store, config = app.store, app.config
+    contacts = [store.resolve(w) for w in who]
+    plans = plan_drafts(store, config, kind, contacts, now=now(config), force=force)
+    blocked = []
+    for plan in plans:
+        label = f"{kind}:{plan.contact.id}"
+        if dry_run:
+            say(f"--- {kind} for {plan.contact.name} <{plan.contact.email}>", style="bold")
+            say(preview(plan.message))
+        for finding in plan.findings:
+            say(
+                format_finding(label, finding),
+                style="red" if finding.severity == "error" else "yellow",
+            )
+        for line in plan.warnings:
+            warn(f"{plan.contact.name}: {line}")
+        if has_errors(plan.findings):
+            blocked.append(plan.contact.name)
+    if blocked and not force and not dry_run:
+        raise ProofreadError(
+            f"proofreading found errors in the draft for {', '.join(blocked)}; nothing was "
+            f"written. Fix the template or the contact, or pass --force to write it anyway"
+        )
+    if dry_run:
+        say(f"Dry run: {len(plans)} draft(s) checked; nothing was written.")
+        return
+    from coffeechat.mail import open_mailbox
+
+    mailbox = open_mailbox(config)
+    try:
+        outcomes = write_drafts(store, mailbox, plans, now=now(config))
+    finally:
+        mailbox.close()
+    folder = outcomes[0].folder if outcomes else "Drafts"
+    where = (
+        f"the Maildir {config.maildir_path}"
+        if config.mail.backend == "maildir"
+        else config.mail.host
+    )
+    say(f"{len(outcomes)} draft(s) written to {folder} in {where}.")
+    say("Open your mail client to review and send them; then run `coffeechat watch`.")
+
+
+@main.command(name="proofread")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option(
+    "--kind",
+    type=click.Choice(["outreach", "follow-up", "thank-you", "check-in", "invitation"]),
+    help="Also check the etiquette rules for this kind of email.",
+)
+@click.option(
+    "--to",
+    "recipient",
+    default="",
+    metavar="NAME",
+    help="The recipient's name, for the greeting check.",
+)
+@click.option("--referrer", default="", metavar="NAME", help="Who suggested the contact.")
+@json_option
+@pass_app
+def proofread_command(
+    app: App, file: Any, kind: str | None, recipient: str, referrer: str, as_json: bool
+) -> None:
+    """Proofread an email: spelling, style, placeholders and etiquette.
+
+    Prints FILE:LINE:COL: SEVERITY RULE message, and exits 1 when there are errors.
+    Use - to read standard input.
+
+    Example: coffeechat proofread --kind outreach draft.txt
+    """
+    from coffeechat.output import print_json, say
+    from coffeechat.proofread import (
+        ProofreadContext,
+        findings_to_json,
+        format_finding,
+        has_errors,
+        proofread,
+    )
+
+    config = app.config_if_present  # proofreading works without a config
+    words = config.proofread.words if config else ()
+    text = file.read()
+    findings = proofread(
+        text,
+        ProofreadContext(
+            kind=kind,
+            recipient_name=recipient,
+            referrer=referrer,
+            words=words,
+            names=tuple(n for n in (recipient, referrer) if n),
+        ),
+    )
+    name = "<stdin>" if file.name == "<stdin>" else file.name
+    if as_json:
+        print_json(findings_to_json(findings))
+    else:
+        for finding in findings:
+            say(format_finding(name, finding))
+    if has_errors(findings):
+        sys.exit(1)
+
+
+# ---------------------------------------------------------------- watching the mailbox
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Scan once and exit (else keep watching with IDLE).")
+@json_option
+@pass_app
+def watch(app: App, once: bool, as_json: bool) -> None:
+    """Read Sent and INBOX and move each contact through its stages.
+
+    Notices your sent messages, real replies, out-of-office answers, bounces and calendar
+    answers. Reads headers only and never marks mail as read.
+
+    Example: coffeechat watch --once
+    """
+    import json as json_module
+
+    from coffeechat.clock import now
+    from coffeechat.output import err_console, say
+    from coffeechat.sync import Change
+    from coffeechat.watcher import connected, run_pass, watch_forever
+
+    store, config = app.store, app.config
+
+    def show(change: Change) -> None:
+        if as_json:
+            click.echo(json_module.dumps(change.to_json(), ensure_ascii=False))
+        else:
+            say(change.line())
+
+    if once:
+        with connected(config) as mailbox, _progress(as_json) as progress:
+            result = run_pass(store, mailbox, config, now=now(config), progress=progress)
+        for change in result.changes:
+            show(change)
+        _refresh_feed(app)
+        if not as_json:
+            moved = sum(1 for c in result.changes if c.to_stage)
+            say(
+                f"Scanned {result.sent_folder} and {result.inbox_folder}: {moved} stage "
+                f"change(s), {len(result.changes) - moved} other event(s)."
+            )
+            say("Next: `coffeechat agenda` for what is due.")
+        return
+
+    def status(text: str) -> None:
+        err_console().print(text, markup=False, style="dim")
+
+    def on_change(change: Change) -> None:
+        show(change)
+        _refresh_feed(app)
+
+    try:
+        watch_forever(store, config, on_change=on_change, on_status=status, now=lambda: now(config))
+    except KeyboardInterrupt:
+        status("stopped")
+
+
+@contextlib.contextmanager
+def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A progress bar for the first, long backfill scan; nothing for JSON or short scans."""
+    from coffeechat.output import err_console
+
+    if quiet or not err_console().is_terminal:
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=err_console(), transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(folder: str, done: int, total: int) -> None:
+            if folder not in tasks:
+                tasks[folder] = bar.add_task(f"scanning {folder}", total=total or None)
+            bar.update(tasks[folder], completed=done)
+
+        yield update
