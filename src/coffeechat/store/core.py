@@ -1,4 +1,4 @@
-"""The contact database: sqlite-utils, numbered migrations, WAL, one place for queries.
+"""The Store: every read and write of the contact database, in one place (WAL, sqlite3).
 
 Every stage change goes through `Store.move`, which checks the pipeline and writes the
 event row in the same transaction, so a contact's timeline always explains its stage.
@@ -9,188 +9,22 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from coffeechat import clock, pipeline
+from coffeechat import pipeline
 from coffeechat.errors import AmbiguousContact, ContactNotFound, StoreError, UserError
 from coffeechat.models import Contact, Event, NewContact
 from coffeechat.pipeline import Stage
+from coffeechat.store.migrations import migrate, pending_migrations
+from coffeechat.store.values import as_utc, fold, normalize_email, now_iso
 
 if TYPE_CHECKING:
     import sqlite_utils
 
 BUSY_TIMEOUT_MS = 10_000
-
-
-def now_iso() -> str:
-    return clock.now().astimezone(UTC).isoformat(timespec="seconds")
-
-
-def as_utc(at: str | None) -> str:
-    """An ISO 8601 time as UTC, so that stored times sort as text. None means now."""
-    if at is None:
-        return now_iso()
-    moment = datetime.fromisoformat(at)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def fold(text: str) -> str:
-    """Text for loose matching: case-folded, accents removed."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def normalize_email(address: str) -> str:
-    return address.strip().lower()
-
-
-# ---------------------------------------------------------------- migrations
-
-
-def _m001_initial(db: sqlite_utils.Database) -> None:
-    db.table("contacts").create(
-        {
-            "id": int,
-            "name": str,
-            "company": str,
-            "role": str,
-            "linkedin_url": str,
-            "tags": str,  # JSON list
-            "how_met": str,
-            "connected_on": str,
-            "referred_by": int,
-            "stage": str,
-            "check_in_days": int,
-            "created": str,
-            "updated": str,
-        },
-        pk="id",
-        not_null={"name", "stage", "created", "updated"},
-        defaults={
-            "company": "",
-            "role": "",
-            "linkedin_url": "",
-            "tags": "[]",
-            "how_met": "",
-            "connected_on": "",
-        },
-        foreign_keys=[("referred_by", "contacts", "id")],
-    )
-    db.table("contacts").create_index(["linkedin_url"])
-    db.table("contacts").create_index(["stage"])
-    db.table("emails").create(
-        {"address": str, "contact_id": int, "position": int, "undeliverable": int},
-        pk="address",
-        not_null={"contact_id"},
-        defaults={"position": 0, "undeliverable": 0},
-        foreign_keys=[("contact_id", "contacts", "id")],
-    )
-    db.table("emails").create_index(["contact_id"])
-    db.table("events").create(
-        {
-            "id": int,
-            "contact_id": int,
-            "at": str,
-            "kind": str,
-            "from_stage": str,
-            "to_stage": str,
-            "detail": str,
-            "cause": str,
-            "extra": str,  # JSON object
-        },
-        pk="id",
-        not_null={"contact_id", "at", "kind"},
-        defaults={"detail": "", "cause": "", "extra": "{}"},
-        foreign_keys=[("contact_id", "contacts", "id")],
-    )
-    db.table("events").create_index(["contact_id", "at"])
-    db.table("events").create_index(["cause"])
-    # Every message coffeechat wrote or saw that concerns a contact: drafts it wrote,
-    # messages found in Sent and INBOX. Message-ID is the key, so a rescan never doubles.
-    db.table("messages").create(
-        {
-            "message_id": str,
-            "contact_id": int,
-            "direction": str,  # draft | sent | received
-            "kind": str,  # outreach | follow-up | thank-you | check-in | invitation | reply | ...
-            "subject": str,
-            "at": str,
-            "folder": str,
-            "uid": int,
-            "references_": str,
-            # For our drafts: "pending" is recorded before the APPEND and "written" after,
-            # so a draft run killed midway can look in Drafts instead of appending twice.
-            "state": str,
-        },
-        pk="message_id",
-        defaults={"kind": "", "subject": "", "folder": "", "references_": "", "state": ""},
-        foreign_keys=[("contact_id", "contacts", "id")],
-    )
-    db.table("messages").create_index(["contact_id", "at"])
-    db.table("folders").create(
-        {"name": str, "uidvalidity": int, "last_uid": int, "scanned_at": str},
-        pk="name",
-    )
-    db.table("meetings").create(
-        {
-            "uid": str,
-            "contact_id": int,
-            "start": str,
-            "end": str,
-            "location": str,
-            "status": str,  # CONFIRMED | TENTATIVE | CANCELLED
-            "partstat": str,  # the contact's answer: NEEDS-ACTION | ACCEPTED | DECLINED
-            "sequence": int,
-            "notes": str,
-            "created": str,
-            "updated": str,
-        },
-        pk="uid",
-        defaults={
-            "location": "",
-            "status": "CONFIRMED",
-            "partstat": "NEEDS-ACTION",
-            "sequence": 0,
-            "notes": "",
-        },
-        foreign_keys=[("contact_id", "contacts", "id")],
-    )
-    db.table("meetings").create_index(["contact_id"])
-
-
-MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
-    ("001_initial", _m001_initial),
-]
-
-
-def pending_migrations(conn: sqlite3.Connection) -> list[str]:
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)"
-    )
-    done = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
-    return [name for name, _ in MIGRATIONS if name not in done]
-
-
-def migrate(db: sqlite_utils.Database) -> list[str]:
-    """Apply the migrations not yet recorded, each in its own transaction."""
-    pending = set(pending_migrations(db.conn))
-    for name, step in MIGRATIONS:
-        if name not in pending:
-            continue
-        with db.conn:
-            step(db)
-            db.table("_migrations").insert({"name": name, "applied": now_iso()})
-    return [name for name, _ in MIGRATIONS if name in pending]
-
-
-# ---------------------------------------------------------------- the store
 
 
 class Store:

@@ -1,0 +1,178 @@
+"""The values a template sees: `context_for` builds them from a contact and the config.
+
+See the `coffeechat.compose` docstring for each variable. The one-line fields are checked
+here for line breaks, because they may end up in the Subject header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from coffeechat.compose.message import _contact_fix, check_header_value
+
+if TYPE_CHECKING:
+    from coffeechat.config import Me
+    from coffeechat.models import Contact
+
+
+class Record(Mapping[str, Any]):
+    """A read-only record for templates: `contact.name` and `contact["name"]` both work.
+
+    It carries a label ("contact") so that a missing field is reported as
+    `'contact.nickname' is undefined` rather than jinja's "'dict object' has no attribute".
+    """
+
+    __slots__ = ("_label", "_values")
+
+    def __init__(self, label: str, values: Mapping[str, Any]) -> None:
+        object.__setattr__(self, "_label", label)
+        object.__setattr__(self, "_values", dict(values))
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("_"):  # never a field; also keeps copy/pickle from recursing
+            raise AttributeError(key)
+        try:
+            return self._values[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        raise AttributeError(f"{self._label} is read-only")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __str__(self) -> str:
+        # `{{ contact }}` in a template reads as the person's name.
+        return str(self._values.get("name", self._label))
+
+    def __repr__(self) -> str:
+        return f"Record({self._label!r}, {self._values!r})"
+
+    @property
+    def label(self) -> str:
+        return self._label
+
+
+def first_name(name: str) -> str:
+    parts = name.split()
+    return parts[0] if parts else name
+
+
+# English names, not strftime's %A/%B, which follow the machine's locale.
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS: tuple[str, ...] = ("January", "February", "March", "April", "May", "June", "July")
+_MONTHS += ("August", "September", "October", "November", "December")
+
+
+def format_start(start: datetime) -> str:
+    """'Tuesday, May 14, 2024 at 10:00 PDT (UTC-07:00)': date, time and time zone.
+
+    Spelled out in full because the reader may live in another zone; locale-free so a
+    draft does not change with the machine it was written on.
+    """
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise ValueError("format_start needs a timezone-aware datetime")
+    offset = start.strftime("%z")
+    zone = f"UTC{offset[:3]}:{offset[3:]}"
+    name = start.tzname() or ""
+    label = f"{name} ({zone})" if name and not name.startswith(("UTC", "+", "-")) else zone
+    return (
+        f"{_WEEKDAYS[start.weekday()]}, {_MONTHS[start.month - 1]} {start.day}, {start.year} "
+        f"at {start:%H:%M} {label}"
+    )
+
+
+def meeting_info(start: datetime, minutes: int, location: str = "") -> Record:
+    """The `meeting` variable of the invitation template."""
+    return Record(
+        "meeting",
+        {"start_text": format_start(start), "minutes": minutes, "location": location.strip()},
+    )
+
+
+def _sentence(text: str | None) -> str | None:
+    """Strip a quoted detail and make it end like a sentence, so templates can quote it."""
+    if text is None or not text.strip():
+        return None
+    text = " ".join(text.split())
+    return text if text[-1] in ".!?…" else text + "."
+
+
+def context_for(
+    *,
+    me: Me,
+    contact: Contact,
+    meeting_minutes: int,
+    referrer: Contact | None = None,
+    detail: str | None = None,
+    notes: str | None = None,
+    meeting: Record | None = None,
+    days_since: int | None = None,
+    previous_subject: str | None = None,
+    referrals: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The template context for one contact (see the module docstring for each name).
+
+    The one-line fields of the user, the contact and the referrer may end up in the
+    Subject header, so a line break in any of them is refused here with the field named.
+    """
+    fix = _contact_fix(contact.id)
+    check_header_value("your name", me.name, "fix me.name in your config")
+    check_header_value("your address", me.email, "fix me.email in your config")
+    for field_name in ("name", "company", "role", "email", "how_met"):
+        value = contact.email if field_name == "email" else getattr(contact, field_name)
+        check_header_value(f"contact {field_name.replace('_', ' ')}", value, fix)
+    referrer_record = None
+    if referrer is not None:
+        for field_name in ("name", "company"):
+            check_header_value(
+                f"referrer {field_name}",
+                getattr(referrer, field_name),
+                _contact_fix(referrer.id),
+            )
+        referrer_record = Record(
+            "referrer",
+            {
+                "name": referrer.name.strip(),
+                "first_name": first_name(referrer.name),
+                "company": referrer.company.strip(),
+                "email": referrer.email,
+            },
+        )
+    if previous_subject is not None:
+        check_header_value("previous subject", previous_subject, "fix the stored subject")
+    return {
+        "me": Record(
+            "me",
+            {"name": me.name.strip(), "first_name": first_name(me.name), "email": me.email},
+        ),
+        "contact": Record(
+            "contact",
+            {
+                "name": contact.name.strip(),
+                "first_name": first_name(contact.name),
+                "company": contact.company.strip(),
+                "role": contact.role.strip(),
+                "email": contact.email,
+                "how_met": contact.how_met.strip(),
+                "linkedin_url": contact.linkedin_url.strip(),
+            },
+        ),
+        "referrer": referrer_record,
+        "meeting_minutes": meeting_minutes,
+        "detail": _sentence(detail),
+        "meeting": meeting,
+        "notes": notes.strip() if notes and notes.strip() else None,
+        "days_since": days_since,
+        "previous_subject": previous_subject.strip() if previous_subject else None,
+        "referrals": tuple(" ".join(r.split()) for r in referrals if r.strip()),
+    }

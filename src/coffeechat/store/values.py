@@ -1,0 +1,35 @@
+"""How values are stored: times as UTC ISO 8601 text, names folded, addresses lower-cased.
+
+Shared by the Store and the migrations, and by importers that match rows the same way.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import UTC, datetime
+
+from coffeechat import clock
+
+
+def now_iso() -> str:
+    return clock.now().astimezone(UTC).isoformat(timespec="seconds")
+
+
+def as_utc(at: str | None) -> str:
+    """An ISO 8601 time as UTC, so that stored times sort as text. None means now."""
+    if at is None:
+        return now_iso()
+    moment = datetime.fromisoformat(at)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def fold(text: str) -> str:
+    """Text for loose matching: case-folded, accents removed."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def normalize_email(address: str) -> str:
+    return address.strip().lower()
