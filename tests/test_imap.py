@@ -516,3 +516,56 @@ def test_idle_keepalives_are_not_activity() -> None:
     assert not is_activity((b"OK", b"Still here"))
     assert is_activity((3, b"EXISTS"))
     assert is_activity((2, b"EXPUNGE"))
+
+
+def test_interest_searches_are_bounded_or_chains() -> None:
+    from coffeechat.mail.base import Interest
+    from coffeechat.mail.imap import REPORT_KEYS, SEARCH_KEYS, interest_searches
+
+    assert interest_searches(None) == [[]]
+    addresses = frozenset(f"p{n}@example.org" for n in range(300))
+    inbox = interest_searches(Interest("inbox", addresses, frozenset({"<a@b>"})))
+    keys = 300 + 2 + len(REPORT_KEYS)
+    assert len(inbox) == -(-keys // SEARCH_KEYS)
+    first = inbox[0]
+    assert first[: SEARCH_KEYS - 1] == ["OR"] * (SEARCH_KEYS - 1)
+    assert first[SEARCH_KEYS - 1 : SEARCH_KEYS + 1] == ["FROM", "p0@example.org"]
+    sent = interest_searches(Interest("sent", frozenset({"dana@acme.example"}), frozenset()))
+    assert sent == [
+        [
+            "OR",
+            "OR",
+            "TO",
+            "dana@acme.example",
+            "CC",
+            "dana@acme.example",
+            "BCC",
+            "dana@acme.example",
+        ]
+    ]
+    assert interest_searches(Interest("sent", frozenset(), frozenset())) == []
+
+
+def test_the_server_finds_only_what_a_scan_can_use(imap_account: tuple[Dovecot, str]) -> None:
+    from coffeechat.mail.base import Interest
+
+    dovecot, user = imap_account
+    mailbox = ImapMailbox.connect(dovecot.mail(user), password=dovecot.password)
+    try:
+        raw = b"From: %s\r\nTo: me@example.org\r\nSubject: s\r\nMessage-ID: <%s>\r\n%s\r\nhello\r\n"
+        mailbox.append("INBOX", raw % (b"news@list.example", b"1@x", b""))
+        mailbox.append("INBOX", raw % (b"Dana <Dana@Acme.example>", b"2@x", b""))
+        mailbox.append(
+            "INBOX",
+            raw % (b"stranger@else.example", b"3@x", b"In-Reply-To: <known@me.example>\r\n"),
+        )
+        mailbox.append("INBOX", raw % (b"MAILER-DAEMON@mx.example", b"4@x", b""))
+        interest = Interest(
+            "inbox", frozenset({"dana@acme.example"}), frozenset({"<known@me.example>"})
+        )
+        found = [
+            m.uid for batch in mailbox.fetch_headers("INBOX", 0, interest=interest) for m in batch
+        ]
+        assert found == [2, 3, 4]
+    finally:
+        mailbox.close()

@@ -20,7 +20,13 @@ from pathlib import Path
 
 from coffeechat.config import Mail
 from coffeechat.errors import MailError
-from coffeechat.mail.base import HEADER_FIELDS, AppendResult, FetchedMessage, FolderState
+from coffeechat.mail.base import (
+    HEADER_FIELDS,
+    AppendResult,
+    FetchedMessage,
+    FolderState,
+    Interest,
+)
 
 UIDLIST = "coffeechat-uidlist"
 BATCH = 1000
@@ -130,7 +136,12 @@ class MaildirMailbox:
         return FolderState(folder, uidvalidity, max(uids.values(), default=0) + 1)
 
     def fetch_headers(
-        self, folder: str, after_uid: int, since_days: int | None = None
+        self,
+        folder: str,
+        after_uid: int,
+        since_days: int | None = None,
+        *,
+        interest: Interest | None = None,  # a local folder is cheap to read whole
     ) -> Iterator[list[FetchedMessage]]:
         box = self._folder(folder)
         _, uids = self._uidlist(folder)
