@@ -1,4 +1,4 @@
-"""Templates and message building (compose.py) and the packaged templates themselves."""
+"""Templates and message building (coffeechat.compose) and the packaged templates themselves."""
 
 from __future__ import annotations
 
