@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from coffeechat.mail.base import FetchedMessage, Interest, Mailbox
+from coffeechat.mail.base import FetchedMessage, Mailbox
 from coffeechat.models import Contact
 from coffeechat.pipeline import Stage, can_move
 from coffeechat.store import Store
@@ -102,8 +102,7 @@ def scan_folder(
     changes: list[Change] = []
     last = after
     total = max(state.uidnext - 1 - after, 0)
-    interest = Interest(role, frozenset(context.address_book), frozenset(context.known_message_ids))
-    for batch in mailbox.fetch_headers(folder, after, since, interest=interest):
+    for batch in mailbox.fetch_headers(folder, after, since):
         with store.transaction():
             for fetched in batch:
                 changes.extend(apply_message(store, mailbox, fetched, role, context))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Literal, Protocol
+from typing import Protocol
 
 # The header fields the tracker classifies on; a sync fetches these and nothing else
 # (BODY.PEEK[HEADER.FIELDS (...)]), so a scan costs little and never sets \Seen.
@@ -50,20 +50,6 @@ class FolderState:
 
 
 @dataclass(frozen=True)
-class Interest:
-    """What a scan of one folder can use: mail from (INBOX) or to (Sent) these addresses,
-    citing these Message-IDs, and (INBOX) reports from mail systems.
-
-    A backend may use it to skip everything else before fetching (IMAP lets the server
-    search); skipping is optional, so a backend may return more.
-    """
-
-    role: Literal["sent", "inbox"]
-    addresses: frozenset[str]
-    message_ids: frozenset[str]
-
-
-@dataclass(frozen=True)
 class FetchedMessage:
     """The header block of one message (only the fields classification needs)."""
 
@@ -100,15 +86,9 @@ class Mailbox(Protocol):
     def folder_state(self, folder: str) -> FolderState: ...
 
     def fetch_headers(
-        self,
-        folder: str,
-        after_uid: int,
-        since_days: int | None = None,
-        *,
-        interest: Interest | None = None,
+        self, folder: str, after_uid: int, since_days: int | None = None
     ) -> Iterator[list[FetchedMessage]]:
-        """Batches of header blocks for messages with UID > after_uid, in UID order, at
-        least those `interest` names (all when None); never sets \\Seen."""
+        """Batches of header blocks for messages with UID > after_uid; never sets \\Seen."""
         ...
 
     def fetch_part(self, folder: str, uid: int, part: str) -> bytes:

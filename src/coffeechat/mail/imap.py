@@ -30,13 +30,7 @@ from imapclient.exceptions import CapabilityError, IMAPClientAbortError, IMAPCli
 
 from coffeechat.config import Mail, is_loopback
 from coffeechat.errors import MailError
-from coffeechat.mail.base import (
-    HEADER_FIELDS,
-    AppendResult,
-    FetchedMessage,
-    FolderState,
-    Interest,
-)
+from coffeechat.mail.base import HEADER_FIELDS, AppendResult, FetchedMessage, FolderState
 
 log = logging.getLogger(__name__)
 
@@ -106,50 +100,6 @@ def choose_folder(folders: Sequence[FolderInfo], flag: str, names: Sequence[str]
         if name.casefold() in folded:
             return folded[name.casefold()]
     return None
-
-
-# A SEARCH carries at most this many keys: Dovecot reads command lines of up to 64 KiB.
-SEARCH_KEYS = 200
-# Mail systems' reports name the contact only in their body (RFC 3464), so they are asked
-# for by sender and type, whoever they concern.
-REPORT_KEYS: tuple[tuple[str, ...], ...] = (
-    ("FROM", "mailer-daemon"),
-    ("FROM", "postmaster"),
-    ("FROM", "microsoftexchange"),
-    ("FROM", "mail delivery"),
-    ("HEADER", "Content-Type", "report"),
-    ("HEADER", "X-Failed-Recipients", ""),
-)
-
-
-def interest_searches(interest: Interest | None) -> list[list[str]]:
-    """SEARCH criteria that together find every message `interest` can use.
-
-    Each is an OR of up to SEARCH_KEYS keys (RFC 3501 §6.4.4: `OR OR k1 k2 k3`), so the
-    server filters a 50,000-message INBOX and only the ~1 % that concerns contacts is
-    fetched. No interest: one empty criterion, everything.
-    """
-    if interest is None:
-        return [[]]
-    keys: list[tuple[str, ...]] = []
-    if interest.role == "inbox":
-        keys += [("FROM", address) for address in sorted(interest.addresses)]
-        for message_id in sorted(interest.message_ids):
-            keys += [("HEADER", "In-Reply-To", message_id), ("HEADER", "References", message_id)]
-        keys += REPORT_KEYS
-    else:
-        for address in sorted(interest.addresses):
-            keys += [("TO", address), ("CC", address), ("BCC", address)]
-        keys += [
-            ("HEADER", "Message-ID", message_id) for message_id in sorted(interest.message_ids)
-        ]
-    searches = []
-    for chunk in _batches(keys, SEARCH_KEYS):
-        criteria = ["OR"] * (len(chunk) - 1)
-        for key in chunk:
-            criteria += key
-        searches.append(criteria)
-    return searches  # none: nothing in the folder can matter
 
 
 def header_fetch_item(fields: Sequence[str] = HEADER_FIELDS) -> str:
@@ -495,23 +445,19 @@ class ImapMailbox:
         after_uid: int,
         since_days: int | None = None,
         *,
-        interest: Interest | None = None,
         today: date | None = None,
     ) -> Iterator[list[FetchedMessage]]:
         """Batches of header blocks for messages with UID > after_uid, in UID order.
 
         `since_days` keeps a first backfill small: only messages whose internal date is
-        within that many days of `today` (SEARCH SINCE). `interest` lets the server skip
-        the mail no contact is in (see `interest_searches`). Never sets \\Seen.
+        within that many days of `today` (SEARCH SINCE). Never sets \\Seen.
         """
         self._refresh(folder)
         criteria: list[Any] = ["UID", f"{after_uid + 1}:*"]
         if since_days is not None:
             criteria += ["SINCE", (today or date.today()) - timedelta(days=since_days)]
-        found: set[int] = set()
         with self._doing(f"searching {folder!r} for new messages"):
-            for narrowing in interest_searches(interest):
-                found.update(self._client.search(criteria + narrowing))
+            found = self._client.search(criteria)
         # "n:*" always matches the highest UID, even when it is below n (RFC 3501 6.4.8).
         uids = sorted(uid for uid in found if uid > after_uid)
         item = header_fetch_item()

@@ -20,13 +20,7 @@ from pathlib import Path
 
 from coffeechat.config import Mail
 from coffeechat.errors import MailError
-from coffeechat.mail.base import (
-    HEADER_FIELDS,
-    AppendResult,
-    FetchedMessage,
-    FolderState,
-    Interest,
-)
+from coffeechat.mail.base import HEADER_FIELDS, AppendResult, FetchedMessage, FolderState
 
 UIDLIST = "coffeechat-uidlist"
 BATCH = 1000
@@ -136,12 +130,7 @@ class MaildirMailbox:
         return FolderState(folder, uidvalidity, max(uids.values(), default=0) + 1)
 
     def fetch_headers(
-        self,
-        folder: str,
-        after_uid: int,
-        since_days: int | None = None,
-        *,
-        interest: Interest | None = None,  # a local folder is cheap to read whole
+        self, folder: str, after_uid: int, since_days: int | None = None
     ) -> Iterator[list[FetchedMessage]]:
         box = self._folder(folder)
         _, uids = self._uidlist(folder)
