@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -67,15 +67,33 @@ class Change:
 
 @dataclass
 class ScanContext:
-    """What classification needs, loaded once per pass instead of once per message."""
+    """What classification needs, loaded once per pass instead of once per message.
+
+    The byte sets mirror the dictionaries for the pre-filter, which looks at raw header
+    bytes; `remember_*` keeps both in step as a scan learns addresses and messages.
+    """
 
     my_addresses: frozenset[str]
     known_message_ids: dict[str, int]
     address_book: dict[str, int]
+    address_bytes: set[bytes] = field(default_factory=set)
+    message_id_bytes: set[bytes] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.address_bytes = {a.encode("utf-8", "replace") for a in self.address_book}
+        self.message_id_bytes = {m.encode("utf-8", "replace") for m in self.known_message_ids}
 
     @classmethod
     def load(cls, store: Store, my_address: str) -> ScanContext:
         return cls(frozenset({my_address.lower()}), store.known_message_ids(), store.address_book())
+
+    def remember_message(self, message_id: str, contact_id: int) -> None:
+        self.known_message_ids[message_id] = contact_id
+        self.message_id_bytes.add(message_id.encode("utf-8", "replace"))
+
+    def remember_address(self, address: str, contact_id: int) -> None:
+        self.address_book[address] = contact_id
+        self.address_bytes.add(address.encode("utf-8", "replace"))
 
 
 def scan_folder(
@@ -130,7 +148,7 @@ def apply_message(
     from coffeechat.tracker.prefilter import might_concern
 
     if role == "inbox" and not might_concern(
-        fetched.headers, context.address_book, context.known_message_ids
+        fetched.headers, context.address_bytes, context.message_id_bytes
     ):
         return []
     headers = tracker.parse_headers(fetched.headers)
@@ -197,13 +215,13 @@ def _apply(
     elif draft["direction"] == "draft":
         # The user sent our draft as it was: it now counts as sent mail.
         store.mark_sent(message_id, at=at, folder=folder, uid=uid)
-    context.known_message_ids[message_id] = contact.id
+    context.remember_message(message_id, contact.id)
     extra: dict[str, object] = {"why": result.detail}
     new_address = result.address if result.address_is_new else ""
     if new_address and store.contact_id_for_email(new_address) is None:
         # Replied in the thread from another address: remember it for next time.
         store.add_email(contact.id, new_address)
-        context.address_book[new_address] = contact.id
+        context.remember_address(new_address, contact.id)
     if result.kind == tracker.Kind.AUTO_REPLY and result.returns:
         extra["returns"] = result.returns.isoformat()
     if result.kind == tracker.Kind.BOUNCE:

@@ -315,17 +315,21 @@ class Store:
         at: str | None = None,
         extra: dict[str, Any] | None = None,
     ) -> None:
-        self.db.table("events").insert(
-            {
-                "contact_id": contact_id,
-                "at": as_utc(at),
-                "kind": kind,
-                "from_stage": from_stage,
-                "to_stage": to_stage,
-                "detail": detail,
-                "cause": cause,
-                "extra": json.dumps(extra or {}),
-            }
+        # Plain SQL on the hot paths (every event and message of a scan): sqlite-utils'
+        # insert() inspects the table's columns on each call.
+        self.conn.execute(
+            "INSERT INTO events (contact_id, at, kind, from_stage, to_stage, detail, cause,"
+            " extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                contact_id,
+                as_utc(at),
+                kind,
+                from_stage,
+                to_stage,
+                detail,
+                cause,
+                json.dumps(extra or {}),
+            ],
         )
 
     def add_note(self, contact: Contact, text: str, *, at: str | None = None) -> None:
@@ -385,22 +389,22 @@ class Store:
         state: str = "",
     ) -> bool:
         """Remember a message; False when its Message-ID was already known (never doubled)."""
-        table = self.db.table("messages")
         before = self.conn.total_changes
-        table.insert(
-            {
-                "message_id": message_id,
-                "contact_id": contact_id,
-                "direction": direction,
-                "kind": kind,
-                "subject": subject,
-                "at": as_utc(at),
-                "folder": folder,
-                "uid": uid,
-                "references_": references,
-                "state": state,
-            },
-            ignore=True,
+        self.conn.execute(
+            "INSERT OR IGNORE INTO messages (message_id, contact_id, direction, kind, subject,"
+            " at, folder, uid, references_, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                message_id,
+                contact_id,
+                direction,
+                kind,
+                subject,
+                as_utc(at),
+                folder,
+                uid,
+                references,
+                state,
+            ],
         )
         return self.conn.total_changes > before
 
