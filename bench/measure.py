@@ -166,12 +166,14 @@ def coffeechat_scan(
         started = time.perf_counter()
         mailbox = open_mailbox(config)
         try:
+            state = mailbox.folder_state(mailbox.inbox_folder())
             context = ScanContext.load(store, config.me.email)
             changes = scan_folder(
                 store,
                 mailbox,
                 mailbox.inbox_folder(),
                 "inbox",
+                state=state,
                 context=context,
                 backfill_days=config.mail.backfill_days,
             )

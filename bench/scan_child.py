@@ -44,6 +44,7 @@ def main(argv: list[str]) -> int:
     mailbox = open_mailbox(config)
     changes = 0
     try:
+        state = mailbox.folder_state(mailbox.inbox_folder())
         context = ScanContext.load(store, config.me.email)
         if scan:
             changes = len(
@@ -52,6 +53,7 @@ def main(argv: list[str]) -> int:
                     mailbox,
                     mailbox.inbox_folder(),
                     "inbox",
+                    state=state,
                     context=context,
                     backfill_days=config.mail.backfill_days,
                 )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from coffeechat.mail.base import FetchedMessage, Mailbox
+from coffeechat.mail.base import FetchedMessage, FolderState, Mailbox
 from coffeechat.models import Contact
 from coffeechat.pipeline import Stage, can_move
 from coffeechat.store import Store
@@ -102,12 +102,13 @@ def scan_folder(
     folder: str,
     role: FolderRole,
     *,
+    state: FolderState,
     context: ScanContext,
     backfill_days: int,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Change]:
-    """Process every message in `folder` not seen yet; return what changed."""
-    state = mailbox.folder_state(folder)
+    """Process the messages of `folder` not seen yet, up to `state` (taken before
+    `context` was loaded, see `watcher.run_pass`); return what changed."""
     cursor = store.cursor(folder)
     if cursor is not None and cursor[0] == state.uidvalidity:
         after, since = cursor[1], None
@@ -120,7 +121,7 @@ def scan_folder(
     changes: list[Change] = []
     last = after
     total = max(state.uidnext - 1 - after, 0)
-    for batch in mailbox.fetch_headers(folder, after, since):
+    for batch in mailbox.fetch_headers(folder, after, since, until_uid=state.uidnext - 1):
         with store.transaction():
             for fetched in batch:
                 changes.extend(apply_message(store, mailbox, fetched, role, context))

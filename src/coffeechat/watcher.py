@@ -41,8 +41,12 @@ def run_pass(
     now: datetime,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> PassResult:
-    context = ScanContext.load(store, config.me.email)
     sent, inbox = mailbox.sent_folder(), mailbox.inbox_folder()
+    # Where each folder ends, taken before the address book is read: a contact added
+    # during the pass, and their mail, are both left whole to the next pass, instead of
+    # the mail being passed over as a stranger's.
+    states = {folder: mailbox.folder_state(folder) for folder in (sent, inbox)}
+    context = ScanContext.load(store, config.me.email)
     changes: list[Change] = []
     for folder, role in ((sent, "sent"), (inbox, "inbox")):
         report = (lambda done, total, f=folder: progress(f, done, total)) if progress else None
@@ -51,6 +55,7 @@ def run_pass(
             mailbox,
             folder,
             role,  # type: ignore[arg-type]
+            state=states[folder],
             context=context,
             backfill_days=config.mail.backfill_days,
             progress=report,

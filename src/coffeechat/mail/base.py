@@ -86,9 +86,15 @@ class Mailbox(Protocol):
     def folder_state(self, folder: str) -> FolderState: ...
 
     def fetch_headers(
-        self, folder: str, after_uid: int, since_days: int | None = None
+        self,
+        folder: str,
+        after_uid: int,
+        since_days: int | None = None,
+        *,
+        until_uid: int | None = None,
     ) -> Iterator[list[FetchedMessage]]:
-        """Batches of header blocks for messages with UID > after_uid; never sets \\Seen."""
+        """Batches of header blocks for messages with after_uid < UID <= until_uid (no
+        upper bound when None), in UID order; never sets \\Seen."""
         ...
 
     def fetch_part(self, folder: str, uid: int, part: str) -> bytes:

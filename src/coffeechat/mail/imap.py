@@ -445,6 +445,7 @@ class ImapMailbox:
         after_uid: int,
         since_days: int | None = None,
         *,
+        until_uid: int | None = None,
         today: date | None = None,
     ) -> Iterator[list[FetchedMessage]]:
         """Batches of header blocks for messages with UID > after_uid, in UID order.
@@ -452,14 +453,19 @@ class ImapMailbox:
         `since_days` keeps a first backfill small: only messages whose internal date is
         within that many days of `today` (SEARCH SINCE). Never sets \\Seen.
         """
+        if until_uid is not None and until_uid <= after_uid:
+            return  # an empty range (and "n:m" with n > m would mean m:n, RFC 3501 §9)
         self._refresh(folder)
-        criteria: list[Any] = ["UID", f"{after_uid + 1}:*"]
+        last = "*" if until_uid is None else str(until_uid)
+        criteria: list[Any] = ["UID", f"{after_uid + 1}:{last}"]
         if since_days is not None:
             criteria += ["SINCE", (today or date.today()) - timedelta(days=since_days)]
         with self._doing(f"searching {folder!r} for new messages"):
             found = self._client.search(criteria)
         # "n:*" always matches the highest UID, even when it is below n (RFC 3501 6.4.8).
-        uids = sorted(uid for uid in found if uid > after_uid)
+        uids = sorted(
+            uid for uid in found if uid > after_uid and (until_uid is None or uid <= until_uid)
+        )
         item = header_fetch_item()
         for batch in _batches(uids, FETCH_BATCH):
             if self._selected != folder:  # the caller used the connection between batches

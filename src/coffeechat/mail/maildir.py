@@ -130,14 +130,19 @@ class MaildirMailbox:
         return FolderState(folder, uidvalidity, max(uids.values(), default=0) + 1)
 
     def fetch_headers(
-        self, folder: str, after_uid: int, since_days: int | None = None
+        self,
+        folder: str,
+        after_uid: int,
+        since_days: int | None = None,
+        *,
+        until_uid: int | None = None,
     ) -> Iterator[list[FetchedMessage]]:
         box = self._folder(folder)
         _, uids = self._uidlist(folder)
         cutoff = time.time() - since_days * 86400 if since_days else None
         batch: list[FetchedMessage] = []
         for key, uid in sorted(uids.items(), key=lambda item: item[1]):
-            if uid <= after_uid:
+            if uid <= after_uid or (until_uid is not None and uid > until_uid):
                 continue
             try:
                 path = Path(box._path) / box._lookup(key)  # type: ignore[attr-defined]
