@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -93,3 +95,119 @@ def test_the_password_never_appears_in_any_output(
     assert all(SECRET not in text for text in outputs)
     database = workspace.database.read_bytes()
     assert SECRET.encode() not in database
+
+
+@pytest.mark.slow
+def test_watch_survives_a_server_restart(workspace: Workspace) -> None:
+    """Dovecot stops, a reply lands meanwhile, Dovecot comes back: the reply counts once."""
+    import shutil as sh
+    import signal
+
+    from dovecot import _accounts, _greets, find_binary, start_dovecot
+    from test_watch import MAIL, seed, use_imap
+
+    with start_dovecot() as server:
+        root = server.log_file.parent
+        user = server.new_user()
+        backend = use_imap(workspace, server, user)
+        text = workspace.config_path.read_text().replace("poll_seconds = 30", "poll_seconds = 1")
+        workspace.config_path.write_text(text + "\n")
+        ids = seed(workspace.database, {})
+        backend.deliver("inbox", (MAIL / "newsletter_unknown.eml").read_bytes())
+        env = {**os.environ, "COFFEECHAT_CONFIG": str(workspace.config_path)}
+        watcher = subprocess.Popen(
+            [sys.executable, "-m", "coffeechat", "watch", "--json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        restarted = None
+        try:
+            wait_for(lambda: cursor_of(workspace) is not None, 20)
+            master = int((root / "run" / "master.pid").read_text())
+            # The whole server goes down at once, as in a crash: the master and the
+            # login processes that hold the TLS sessions and the listening sockets.
+            for pid in [*descendants(master), master]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            wait_for(lambda: not _greets(server.port, tls_context=server.ssl_context()), 20)
+            # The reply arrives while the server is down: delivered into the Maildir.
+            new = root / "mail" / user / "new"
+            reply = new / "1700000000.outage.coffeechat"
+            reply.write_bytes((MAIL / "reply_threaded.eml").read_bytes())
+            sh.chown(reply, user=_accounts().mail_user, group=_accounts().mail_group)
+            time.sleep(2)  # the watcher notices, and backs off
+            # A fresh run directory: the stopped master stays a zombie until start_dovecot
+            # reaps it, and its pid file and sockets would pass for a running instance.
+            config = (root / "dovecot.conf").read_text()
+            (root / "run2").mkdir()
+            restart_conf = root / "restart.conf"
+            restart_conf.write_text(config.replace(str(root / "run"), str(root / "run2")))
+            binary = find_binary()
+            assert binary
+            restarted = subprocess.Popen(
+                [binary, "-F", "-c", str(restart_conf)],
+                cwd=root,
+                stdout=(root / "restart.log").open("wb"),
+                stderr=subprocess.STDOUT,
+            )
+            try:
+                wait_for(lambda: _greets(server.port, tls_context=server.ssl_context()), 20)
+            except AssertionError:
+                raise AssertionError(
+                    (root / "restart.log").read_text() + (root / "dovecot.log").read_text()[-2000:]
+                ) from None
+            wait_for(lambda: stage_of_contact(workspace, ids["jane"]) == "replied", 30)
+        finally:
+            watcher.send_signal(signal.SIGINT)
+            out, err = watcher.communicate(timeout=15)
+            if restarted is not None:
+                restarted.terminate()
+                restarted.wait(timeout=15)
+        assert "connection lost" in err and "reconnecting" in err, err
+        assert "Traceback" not in err
+        replies = [json.loads(line) for line in out.splitlines() if '"reply"' in line]
+        assert [(r["name"], r["to_stage"]) for r in replies] == [("Jane Rivera", "replied")]
+        events = json.loads(workspace.run("show", str(ids["jane"]), "--json").stdout)["events"]
+        assert [e["kind"] for e in events].count("reply") == 1
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes below `pid`, from /proc (Linux)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def wait_for(condition, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"not within {seconds} s")
+
+
+def cursor_of(workspace: Workspace) -> int | None:
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(workspace.database, timeout=5)
+        row = conn.execute("SELECT last_uid FROM folders WHERE name = 'INBOX'").fetchone()
+        conn.close()
+    except sqlite3.OperationalError:
+        return None
+    return row[0] if row else None
+
+
+def stage_of_contact(workspace: Workspace, contact_id: int) -> str:
+    return json.loads(workspace.run("show", str(contact_id), "--json").stdout)["stage"]
