@@ -55,8 +55,9 @@ def test_commands_run_while_watch_writes(workspace: Workspace) -> None:
                     f"Message-ID: <r{added}@x.example>\r\n\r\nYes!\r\n"
                 ).encode(),
             )
+        # The watcher catches up with the last replies, then stops.
+        wait_for(lambda: replied_count(workspace) == added, 60)
     finally:
-        time.sleep(2.5)  # one more poll
         watcher.terminate()
         _, err = watcher.communicate(timeout=10)
     assert "locked" not in err.lower() and "Traceback" not in err
@@ -207,6 +208,16 @@ def cursor_of(workspace: Workspace) -> int | None:
     except sqlite3.OperationalError:
         return None
     return row[0] if row else None
+
+
+def replied_count(workspace: Workspace) -> int:
+    import sqlite3
+
+    conn = sqlite3.connect(workspace.database, timeout=10)
+    try:
+        return conn.execute("SELECT COUNT(*) FROM contacts WHERE stage = 'replied'").fetchone()[0]
+    finally:
+        conn.close()
 
 
 def stage_of_contact(workspace: Workspace, contact_id: int) -> str:
