@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from email.utils import parseaddr
 
@@ -12,20 +13,26 @@ from coffeechat.store import Store
 _CONTROL = {chr(c) for c in range(32)} | {"\x7f", "\x85", "\u2028", "\u2029"}
 
 
+# A sanity check, not RFC 5322: one @, something before it, a dotted domain after it.
+_ADDRESS_SHAPE = re.compile(r"[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:.]+")
+
+
+def parse_address(text: str) -> str | None:
+    """The address in `text` ("jane@x.org" or "Jane <jane@x.org>"), lower-cased, or None
+    when there is no plausible one (or a control character that could reach a header)."""
+    raw = text.strip()
+    if any(ch in _CONTROL for ch in raw):
+        return None
+    address = raw if _ADDRESS_SHAPE.fullmatch(raw) else parseaddr(raw)[1]
+    return address.lower() if _ADDRESS_SHAPE.fullmatch(address) else None
+
+
 def check_address(address: str) -> str:
-    """A plausible, single email address, or a UserError saying what is wrong with it."""
-    text = address.strip()
-    _, parsed = parseaddr(text)
-    local, at, domain = parsed.rpartition("@")
-    if (
-        not at
-        or not local
-        or "." not in domain
-        or parsed != text
-        or any(ch in _CONTROL or ch.isspace() for ch in text)
-    ):
+    """A plausible email address, or a UserError saying what is wrong with it."""
+    parsed = parse_address(address)
+    if parsed is None:
         raise UserError(f"{address!r} is not an email address; write it like dana@example.com")
-    return text.lower()
+    return parsed
 
 
 def check_field(label: str, value: str) -> str:

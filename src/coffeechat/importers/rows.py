@@ -13,13 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from coffeechat.contacts import parse_address
 from coffeechat.errors import ImportFileError
 from coffeechat.models import NewContact
-from coffeechat.store import normalize_email
 
 KINDS = ("linkedin", "csv", "vcard")
 IGNORED = "ignored"
@@ -80,8 +79,6 @@ def bulk() -> Iterator[None]:
 # ---------------------------------------------------------------- field checks (pure)
 
 LINE_BREAK = re.compile(r"[\r\n]")
-# A sanity check, not RFC 5322: one @, something before it, a dotted domain after it.
-_ADDRESS_SHAPE = re.compile(r"[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:.]+")
 _MONTHS = {
     m: n
     for n, m in enumerate(
@@ -97,10 +94,10 @@ def check_address(text: str) -> str:
     if LINE_BREAK.search(raw):
         # It would end up in a To: header; a line break there injects headers (RFC 5322 2.2).
         raise BadRow(f"the email address {raw!r} contains a line break")
-    address = raw if _ADDRESS_SHAPE.fullmatch(raw) else parseaddr(raw)[1]
-    if not _ADDRESS_SHAPE.fullmatch(address):
+    address = parse_address(raw)
+    if address is None:
         raise BadRow(f"invalid email address {raw!r}")
-    return normalize_email(address)
+    return address
 
 
 def split_list(text: str) -> list[str]:
