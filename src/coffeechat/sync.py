@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from coffeechat import tracker
 from coffeechat.mail.base import FetchedMessage, FolderState, Mailbox
 from coffeechat.models import Contact
 from coffeechat.pipeline import Stage, can_move
 from coffeechat.store import Store
+from coffeechat.tracker.prefilter import might_concern
 
 FolderRole = Literal["sent", "inbox"]
 # Kinds of our drafts that, once seen in Sent, mean more than "contacted".
@@ -145,9 +147,6 @@ def apply_message(
     store: Store, mailbox: Mailbox, fetched: FetchedMessage, role: FolderRole, context: ScanContext
 ) -> list[Change]:
     """Classify one message and apply what it proves. Must run inside a transaction."""
-    from coffeechat import tracker
-    from coffeechat.tracker.prefilter import might_concern
-
     if role == "inbox" and not might_concern(
         fetched.headers, context.address_bytes, context.message_id_bytes
     ):
@@ -186,11 +185,13 @@ def apply_message(
 
 
 def _apply(
-    store: Store, result: object, message_id: str, folder: str, uid: int, context: ScanContext
+    store: Store,
+    result: tracker.Classification,
+    message_id: str,
+    folder: str,
+    uid: int,
+    context: ScanContext,
 ) -> Change | None:
-    from coffeechat import tracker
-
-    assert isinstance(result, tracker.Classification)
     assert result.contact_id is not None
     kind = str(result.kind)
     if store.has_event(result.contact_id, message_id, kind):
@@ -264,12 +265,9 @@ def _guess_sent_kind(store: Store, contact: Contact) -> str | None:
     return SENT_KIND_BY_STAGE.get(contact.stage)
 
 
-def _detail(result: object, draft_kind: str | None) -> str:
+def _detail(result: tracker.Classification, draft_kind: str | None) -> str:
     """The timeline's words for what a message proved (the classifier's reason is in
     the event's `extra.why`)."""
-    from coffeechat import tracker
-
-    assert isinstance(result, tracker.Classification)
     subject = f"“{result.subject}”" if result.subject else "(no subject)"
     match result.kind:
         case tracker.Kind.SENT:
