@@ -149,3 +149,38 @@ def test_unknown_stage_in_list(workspace: Workspace) -> None:
     result = workspace.run("list", "--stage", "ghosted")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: unknown stage 'ghosted'; choose one of:")
+
+
+def test_init_fills_in_who_you_are(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    config = tmp_path / "c.toml"
+    result = CliRunner().invoke(
+        main,
+        [
+            "--config",
+            str(config),
+            "init",
+            "--name",
+            "Zoë O'Brien",
+            "--email",
+            "zoe@example.org",
+            "--maildir",
+            str(tmp_path / "Mail"),
+            "--database",
+            str(tmp_path / "c.db"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "You are Zoë O'Brien <zoe@example.org>, in Europe/Berlin." in result.output
+    text = config.read_text()
+    assert 'name = "Zoë O\'Brien"' in text and 'timezone = "Europe/Berlin"' in text
+    assert "# Your name and address" in text  # the comments survive
+    assert oct(config.stat().st_mode & 0o777) == "0o600"
+
+
+def test_init_refuses_an_unknown_zone_and_writes_nothing(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    result = CliRunner().invoke(main, ["--config", str(config), "init", "--timezone", "Mars/Base"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {config}: me.timezone: unknown time zone")
+    assert not config.exists()

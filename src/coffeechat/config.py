@@ -6,10 +6,12 @@ Every problem is reported as one line naming the file, the key and the fix
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import tomllib
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -286,34 +288,15 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def render_example(
-    *,
-    maildir: str | None = None,
-    imap_host: str | None = None,
-    imap_user: str | None = None,
-    imap_port: int | None = None,
-    database: str | None = None,
-) -> str:
-    """The commented example config with the values `init` was given filled in.
+def render_example(values: Mapping[tuple[str, str], str | int] | None = None) -> str:
+    """The commented example config with `values` ({(section, key): value}) filled in.
 
     Line-based on purpose: the comments are the documentation, and a TOML writer
     would drop them.
     """
     from coffeechat.resources import example_config
 
-    replacements: dict[tuple[str, str], str] = {}
-    if maildir is not None:
-        replacements[("mail", "backend")] = "maildir"
-        replacements[("mail", "maildir")] = maildir
-    if imap_host is not None:
-        replacements[("mail", "backend")] = "imap"
-        replacements[("mail", "host")] = imap_host
-    if imap_user is not None:
-        replacements[("mail", "username")] = imap_user
-    if imap_port is not None:
-        replacements[("mail", "port")] = str(imap_port)
-    if database is not None:
-        replacements[("paths", "database")] = database
+    values = values or {}
     lines = []
     section = ""
     for line in example_config().read_text(encoding="utf-8").splitlines():
@@ -322,12 +305,28 @@ def render_example(
             section = stripped[1:-1]
         elif "=" in stripped and not stripped.startswith("#"):
             key = stripped.split("=", 1)[0].strip()
-            if (section, key) in replacements:
-                value = replacements[(section, key)]
-                literal = value if key == "port" else _toml_string(value)
+            if (section, key) in values:
+                value = values[(section, key)]
+                literal = str(value) if isinstance(value, int) else _toml_string(value)
                 line = f"{key} = {literal}"
         lines.append(line)
     return "\n".join(lines) + "\n"
+
+
+def local_timezone() -> str:
+    """This machine's IANA time zone: $TZ, else where /etc/localtime points, else
+    /etc/timezone (Debian), else UTC. Times typed by the user are read in it."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    with contextlib.suppress(OSError):
+        candidates.append(str(Path("/etc/localtime").resolve()).partition("zoneinfo/")[2])
+    with contextlib.suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    for name in candidates:
+        if name:
+            with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+                ZoneInfo(name)
+                return name
+    return "UTC"
 
 
 def _toml_string(value: str) -> str:

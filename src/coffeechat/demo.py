@@ -50,11 +50,17 @@ class Season:
 
     def write_config(self, mail_section: str | None = None) -> None:
         """The demo's own config; `mail_section` replaces [mail] (the IMAP journey test)."""
-        text = render_example(maildir=str(self.maildir), database=str(self.database))
-        text = text.replace('name = "Alex Doe"', f'name = "{ME_NAME}"')
-        text = text.replace('email = "alex@example.com"', f'email = "{ME_EMAIL}"')
-        text = text.replace('timezone = "America/Los_Angeles"', f'timezone = "{TIMEZONE}"')
-        text = text.replace('calendar_dir = ""', f'calendar_dir = "{self.calendar}"')
+        text = render_example(
+            {
+                ("me", "name"): ME_NAME,
+                ("me", "email"): ME_EMAIL,
+                ("me", "timezone"): TIMEZONE,
+                ("mail", "backend"): "maildir",
+                ("mail", "maildir"): str(self.maildir),
+                ("paths", "database"): str(self.database),
+                ("paths", "calendar_dir"): str(self.calendar),
+            }
+        )
         if mail_section is not None:
             start, end = text.index("[mail]"), text.index("[outreach]")
             text = text[:start] + mail_section.rstrip() + "\n\n" + text[end:]

@@ -27,6 +27,9 @@ def initialize(
     imap_user: str | None = None,
     imap_port: int | None = None,
     database: str | None = None,
+    name: str | None = None,
+    email: str | None = None,
+    timezone: str | None = None,
     force: bool = False,
 ) -> InitResult:
     """Write the config (refusing to overwrite one without `force`) and create the database.
@@ -41,15 +44,25 @@ def initialize(
         raise ConfigError("choose one backend: --maildir or --imap-host, not both")
     if imap_host and not imap_user:
         raise ConfigError("--imap-host needs --imap-user (your login, usually your address)")
+    values: dict[tuple[str, str], str | int] = {
+        ("me", "timezone"): timezone or config_module.local_timezone(),
+    }
+    if name:
+        values[("me", "name")] = name
+    if email or (imap_user and "@" in imap_user):
+        values[("me", "email")] = email or imap_user or ""
     if maildir:
-        maildir = str(Path(maildir).expanduser().resolve())
-    text = config_module.render_example(
-        maildir=maildir,
-        imap_host=imap_host,
-        imap_user=imap_user,
-        imap_port=imap_port,
-        database=str(Path(database).expanduser().resolve()) if database else None,
-    )
+        values[("mail", "backend")] = "maildir"
+        values[("mail", "maildir")] = str(Path(maildir).expanduser().resolve())
+    if imap_host:
+        values[("mail", "backend")] = "imap"
+        values[("mail", "host")] = imap_host
+        values[("mail", "username")] = imap_user or ""
+    if imap_port is not None:
+        values[("mail", "port")] = imap_port
+    if database:
+        values[("paths", "database")] = str(Path(database).expanduser().resolve())
+    text = config_module.render_example(values)
     import tomllib
 
     config = config_module.from_mapping(tomllib.loads(text), config_path)

@@ -21,6 +21,13 @@ MAX_NOTES = 20  # notes printed after an import; --dry-run prints every one
 @click.option("--imap-user", metavar="USER", help="IMAP login name (usually your address).")
 @click.option("--imap-port", type=int, metavar="N", help="IMAP port (default 993).")
 @click.option("--database", metavar="FILE", help="Where to keep the database.")
+@click.option("--name", metavar="NAME", help="Your name, as it should appear in From:.")
+@click.option("--email", metavar="ADDRESS", help="Your address (default: the IMAP user).")
+@click.option(
+    "--timezone",
+    metavar="ZONE",
+    help="An IANA zone such as Europe/Berlin (default: this machine's).",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing config file.")
 @pass_app
 def init(
@@ -30,12 +37,16 @@ def init(
     imap_user: str | None,
     imap_port: int | None,
     database: str | None,
+    name: str | None,
+    email: str | None,
+    timezone: str | None,
     force: bool,
 ) -> None:
     """Write a commented config file and create the database.
 
-    Example: coffeechat init --maildir ~/Mail/coffeechat
+    Example: coffeechat init --name "Alex Doe" --email alex@example.com --maildir ~/Mail/cc
     """
+    from coffeechat.output import say
     from coffeechat.setup import initialize
 
     result = initialize(
@@ -45,17 +56,25 @@ def init(
         imap_user=imap_user,
         imap_port=imap_port,
         database=database,
+        name=name,
+        email=email,
+        timezone=timezone,
         force=force,
     )
-    from coffeechat.output import say
-
+    me = result.config.me
     say(f"Config written to {result.config_path}")
     say(f"Database ready at {result.database_path}")
+    say(f"You are {me.name} <{me.email}>, in {me.timezone}.")
+    if not (name and (email or "@" in (imap_user or ""))):
+        say(
+            "Edit [me] in the config if that is not you (or run init again with --name and "
+            "--email and --force)."
+        )
     if result.config.mail.backend == "imap":
-        say("Next: edit [me] in the config, then run `coffeechat login` to store your password.")
+        say("Next: `coffeechat login` to store your password in the OS keyring.")
     else:
         say(f"Mail goes to the Maildir {result.config.maildir_path}.")
-        say("Next: edit [me] in the config, then `coffeechat add NAME --email ADDRESS`.")
+        say("Next: `coffeechat add NAME --email ADDRESS`, or `coffeechat import linkedin FILE`.")
 
 
 @main.command()
