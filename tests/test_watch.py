@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import test_draft
 from coffeechat_fixtures import Workspace
 from dovecot import Dovecot
 
@@ -296,15 +297,8 @@ def test_running_watch_sees_a_reply_within_two_seconds(
 
 
 def use_imap(workspace: Workspace, dovecot: Dovecot, user: str) -> Backend:
-    text = workspace.config_path.read_text()
-    mail = (
-        f'[mail]\nbackend = "imap"\nhost = "{dovecot.host}"\nport = {dovecot.port}\n'
-        f'username = "{user}"\nca_file = "{dovecot.ca_file}"\n'
-        f'password_command = "printf %s {dovecot.password}"\nbackfill_days = 3650\n'
-        f"poll_seconds = 30\n"
-    )
-    start, end = text.index("[mail]"), text.index("[outreach]")
-    workspace.config_path.write_text(text[:start] + mail + "\n" + text[end:])
+    # The fixture messages are dated 2026: look back far enough for them.
+    test_draft.use_imap(workspace, dovecot, user, backfill_days="3650", poll_seconds="30")
     return Backend("imap", workspace, dovecot, user)
 
 
