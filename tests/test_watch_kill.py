@@ -110,8 +110,9 @@ def watch(workspace: Workspace) -> subprocess.Popen[bytes]:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("kill_after", [1, 2000], ids=["after-batch-1", "after-batch-2"])
 def test_sigkill_mid_scan_then_rerun_matches_an_uninterrupted_scan(
-    workspace: Workspace, tmp_path: Path
+    workspace: Workspace, tmp_path: Path, kill_after: int
 ) -> None:
     seed(workspace)
     # A copy of the whole workspace, scanned without interruption.
@@ -130,7 +131,7 @@ def test_sigkill_mid_scan_then_rerun_matches_an_uninterrupted_scan(
     killed_at = None
     while time.monotonic() < deadline and process.poll() is None:
         seen = cursor(workspace.database)
-        if seen:  # the first batch is committed: kill while the rest is under way
+        if seen and seen >= kill_after:  # batches committed: kill while the rest runs
             process.send_signal(signal.SIGKILL)
             killed_at = seen
             break
