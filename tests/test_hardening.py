@@ -98,67 +98,85 @@ def test_the_password_never_appears_in_any_output(
     assert SECRET.encode() not in database
 
 
+def crash(server: Dovecot) -> None:
+    """The whole server goes down at once: the master and the login processes that hold
+    the TLS sessions and the listening sockets."""
+    import signal
+
+    from dovecot import _greets
+
+    root = server.log_file.parent
+    master = int((root / "run" / "master.pid").read_text())
+    for pid in [*descendants(master), master]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: not _greets(server.port, tls_context=server.ssl_context()), 20)
+
+
+def restart(server: Dovecot, password: str | None = None) -> subprocess.Popen[bytes]:
+    """Start the server again on the same ports (with another password, if given)."""
+    from dovecot import _greets, find_binary
+
+    root = server.log_file.parent
+    run = root / f"run-{time.monotonic_ns()}"
+    run.mkdir()
+    # A fresh run directory: the killed master stays a zombie until start_dovecot reaps
+    # it, and its pid file and sockets would pass for a running instance.
+    config = (root / "dovecot.conf").read_text().replace(str(root / "run"), str(run))
+    if password is not None:
+        config = config.replace(f"password={server.password}", f"password={password}")
+    restart_conf = root / "restart.conf"
+    restart_conf.write_text(config)
+    binary = find_binary()
+    assert binary
+    process = subprocess.Popen(
+        [binary, "-F", "-c", str(restart_conf)],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for(lambda: _greets(server.port, tls_context=server.ssl_context()), 20)
+    return process
+
+
+def start_watch(workspace: Workspace) -> subprocess.Popen[str]:
+    text = workspace.config_path.read_text().replace("poll_seconds = 30", "poll_seconds = 1")
+    workspace.config_path.write_text(text)
+    env = {**os.environ, "COFFEECHAT_CONFIG": str(workspace.config_path)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "coffeechat", "watch", "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 @pytest.mark.slow
 def test_watch_survives_a_server_restart(workspace: Workspace) -> None:
     """Dovecot stops, a reply lands meanwhile, Dovecot comes back: the reply counts once."""
     import shutil as sh
     import signal
 
-    from dovecot import _accounts, _greets, find_binary, start_dovecot
+    from dovecot import _accounts, start_dovecot
     from test_watch import MAIL, seed, use_imap
 
     with start_dovecot() as server:
-        root = server.log_file.parent
         user = server.new_user()
         backend = use_imap(workspace, server, user)
-        text = workspace.config_path.read_text().replace("poll_seconds = 30", "poll_seconds = 1")
-        workspace.config_path.write_text(text + "\n")
         ids = seed(workspace.database, {})
         backend.deliver("inbox", (MAIL / "newsletter_unknown.eml").read_bytes())
-        env = {**os.environ, "COFFEECHAT_CONFIG": str(workspace.config_path)}
-        watcher = subprocess.Popen(
-            [sys.executable, "-m", "coffeechat", "watch", "--json"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        watcher = start_watch(workspace)
         restarted = None
         try:
             wait_for(lambda: cursor_of(workspace) is not None, 20)
-            master = int((root / "run" / "master.pid").read_text())
-            # The whole server goes down at once, as in a crash: the master and the
-            # login processes that hold the TLS sessions and the listening sockets.
-            for pid in [*descendants(master), master]:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            wait_for(lambda: not _greets(server.port, tls_context=server.ssl_context()), 20)
+            crash(server)
             # The reply arrives while the server is down: delivered into the Maildir.
-            new = root / "mail" / user / "new"
-            reply = new / "1700000000.outage.coffeechat"
+            reply = server.log_file.parent / "mail" / user / "new" / "1700000000.outage"
             reply.write_bytes((MAIL / "reply_threaded.eml").read_bytes())
             sh.chown(reply, user=_accounts().mail_user, group=_accounts().mail_group)
             time.sleep(2)  # the watcher notices, and backs off
-            # A fresh run directory: the stopped master stays a zombie until start_dovecot
-            # reaps it, and its pid file and sockets would pass for a running instance.
-            config = (root / "dovecot.conf").read_text()
-            (root / "run2").mkdir()
-            restart_conf = root / "restart.conf"
-            restart_conf.write_text(config.replace(str(root / "run"), str(root / "run2")))
-            binary = find_binary()
-            assert binary
-            restarted = subprocess.Popen(
-                [binary, "-F", "-c", str(restart_conf)],
-                cwd=root,
-                stdout=(root / "restart.log").open("wb"),
-                stderr=subprocess.STDOUT,
-            )
-            try:
-                wait_for(lambda: _greets(server.port, tls_context=server.ssl_context()), 20)
-            except AssertionError:
-                raise AssertionError(
-                    (root / "restart.log").read_text() + (root / "dovecot.log").read_text()[-2000:]
-                ) from None
+            restarted = restart(server)
             wait_for(lambda: stage_of_contact(workspace, ids["jane"]) == "replied", 30)
         finally:
             watcher.send_signal(signal.SIGINT)
@@ -172,6 +190,48 @@ def test_watch_survives_a_server_restart(workspace: Workspace) -> None:
         assert [(r["name"], r["to_stage"]) for r in replies] == [("Jane Rivera", "replied")]
         events = json.loads(workspace.run("show", str(ids["jane"]), "--json").stdout)["events"]
         assert [e["kind"] for e in events].count("reply") == 1
+
+
+@pytest.mark.slow
+def test_a_login_refused_mid_session_stops_watch_cleanly(workspace: Workspace) -> None:
+    """The password changes on the server while watch runs: one clear error, exit 1, and
+    the database as it was (no retry loop against a wrong password)."""
+    import sqlite3
+
+    from dovecot import start_dovecot
+    from test_watch import seed, use_imap
+
+    with start_dovecot() as server:
+        user = server.new_user()
+        use_imap(workspace, server, user)
+        seed(workspace.database, {})
+        watcher = start_watch(workspace)
+        restarted = None
+        try:
+            wait_for(lambda: cursor_of(workspace) is not None, 20)
+            before = (
+                sqlite3.connect(workspace.database)
+                .execute("SELECT COUNT(*), MAX(id) FROM events")
+                .fetchone()
+            )
+            crash(server)
+            restarted = restart(server, password="a-new-password")
+            _, err = watcher.communicate(timeout=60)
+        finally:
+            if watcher.poll() is None:
+                watcher.kill()
+            if restarted is not None:
+                restarted.terminate()
+                restarted.wait(timeout=15)
+        assert watcher.returncode == 1
+        assert f"Error: login failed for {user} at {server.host}:{server.port}" in err
+        assert "Traceback" not in err
+        after = (
+            sqlite3.connect(workspace.database)
+            .execute("SELECT COUNT(*), MAX(id) FROM events")
+            .fetchone()
+        )
+        assert after == before
 
 
 def descendants(pid: int) -> list[int]:
