@@ -25,7 +25,8 @@ SECRET = "correct-horse-battery-staple-7731"
 
 @pytest.mark.slow
 def test_commands_run_while_watch_writes(workspace: Workspace) -> None:
-    """WAL and a busy timeout: no 'database is locked', no lost write."""
+    """WAL and a busy timeout: add, note and draft while the watcher writes, and no
+    'database is locked', no lost write."""
     text = workspace.config_path.read_text().replace("poll_seconds = 60", "poll_seconds = 1")
     workspace.config_path.write_text(text)
     workspace.run("add", "Dana Lee", "--email", "dana@acme.example")
@@ -46,6 +47,8 @@ def test_commands_run_while_watch_writes(workspace: Workspace) -> None:
             result = workspace.run("add", f"Person {added}", "--email", f"p{added}@x.example")
             assert result.exit_code == 0, result.output
             assert workspace.run("note", "dana", f"note {added}").exit_code == 0
+            drafted = workspace.run("draft", "outreach", f"p{added}@x.example")
+            assert drafted.exit_code == 0, drafted.output
             # Mail that the watcher must record while we write.
             box.append(
                 "INBOX",
@@ -69,6 +72,8 @@ def test_commands_run_while_watch_writes(workspace: Workspace) -> None:
         if e["kind"] == "note"
     ]
     assert len(notes) == added
+    drafts = list((workspace.maildir / ".Drafts" / "cur").iterdir())
+    assert len(drafts) == added
     replied = [c for c in contacts if c["stage"] == "replied"]
     assert len(replied) == added, [
         (c["name"], c["stage"]) for c in contacts if c["stage"] != "replied"
