@@ -193,11 +193,7 @@ def _history(store: Store, contact: Contact, kind: str, now: datetime) -> dict[s
         "notes": notes[-1] if notes else None,
         "days_since": (now - datetime.fromisoformat(sent[-1]["at"])).days if sent else None,
         "previous_subject": first["subject"] if first and kind == "follow-up" else None,
-        "referrals": (
-            [c.name for c in store.contacts() if c.referred_by == contact.id]
-            if kind == "thank-you"
-            else ()
-        ),
+        "referrals": ([c.name for c in store.referrals(contact.id)] if kind == "thank-you" else ()),
     }
 
 

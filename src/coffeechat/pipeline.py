@@ -68,10 +68,6 @@ def parse_stage(text: str) -> Stage:
         raise StageError(f"unknown stage {text!r}; choose one of: {names}") from None
 
 
-def allowed_next(current: Stage) -> frozenset[Stage]:
-    return TRANSITIONS[current]
-
-
 def can_move(current: Stage, target: Stage) -> bool:
     return target in TRANSITIONS[current]
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from coffeechat import __version__
-from coffeechat.errors import CoffeechatError, UserError
+from coffeechat.errors import CoffeechatError
 
 if TYPE_CHECKING:
     from coffeechat.config import Config
@@ -97,9 +97,7 @@ class CoffeechatGroup(click.Group):
         warnings.showwarning = show_warning
         try:
             return super().invoke(ctx)
-        except UserError as err:
-            _fail(str(err))
-        except CoffeechatError as err:
+        except CoffeechatError as err:  # UserError and the rest of ours: one line, no trace
             _fail(str(err))
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise

@@ -248,7 +248,7 @@ def show(app: App, who: str, prep: bool, as_json: bool) -> None:
         print_json({**contact.to_json(), "events": [e.to_json() for e in events]})
         return
     referrer = store.get(contact.referred_by) if contact.referred_by else None
-    referrals = [c for c in store.contacts() if c.referred_by == contact.id]
+    referrals = store.referrals(contact.id)
     contact_details(contact, referrer, referrals, events, app.config.tz)
 
 

@@ -231,6 +231,13 @@ class Store:
             for row in rows
         ]
 
+    def referrals(self, contact_id: int) -> list[Contact]:
+        """The contacts this one referred (their `referred_by`), oldest first."""
+        cursor = self.conn.cursor()
+        cursor.row_factory = sqlite3.Row
+        cursor.execute("SELECT * FROM contacts WHERE referred_by = ? ORDER BY id", [contact_id])
+        return self._contacts(cursor.fetchall())
+
     def contact_id_for_email(self, address: str) -> int | None:
         row = self.conn.execute(
             "SELECT contact_id FROM emails WHERE address = ?", [normalize_email(address)]
@@ -371,12 +378,6 @@ class Store:
             [contact_id, cause, kind],
         ).fetchone()
         return row is not None
-
-    def stage_counts(self) -> dict[str, int]:
-        return {
-            row[0]: row[1]
-            for row in self.conn.execute("SELECT stage, COUNT(*) FROM contacts GROUP BY stage")
-        }
 
     # ------------------------------------------------------------ messages
 
