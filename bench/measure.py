@@ -156,7 +156,7 @@ def coffeechat_scan(
 ) -> tuple[float, int]:
     """Login and the first scan of INBOX into `database`: the time, and how many changes."""
     from coffeechat.mail import open_mailbox
-    from coffeechat.sync import ScanContext, scan_folder
+    from coffeechat.sync import scan_folders
 
     config = account.with_database(database)
     store = Store.open(database)
@@ -166,15 +166,11 @@ def coffeechat_scan(
         started = time.perf_counter()
         mailbox = open_mailbox(config)
         try:
-            state = mailbox.folder_state(mailbox.inbox_folder())
-            context = ScanContext.load(store, config.me.email)
-            changes = scan_folder(
+            changes = scan_folders(
                 store,
                 mailbox,
-                mailbox.inbox_folder(),
-                "inbox",
-                state=state,
-                context=context,
+                [(mailbox.inbox_folder(), "inbox")],
+                my_address=config.me.email,
                 backfill_days=config.mail.backfill_days,
             )
         finally:

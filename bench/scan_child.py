@@ -35,7 +35,7 @@ def main(argv: list[str]) -> int:
     from coffeechat.config import load
     from coffeechat.mail import open_mailbox
     from coffeechat.store import Store
-    from coffeechat.sync import ScanContext, scan_folder
+    from coffeechat.sync import ScanContext, scan_folders
 
     config = load(Path(argv[0]))
     scan = "--no-scan" not in argv
@@ -44,20 +44,18 @@ def main(argv: list[str]) -> int:
     mailbox = open_mailbox(config)
     changes = 0
     try:
-        state = mailbox.folder_state(mailbox.inbox_folder())
-        context = ScanContext.load(store, config.me.email)
         if scan:
             changes = len(
-                scan_folder(
+                scan_folders(
                     store,
                     mailbox,
-                    mailbox.inbox_folder(),
-                    "inbox",
-                    state=state,
-                    context=context,
+                    [(mailbox.inbox_folder(), "inbox")],
+                    my_address=config.me.email,
                     backfill_days=config.mail.backfill_days,
                 )
             )
+        else:
+            ScanContext.load(store, config.me.email)  # the floor: a context, no fetch
     finally:
         mailbox.close()
         store.close()

@@ -10,7 +10,7 @@ rescan (after a kill, or a new UIDVALIDITY) finds its work already done.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -134,6 +134,37 @@ def scan_folder(
     # Messages older than the backfill window were skipped on purpose: the scan is complete
     # up to UIDNEXT, and recording that lets the next pass stop after one STATUS.
     store.set_cursor(folder, state.uidvalidity, max(last, state.uidnext - 1))
+    return changes
+
+
+def scan_folders(
+    store: Store,
+    mailbox: Mailbox,
+    folders: Sequence[tuple[str, FolderRole]],
+    *,
+    my_address: str,
+    backfill_days: int,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[Change]:
+    """Scan `folders` (in order) with one address book, loaded after their ends are noted."""
+    # Where each folder ends, taken before the address book is read: a contact added
+    # during the pass, and their mail, are both left whole to the next pass, instead of
+    # the mail being passed over as a stranger's.
+    states = {folder: mailbox.folder_state(folder) for folder, _ in folders}
+    context = ScanContext.load(store, my_address)
+    changes: list[Change] = []
+    for folder, role in folders:
+        report = (lambda done, total, f=folder: progress(f, done, total)) if progress else None
+        changes += scan_folder(
+            store,
+            mailbox,
+            folder,
+            role,
+            state=states[folder],
+            context=context,
+            backfill_days=backfill_days,
+            progress=report,
+        )
     return changes
 
 

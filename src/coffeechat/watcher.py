@@ -18,7 +18,7 @@ from coffeechat.errors import CredentialsError, MailError
 from coffeechat.mail.base import Mailbox
 from coffeechat.pipeline import Stage
 from coffeechat.store import Store
-from coffeechat.sync import Change, ScanContext, scan_folder
+from coffeechat.sync import Change, scan_folders
 
 # RFC 2177: servers may drop an IDLE after 30 minutes; re-issue well before.
 IDLE_RENEW_SECONDS = 25 * 60
@@ -42,24 +42,15 @@ def run_pass(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> PassResult:
     sent, inbox = mailbox.sent_folder(), mailbox.inbox_folder()
-    # Where each folder ends, taken before the address book is read: a contact added
-    # during the pass, and their mail, are both left whole to the next pass, instead of
-    # the mail being passed over as a stranger's.
-    states = {folder: mailbox.folder_state(folder) for folder in (sent, inbox)}
-    context = ScanContext.load(store, config.me.email)
-    changes: list[Change] = []
-    for folder, role in ((sent, "sent"), (inbox, "inbox")):
-        report = (lambda done, total, f=folder: progress(f, done, total)) if progress else None
-        changes += scan_folder(
-            store,
-            mailbox,
-            folder,
-            role,  # type: ignore[arg-type]
-            state=states[folder],
-            context=context,
-            backfill_days=config.mail.backfill_days,
-            progress=report,
-        )
+    # Sent first, so that the user's message is known before the reply to it.
+    changes = scan_folders(
+        store,
+        mailbox,
+        ((sent, "sent"), (inbox, "inbox")),
+        my_address=config.me.email,
+        backfill_days=config.mail.backfill_days,
+        progress=progress,
+    )
     changes += sweep_silence(store, config, now=now)
     return PassResult(changes, sent, inbox)
 
