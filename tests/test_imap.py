@@ -445,17 +445,21 @@ def test_fetch_headers_survives_other_calls_between_batches(
     assert seen == ["INBOX", "INBOX"]
 
 
-def test_fetch_part_reads_without_setting_seen(account: tuple[Dovecot, str, ImapMailbox]) -> None:
+def test_fetch_parts_reads_without_setting_seen(account: tuple[Dovecot, str, ImapMailbox]) -> None:
     server, user, mailbox = account
     uid = mailbox.append("INBOX", raw_message("part", body="just the text\r\n"))
     assert uid is not None
-    assert mailbox.fetch_part("INBOX", uid, "TEXT") == b"just the text\r\n"
-    assert mailbox.fetch_part("INBOX", uid, "1") == b"just the text\r\n"
-    assert flags_of(server, user, "INBOX") == {uid: set()}
-    with pytest.raises(MailError, match="no longer in 'INBOX'"):
-        mailbox.fetch_part("INBOX", uid + 100, "TEXT")
+    other = mailbox.append("INBOX", raw_message("other", body="more text\r\n"))
+    assert other is not None
+    assert mailbox.fetch_parts("INBOX", [uid], "TEXT") == {uid: b"just the text\r\n"}
+    assert mailbox.fetch_parts("INBOX", [uid, other, uid + 100], "1") == {
+        uid: b"just the text\r\n",
+        other: b"more text\r\n",
+    }
+    assert mailbox.fetch_parts("INBOX", [], "TEXT") == {}
+    assert flags_of(server, user, "INBOX") == {uid: set(), other: set()}
     with pytest.raises(ValueError, match="not an IMAP body section"):
-        mailbox.fetch_part("INBOX", uid, "TEXT] FLAGS")
+        mailbox.fetch_parts("INBOX", [uid], "TEXT] FLAGS")
 
 
 def test_a_missing_folder_is_a_mail_error(account: tuple[Dovecot, str, ImapMailbox]) -> None:
@@ -493,6 +497,25 @@ def test_idle_wait_reports_new_mail(account: tuple[Dovecot, str, ImapMailbox]) -
         thread.join()
         other.close()
     assert [m.uid for b in mailbox.fetch_headers("INBOX", 0) for m in b] == [1]
+
+
+def test_mail_announced_during_a_fetch_is_not_lost_to_the_next_wait(
+    account: tuple[Dovecot, str, ImapMailbox], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server tells of new mail once, maybe in the middle of a scan's FETCH: the next
+    wait must still report it instead of sleeping through it."""
+    server, user, mailbox = account
+    monkeypatch.setattr(imap_module, "FETCH_BATCH", 1)
+    for n in range(2):
+        mailbox.append("INBOX", raw_message(f"inbox {n}"))
+    batches = mailbox.fetch_headers("INBOX", 0)
+    next(batches)
+    with stdlib_client(server, user) as client:
+        client.append("INBOX", None, None, raw_message("arrives mid-scan"))
+    assert len(list(batches)) == 1  # the scan ends where it began: 2 messages
+    started = time.monotonic()
+    assert mailbox.idle_wait("INBOX", timeout=5) is True
+    assert time.monotonic() - started < 1
 
 
 # --- pure helpers ---------------------------------------------------------------------

@@ -222,6 +222,30 @@ def test_reply_from_second_address_is_remembered(backend: Backend) -> None:
     assert "jane.rivera.home@mailbox.example" in shown["emails"]
 
 
+def test_what_a_message_teaches_counts_for_the_next_in_the_same_pass(backend: Backend) -> None:
+    """Jane answers from her home address (matched by thread); then, in the same batch,
+    writes from it again without a thread, and her assistant answers her reply. Read one
+    by one, the second is hers by address and the third by thread: a batch must agree."""
+    workspace = backend.workspace
+    ids = seed(workspace.database, {})
+    backend.deliver("inbox", (MAIL / "reply_other_address.eml").read_bytes())
+    backend.deliver(
+        "inbox",
+        b"From: Jane Rivera <jane.rivera.home@mailbox.example>\r\nTo: alex@example.com\r\n"
+        b"Subject: One more thing\r\nDate: Thu, 5 Mar 2026 08:00:00 -0800\r\n"
+        b"Message-ID: <second.note@mailbox.example>\r\n\r\nBring your questions.\r\n",
+    )
+    backend.deliver(
+        "inbox",
+        b"From: Sam Assistant <assistant@acme.example>\r\nTo: alex@example.com\r\n"
+        b"Subject: Re: Coffee chat about data journalism?\r\n"
+        b"Date: Thu, 5 Mar 2026 09:00:00 -0800\r\nMessage-ID: <third@acme.example>\r\n"
+        b"In-Reply-To: <a7c1e2f3.5b6d.4e8f@mailbox.example>\r\n\r\nRoom 4B.\r\n",
+    )
+    assert workspace.run("watch", "--once").exit_code == 0
+    assert stage_of(workspace, ids["jane"]) == ("replied", ["reply", "reply", "reply"])
+
+
 def test_bounce_marks_the_address(backend: Backend) -> None:
     workspace = backend.workspace
     ids = seed(workspace.database, {})

@@ -226,7 +226,7 @@ def _find(box: Mailbox, folder: str, message_id: str) -> EmailMessage:
         for fetched in batch:
             headers = email.message_from_bytes(fetched.headers, policy=default_policy)
             if headers["Message-ID"] == message_id:
-                raw = box.fetch_part(folder, fetched.uid, "")
+                raw = box.fetch_parts(folder, [fetched.uid], "")[fetched.uid]
                 message = email.message_from_bytes(raw, policy=default_policy)
                 assert isinstance(message, EmailMessage)
                 return message

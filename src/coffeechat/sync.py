@@ -10,7 +10,7 @@ rescan (after a kill, or a new UIDVALIDITY) finds its work already done.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -20,7 +20,7 @@ from coffeechat.mail.base import FetchedMessage, FolderState, Mailbox
 from coffeechat.models import Contact
 from coffeechat.pipeline import Stage, can_move
 from coffeechat.store import Store
-from coffeechat.tracker.prefilter import might_concern
+from coffeechat.tracker.prefilter import mentions, might_concern
 
 FolderRole = Literal["sent", "inbox"]
 # Kinds of our drafts that, once seen in Sent, mean more than "contacted".
@@ -71,8 +71,9 @@ class Change:
 class ScanContext:
     """What classification needs, loaded once per pass instead of once per message.
 
-    The byte sets mirror the dictionaries for the pre-filter, which looks at raw header
-    bytes; `remember_*` keeps both in step as a scan learns addresses and messages.
+    The byte sets mirror the dictionaries, lower-cased, for the pre-filter, which looks at
+    raw header bytes; `remember_*` keeps both in step as a scan learns addresses and
+    messages, and logs what it learned in `learned`.
     """
 
     my_addresses: frozenset[str]
@@ -80,22 +81,40 @@ class ScanContext:
     address_book: dict[str, int]
     address_bytes: set[bytes] = field(default_factory=set)
     message_id_bytes: set[bytes] = field(default_factory=set)
+    learned: list[bytes] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.address_bytes = {a.encode("utf-8", "replace") for a in self.address_book}
-        self.message_id_bytes = {m.encode("utf-8", "replace") for m in self.known_message_ids}
+        self.address_bytes = {_lower_bytes(a) for a in self.address_book}
+        self.message_id_bytes = {_lower_bytes(m) for m in self.known_message_ids}
 
     @classmethod
     def load(cls, store: Store, my_address: str) -> ScanContext:
         return cls(frozenset({my_address.lower()}), store.known_message_ids(), store.address_book())
 
+    def might_concern(self, fetched: FetchedMessage, role: FolderRole) -> bool:
+        """Whether a message is worth parsing: every Sent message, and the INBOX mail the
+        pre-filter cannot rule out."""
+        return role == "sent" or might_concern(
+            fetched.headers, self.address_bytes, self.message_id_bytes
+        )
+
     def remember_message(self, message_id: str, contact_id: int) -> None:
         self.known_message_ids[message_id] = contact_id
-        self.message_id_bytes.add(message_id.encode("utf-8", "replace"))
+        self._learn(self.message_id_bytes, message_id)
 
     def remember_address(self, address: str, contact_id: int) -> None:
         self.address_book[address] = contact_id
-        self.address_bytes.add(address.encode("utf-8", "replace"))
+        self._learn(self.address_bytes, address)
+
+    def _learn(self, known: set[bytes], text: str) -> None:
+        token = _lower_bytes(text)
+        if token not in known:
+            known.add(token)
+            self.learned.append(token)
+
+
+def _lower_bytes(text: str) -> bytes:
+    return text.lower().encode("utf-8", "replace")
 
 
 def scan_folder(
@@ -124,9 +143,10 @@ def scan_folder(
     last = after
     total = max(state.uidnext - 1 - after, 0)
     for batch in mailbox.fetch_headers(folder, after, since, until_uid=state.uidnext - 1):
+        planned = plan_batch(batch, role, context)
+        bodies = mailbox.fetch_parts(folder, [p.fetched.uid for p in planned if p.needs_body], "")
         with store.transaction():
-            for fetched in batch:
-                changes.extend(apply_message(store, mailbox, fetched, role, context))
+            changes += apply_batch(store, mailbox, batch, planned, bodies, role, context)
             store.set_cursor(folder, state.uidvalidity, batch[-1].uid)
         last = batch[-1].uid
         if progress:
@@ -174,32 +194,100 @@ def synthetic_message_id(fetched: FetchedMessage) -> str:
     return f"<{digest}@no-message-id.coffeechat>"
 
 
-def apply_message(
-    store: Store, mailbox: Mailbox, fetched: FetchedMessage, role: FolderRole, context: ScanContext
+@dataclass(frozen=True)
+class Planned:
+    """A message of a batch worth a look, parsed, with what it seemed to be at the start."""
+
+    fetched: FetchedMessage
+    headers: tracker.ParsedHeaders
+    needs_body: bool
+
+
+def plan_batch(
+    batch: Sequence[FetchedMessage], role: FolderRole, context: ScanContext
+) -> list[Planned]:
+    """Parse the messages of `batch` that may concern a contact, and note which will need
+    their whole message, so that those are fetched in one request instead of one each."""
+    planned = []
+    for fetched in batch:
+        if context.might_concern(fetched, role):
+            headers = tracker.parse_headers(fetched.headers)
+            results = _classify(headers, role, context)
+            needs_body = any(r.needs_part is not None for r in results)
+            planned.append(Planned(fetched, headers, needs_body))
+    return planned
+
+
+def apply_batch(
+    store: Store,
+    mailbox: Mailbox,
+    batch: Sequence[FetchedMessage],
+    planned: Sequence[Planned],
+    bodies: dict[int, bytes],
+    role: FolderRole,
+    context: ScanContext,
 ) -> list[Change]:
-    """Classify one message and apply what it proves. Must run inside a transaction."""
-    if role == "inbox" and not might_concern(
-        fetched.headers, context.address_bytes, context.message_id_bytes
-    ):
-        return []
-    headers = tracker.parse_headers(fetched.headers)
-    results: Iterable[tracker.Classification] = tracker.classify(
-        headers,
-        folder_role=role,
-        my_addresses=context.my_addresses,
-        known_message_ids=context.known_message_ids,
-        contact_for_address=context.address_book.get,
+    """Apply each message of `batch` in UID order. Must run inside a transaction.
+
+    Each message is classified again here, against what the messages before it taught
+    the scan (a new address, a Message-ID to thread on), exactly as if the batch were read
+    one message at a time; a message the plan skipped is read after all when it mentions
+    something learned since.
+    """
+    by_uid = {p.fetched.uid: p.headers for p in planned}
+    learned_before = len(context.learned)
+    changes = []
+    for fetched in batch:
+        headers = by_uid.get(fetched.uid)
+        if headers is None:
+            learned = context.learned[learned_before:]
+            if not (learned and mentions(fetched.headers, learned)):
+                continue
+            if not context.might_concern(fetched, role):
+                continue
+            headers = tracker.parse_headers(fetched.headers)
+        changes += apply_message(store, mailbox, fetched, headers, bodies, role, context)
+    return changes
+
+
+def _classify(
+    headers: tracker.ParsedHeaders, role: FolderRole, context: ScanContext
+) -> tuple[tracker.Classification, ...]:
+    return tuple(
+        tracker.classify(
+            headers,
+            folder_role=role,
+            my_addresses=context.my_addresses,
+            known_message_ids=context.known_message_ids,
+            contact_for_address=context.address_book.get,
+        )
     )
+
+
+def apply_message(
+    store: Store,
+    mailbox: Mailbox,
+    fetched: FetchedMessage,
+    headers: tracker.ParsedHeaders,
+    bodies: dict[int, bytes],
+    role: FolderRole,
+    context: ScanContext,
+) -> list[Change]:
+    """Classify one message and apply what it proves. Must run inside a transaction.
+
+    `bodies` holds whole messages fetched ahead; one missing from it is fetched now.
+    """
     message_id = headers.message_id or synthetic_message_id(fetched)
     changes = []
-    for result in results:
+    for result in _classify(headers, role, context):
         if result.kind == tracker.Kind.IGNORE:
             continue
         if result.needs_part is not None:
-            full = mailbox.fetch_part(fetched.folder, fetched.uid, "")
+            if fetched.uid not in bodies:
+                bodies.update(mailbox.fetch_parts(fetched.folder, [fetched.uid], ""))
             refined = tracker.refine(
                 result,
-                full,
+                bodies.get(fetched.uid, b""),  # b"": expunged meanwhile, refine copes
                 contact_for_address=context.address_book.get,
                 known_message_ids=context.known_message_ids,
                 my_addresses=context.my_addresses,

@@ -97,8 +97,9 @@ class Mailbox(Protocol):
         upper bound when None), in UID order; never sets \\Seen."""
         ...
 
-    def fetch_part(self, folder: str, uid: int, part: str) -> bytes:
-        """One body part (e.g. "2" or "TEXT") of one message, without setting \\Seen."""
+    def fetch_parts(self, folder: str, uids: Sequence[int], part: str) -> dict[int, bytes]:
+        """One body part (e.g. "2", "TEXT", or "" for the whole message) of each message,
+        by UID, in one request, without setting \\Seen; UIDs no longer there are left out."""
         ...
 
     def wait_for_change(self, folders: Sequence[str], timeout: float) -> bool:

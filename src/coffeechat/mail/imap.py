@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from imapclient import IMAPClient, SocketTimeout
+from imapclient.datetime_util import format_criteria_date
 from imapclient.exceptions import CapabilityError, IMAPClientAbortError, IMAPClientError, LoginError
 
 from coffeechat.config import Mail, is_loopback
@@ -156,6 +157,7 @@ class ImapMailbox:
         self._folders: list[FolderInfo] | None = None
         self._special: dict[str, str] = {}
         self._selected: str | None = None
+        self._news = False  # the server announced a change that no wait has reported yet
         self._closed = False
 
     # -- connecting ------------------------------------------------------------------
@@ -332,18 +334,19 @@ class ImapMailbox:
         self._selected = folder
         return response
 
-    def _refresh(self, folder: str) -> bool:
+    def _refresh(self, folder: str) -> None:
         """Make `folder` the open folder, with messages that arrived since seen (NOOP).
 
-        True when the NOOP reported a change (RFC 3501 §6.1.2): the server announces new
-        mail once, so a caller about to IDLE must not throw that news away.
+        A change the NOOP reports is kept for the next `idle_wait` (RFC 3501 §6.1.2): the
+        server announces new mail once, so a caller about to IDLE must not lose that news.
         """
         if self._selected == folder:
             with self._doing(f"refreshing folder {folder!r}"):
                 _text, responses = self._client.noop()
-            return any(is_activity(r) for r in responses)
-        self._examine(folder)
-        return False
+            if any(is_activity(r) for r in responses):
+                self._news = True
+        else:
+            self._examine(folder)
 
     # -- writing -----------------------------------------------------------------------
 
@@ -420,9 +423,9 @@ class ImapMailbox:
             uids = self._client.search(["HEADER", "Message-ID", wanted])
             if not uids:
                 return False
-            fetched = self._client.fetch(uids, [header_fetch_item(("Message-ID",))])
-        for item in fetched.values():
-            for line in _header_block(item).decode(errors="replace").splitlines():
+            blocks = self._fetch_literals(uids, header_fetch_item(("Message-ID",)))
+        for block in blocks.values():
+            for line in block.decode(errors="replace").splitlines():
                 name, _, value = line.partition(":")
                 if name.strip().lower() == "message-id" and value.strip() == wanted:
                     return True
@@ -457,72 +460,87 @@ class ImapMailbox:
             return  # an empty range (and "n:m" with n > m would mean m:n, RFC 3501 §9)
         self._refresh(folder)
         last = "*" if until_uid is None else str(until_uid)
-        criteria: list[Any] = ["UID", f"{after_uid + 1}:{last}"]
+        criteria = ["UID", f"{after_uid + 1}:{last}"]
         if since_days is not None:
-            criteria += ["SINCE", (today or date.today()) - timedelta(days=since_days)]
+            since = (today or date.today()) - timedelta(days=since_days)
+            criteria += ["SINCE", format_criteria_date(since).decode()]
         with self._doing(f"searching {folder!r} for new messages"):
-            found = self._client.search(criteria)
+            found = self._uid_command("SEARCH", *criteria)
         # "n:*" always matches the highest UID, even when it is below n (RFC 3501 6.4.8).
         uids = sorted(
-            uid for uid in found if uid > after_uid and (until_uid is None or uid <= until_uid)
+            uid
+            for line in found
+            if isinstance(line, bytes)
+            for uid in map(int, line.split())
+            if uid > after_uid and (until_uid is None or uid <= until_uid)
         )
         item = header_fetch_item()
         for batch in _batches(uids, FETCH_BATCH):
             if self._selected != folder:  # the caller used the connection between batches
                 self._examine(folder)
             with self._doing(f"fetching headers from {folder!r}"):
-                blocks = self._fetch_header_blocks(batch, item)
+                blocks = self._fetch_literals(batch, item)
             yield [
                 FetchedMessage(folder, uid, blocks[uid])
                 for uid in batch
                 if uid in blocks  # expunged in the meantime
             ]
 
-    def _fetch_header_blocks(self, uids: Sequence[int], item: str) -> dict[int, bytes]:
-        """UID → header block, through imaplib directly.
-
-        imapclient's response parser walks every byte of every literal in Python: half of
-        a 50,000-message scan (BENCHMARKS.md). imaplib hands each literal back whole, as
-        `(b'7 (UID 12 BODY[HEADER.FIELDS (...)] {512}', b'<the block>')`; imapclient
-        keeps that imaplib connection as `_imap`, and falls back to its own fetch
-        where it does not.
-        """
-        imap = getattr(self._client, "_imap", None)
-        if imap is None:
-            fetched = self._client.fetch(list(uids), [item])
-            return {uid: _header_block(data) for uid, data in fetched.items()}
-        # imapclient turns imaplib's protocol trace on (debug 5) to log every line; for a
-        # bulk FETCH that formatting costs more than the fetch itself.
-        trace, imap.debug = imap.debug, 0
-        try:
-            status, data = imap.uid("FETCH", ",".join(map(str, uids)), f"(UID {item})")
-        finally:
-            imap.debug = trace
-        if status != "OK":
-            raise MailError(f"{self._where} refused to fetch headers: {data!r}")
-        blocks = {}
-        for part in data:
-            if isinstance(part, tuple) and (found := _FETCHED_UID.search(part[0])):
-                blocks[int(found.group(1))] = bytes(part[1])
-        return blocks
-
-    def fetch_part(self, folder: str, uid: int, part: str) -> bytes:
-        """One body section (e.g. "2", "1.TEXT", "TEXT") of one message, with BODY.PEEK."""
+    def fetch_parts(self, folder: str, uids: Sequence[int], part: str) -> dict[int, bytes]:
+        """One body section (e.g. "2", "1.TEXT", "TEXT"; "" for the whole message) of each
+        message, by UID, in one BODY.PEEK FETCH; UIDs no longer in the folder are left out."""
         if not _SECTION.fullmatch(part):
             raise ValueError(f"not an IMAP body section: {part!r}")
-        self._refresh(folder)
-        with self._doing(f"fetching part {part} of message {uid} in {folder!r}"):
-            fetched = self._client.fetch([uid], [f"BODY.PEEK[{part}]"])
-        if uid not in fetched:
-            raise MailError(
-                f"message {uid} is no longer in {folder!r} at {self._where}; "
-                f"run `coffeechat watch --once` to catch up"
-            )
-        wanted = f"BODY[{part}]".upper().encode()
-        for key, value in fetched[uid].items():
-            if isinstance(key, bytes) and key.upper() == wanted:
-                return bytes(value or b"")
-        return b""
+        if not uids:
+            return {}
+        if self._selected != folder:  # no NOOP: these messages are known to be there
+            self._examine(folder)
+        section = part or "(the whole message)"
+        with self._doing(f"fetching part {section} of {len(uids)} messages in {folder!r}"):
+            return self._fetch_literals(uids, f"BODY.PEEK[{part}]")
+
+    def _uid_command(self, command: str, *args: str) -> list[Any]:
+        """A UID FETCH or SEARCH through imaplib directly, with its protocol trace off.
+
+        imapclient's response parser walks every byte of every literal in Python, and
+        the trace it turns on (imaplib debug 5) formats every line: for a 50,000-message
+        scan that costs more than the fetch itself (BENCHMARKS.md). imapclient keeps the
+        imaplib connection it wraps as `_imap`.
+        """
+        imap = self._client._imap
+        trace, imap.debug = imap.debug, 0
+        try:
+            status, data = imap.uid(command, *args)
+        finally:
+            imap.debug = trace
+        # New mail the server announced meanwhile is kept by imaplib, where imapclient never
+        # looks: note it, or the next wait would sleep through it (RFC 3501 §7.3.1: the
+        # server says EXISTS once).
+        for news in _NEWS:
+            if imap.untagged_responses.pop(news, None):
+                self._news = True
+        if status != "OK":
+            raise MailError(f"{self._where} refused UID {command}: {data!r}")
+        return list(data)
+
+    def _fetch_literals(self, uids: Sequence[int], item: str) -> dict[int, bytes]:
+        """UID → the value of `item` (a BODY section, sent as a literal) for each message.
+
+        imaplib hands each literal back whole: `(b'7 (UID 12 BODY[...] {512}', b'<data>')`
+        followed by the rest of the line, `b')'` — or `b' UID 12)'` from a server that
+        names the UID after the data.
+        """
+        data = self._uid_command("FETCH", ",".join(map(str, uids)), f"(UID {item})")
+        found: dict[int, bytes] = {}
+        for index, part in enumerate(data):
+            if not isinstance(part, tuple):
+                continue
+            uid = _FETCHED_UID.search(part[0])
+            if uid is None and index + 1 < len(data) and isinstance(data[index + 1], bytes):
+                uid = _FETCHED_UID.search(data[index + 1])
+            if uid is not None:
+                found[int(uid.group(1))] = bytes(part[1])
+        return found
 
     # -- waiting -----------------------------------------------------------------------
 
@@ -537,8 +555,10 @@ class ImapMailbox:
         Leaves IDLE before returning, so the caller can scan and then call it again; the
         wait is capped below the 30-minute server limit of RFC 2177.
         """
-        if self._refresh(folder):
-            return True  # mail arrived between the last scan and now
+        self._refresh(folder)
+        if self._news:  # announced since the last wait, maybe in the middle of a scan
+            self._news = False
+            return True
         with self._doing(f"waiting for new mail in {folder!r}"):
             self._client.idle()
             try:
@@ -560,14 +580,7 @@ class ImapMailbox:
 
 
 _FETCHED_UID = re.compile(rb"\bUID (\d+)")
-
-
-def _header_block(item: dict[bytes, Any]) -> bytes:
-    """The BODY[HEADER.FIELDS (...)] value of one FETCH result."""
-    for key, value in item.items():
-        if isinstance(key, bytes) and key.upper().startswith(b"BODY[HEADER"):
-            return bytes(value or b"")
-    return b""
+_NEWS = ("EXISTS", "RECENT", "EXPUNGE")  # untagged responses that mean a folder changed
 
 
 def _shutdown(client: IMAPClient | None) -> None:

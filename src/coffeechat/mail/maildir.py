@@ -158,16 +158,18 @@ class MaildirMailbox:
         if batch:
             yield batch
 
-    def fetch_part(self, folder: str, uid: int, part: str) -> bytes:
+    def fetch_parts(self, folder: str, uids: Sequence[int], part: str) -> dict[int, bytes]:
         box = self._folder(folder)
-        key = self._keys_by_uid.get(folder, {}).get(uid)
-        if key is None:
+        if any(uid not in self._keys_by_uid.get(folder, {}) for uid in uids):
             self._uidlist(folder)
-            key = self._keys_by_uid[folder].get(uid)
-        if key is None:
-            raise MailError(f"{folder}: no message with UID {uid}")
-        raw = box.get_bytes(key)
-        return imap_section(raw, part)
+        keys = self._keys_by_uid.get(folder, {})
+        parts = {}
+        for uid in uids:
+            try:
+                parts[uid] = imap_section(box.get_bytes(keys[uid]), part)
+            except (KeyError, FileNotFoundError):
+                continue  # gone since it was listed
+        return parts
 
     def wait_for_change(self, folders: Sequence[str], timeout: float) -> bool:
         """Poll the folders' new/ and cur/ directories until one changes or time runs out."""

@@ -6,7 +6,8 @@ The flow, for each message a sync fetched (only `mail.base.HEADER_FIELDS`)::
     for c in classify(headers, folder_role=..., my_addresses=..., known_message_ids=...,
                       contact_for_address=...):
         if c.needs_part:                       # FULL_MESSAGE: fetch BODY.PEEK[] (section "")
-            results = refine(c, mailbox.fetch_part(folder, uid, IMAP_SECTIONS[c.needs_part]),
+            part = IMAP_SECTIONS[c.needs_part]
+            results = refine(c, mailbox.fetch_parts(folder, [uid], part)[uid],
                              contact_for_address=..., known_message_ids=...)
         ...
         target = decide(c, contact.stage, draft_kind=...)

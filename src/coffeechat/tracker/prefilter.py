@@ -1,10 +1,12 @@
 """A byte-level look that lets a scan skip mail that cannot concern any contact.
 
-Parsing headers is most of a first scan's cost (~100 µs a message, see BENCHMARKS.md),
-and almost all of an INBOX is newsletters and colleagues. A message can only matter when
-it names a contact's address, cites a Message-ID we know, or is a mail system's report
-(bounces may name the contact only in their body); everything else is skipped unparsed.
-The test errs on the side of parsing: a false "maybe" costs a parse, never a miss.
+Parsing headers is most of a first scan's cost (~50 µs a message, see BENCHMARKS.md),
+and almost all of an INBOX is newsletters and colleagues. Classification keeps an INBOX
+message only when its From is a contact's, when its In-Reply-To or References cites a
+Message-ID we know, or when it is a delivery report (bounces may name the contact only in
+their body); everything else is skipped unparsed. The test errs on the side of parsing: a
+false "maybe" costs a parse, never a miss. It runs on every message of a scan, so it reads
+only the five fields that can matter, found in one regex pass.
 """
 
 from __future__ import annotations
@@ -12,16 +14,17 @@ from __future__ import annotations
 import re
 from collections.abc import Set as AbstractSet
 
-_ADDRESS = re.compile(rb"[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+")
-# INBOX mail is a contact's only when it comes from them (tracker.classify): the From
-# field, with its folded continuation lines.
-_FROM_FIELD = re.compile(rb"^from:[^\n]*(?:\n[ \t][^\n]*)*", re.MULTILINE)
-_BRACKETED = re.compile(rb"<[^<>\s]+>")
-# Signs of a delivery report or a calendar answer, whatever its addresses say.
-_REPORT_SIGNS = re.compile(
-    rb"multipart/report|x-failed-recipients|mailer-daemon|postmaster|microsoftexchange"
-    rb"|mail delivery|return-path: <>|text/calendar"
+# The fields that can make a message matter, with folded continuation lines. The block is
+# searched with a newline put in front, so every field starts with one.
+_FIELD = re.compile(
+    rb"\n(from|in-reply-to|references|content-type|return-path|x-failed-recipients):"
+    rb"([^\n]*(?:\n[ \t][^\n]*)*)"
 )
+_ADDRESS = re.compile(rb"[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+")
+_BRACKETED = re.compile(rb"<[^<>\s]+>")
+# A mail system's sender (tracker.classify._is_daemon), looser: "mailer-daemon",
+# "MicrosoftExchange329e...", "Mail Delivery Subsystem".
+_DAEMON = re.compile(rb"daemon|postmaster|microsoftexchange|mail delivery")
 
 
 def might_concern(
@@ -29,17 +32,32 @@ def might_concern(
 ) -> bool:
     """False only when INBOX headers surely come from no contact and cite no known message.
 
-    `addresses` (lower-case) and `message_ids` are given as bytes, so that the ~50,000
-    messages of a first scan are never decoded.
+    `addresses` and `message_ids` (with their angle brackets) are lower-case bytes, so
+    that the ~50,000 messages of a first scan are never decoded.
     """
     if not raw_headers.isascii():
         return True  # an address outside ASCII: let the real parser decide
+    for name, value in _FIELD.findall(b"\n" + raw_headers.lower()):
+        if name == b"from":
+            hit = bool(_DAEMON.search(value)) or not addresses.isdisjoint(_ADDRESS.findall(value))
+        elif name == b"content-type":
+            hit = b"multipart/report" in value  # RFC 3464 delivery-status (or a receipt)
+        elif name == b"return-path":
+            hit = b"<>" in value  # the null sender of bounces (RFC 5321 §4.5.5)
+        elif name == b"x-failed-recipients":
+            hit = True
+        else:  # In-Reply-To, References: the thread
+            hit = not message_ids.isdisjoint(_BRACKETED.findall(value))
+        if hit:
+            return True
+    return False
+
+
+def mentions(raw_headers: bytes, tokens: list[bytes]) -> bool:
+    """True when any of `tokens` (lower-case) occurs anywhere in the header block.
+
+    Looser than `might_concern`, for the few addresses and Message-IDs a scan learns while
+    it reads a batch: a message the pre-filter skipped earlier must be read after all.
+    """
     lower = raw_headers.lower()
-    return bool(
-        _REPORT_SIGNS.search(lower)
-        or any(
-            not addresses.isdisjoint(_ADDRESS.findall(field))
-            for field in _FROM_FIELD.findall(lower)
-        )
-        or not message_ids.isdisjoint(_BRACKETED.findall(raw_headers))
-    )
+    return any(token in lower for token in tokens)
