@@ -17,7 +17,11 @@ def isolated_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
     """No test may read or write the real home, config, data dir or keyring."""
-    home = tmp_path_factory.mktemp("home")
+    return isolate_home(tmp_path_factory.mktemp("home"), monkeypatch)
+
+
+def isolate_home(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point HOME, the XDG dirs and the keyring away from the real ones (see above)."""
     monkeypatch.setenv("HOME", str(home))
     for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         monkeypatch.setenv(name, str(home / name.lower()))
@@ -52,10 +56,15 @@ ME = '[me]\nname = "Alex Doe"\nemail = "alex@example.com"\ntimezone = "Europe/Be
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
     """`coffeechat init --maildir` in a temp folder, with [me] filled in."""
-    config_path = tmp_path / "config.toml"
-    space = Workspace(tmp_path, config_path, tmp_path / "Mail", CliRunner())
+    return make_workspace(tmp_path)
+
+
+def make_workspace(root: Path) -> Workspace:
+    """What the `workspace` fixture gives, in `root` (for fixtures of a wider scope)."""
+    config_path = root / "config.toml"
+    space = Workspace(root, config_path, root / "Mail", CliRunner())
     result = space.run(
-        "init", "--maildir", str(space.maildir), "--database", str(tmp_path / "coffeechat.db")
+        "init", "--maildir", str(space.maildir), "--database", str(root / "coffeechat.db")
     )
     assert result.exit_code == 0, result.output
     text = config_path.read_text()

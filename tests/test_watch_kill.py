@@ -9,16 +9,18 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
-from coffeechat_fixtures import Workspace
+from coffeechat_fixtures import Workspace, isolate_home, make_workspace
 
 from coffeechat.config import Mail
-from coffeechat.mail.maildir import MaildirMailbox
+from coffeechat.mail.maildir import BATCH, MaildirMailbox
 from coffeechat.models import NewContact
 from coffeechat.pipeline import Stage
 from coffeechat.store import Store
@@ -109,35 +111,88 @@ def watch(workspace: Workspace) -> subprocess.Popen[bytes]:
     )
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("kill_after", [1, 2000], ids=["after-batch-1", "after-batch-2"])
-def test_sigkill_mid_scan_then_rerun_matches_an_uninterrupted_scan(
-    workspace: Workspace, tmp_path: Path, kill_after: int
-) -> None:
-    seed(workspace)
-    # A copy of the whole workspace, scanned without interruption.
-    twin_root = tmp_path.parent / f"{tmp_path.name}-twin"
-    shutil.copytree(workspace.root, twin_root)
-    twin = Workspace(twin_root, twin_root / "config.toml", twin_root / "Mail", workspace.runner)
-    twin.config_path.write_text(
-        workspace.config_path.read_text().replace(str(workspace.root), str(twin_root))
-    )
-    assert watch(twin).wait(timeout=120) == 0
-    expected = state(twin.database)
-    assert any(stage == "replied" for _, stage in expected["contacts"])
+def copy_workspace(source: Workspace, root: Path) -> Workspace:
+    shutil.copytree(source.root, root, dirs_exist_ok=True)
+    copy = Workspace(root, root / "config.toml", root / "Mail", source.runner)
+    copy.config_path.write_text(source.config_path.read_text().replace(str(source.root), str(root)))
+    return copy
 
-    process = watch(workspace)
+
+@dataclass(frozen=True)
+class Scanned:
+    """A seeded workspace, and what an uninterrupted scan of a copy of it led to."""
+
+    template: Workspace
+    expected: dict[str, list[tuple]]
+    commits: list[float]  # seconds after start at which each batch was committed
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scanned]:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        isolate_home(tmp_path_factory.mktemp("home"), monkeypatch)
+        template = make_workspace(tmp_path_factory.mktemp("template"))
+        seed(template)
+        twin = copy_workspace(template, tmp_path_factory.mktemp("twin"))
+        started, commits, last = time.monotonic(), [], 0
+        process = watch(twin)
+        while process.poll() is None and time.monotonic() - started < 120:
+            seen = cursor(twin.database) or 0
+            if seen > last:
+                commits.append(time.monotonic() - started)
+                last = seen
+            time.sleep(0.005)
+        assert process.wait(timeout=10) == 0
+        expected = state(twin.database)
+        assert any(stage == "replied" for _, stage in expected["contacts"])
+        yield Scanned(template, expected, commits)
+
+
+def wait_for_cursor(workspace: Workspace, process: subprocess.Popen[bytes], uid: int) -> None:
     deadline = time.monotonic() + 60
-    killed_at = None
-    while time.monotonic() < deadline and process.poll() is None:
-        seen = cursor(workspace.database)
-        if seen and seen >= kill_after:  # batches committed: kill while the rest runs
-            process.send_signal(signal.SIGKILL)
-            killed_at = seen
-            break
-        time.sleep(0.01)
-    process.wait(timeout=10)
-    assert killed_at is not None and killed_at < MESSAGES, "the scan ended before the kill"
-    assert process.returncode == -signal.SIGKILL
+    while (cursor(workspace.database) or 0) < uid:
+        assert process.poll() is None, "the scan ended before the kill"
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
+
+
+# Where to kill. "after": once N batches are committed. "blocked": batch N fetched and
+# classified, its transaction waiting for the database lock this test holds. "writing":
+# that lock released, then a few milliseconds into batch 2's writes and commit.
+KILL_POINTS = {
+    "inside-batch-1-before-writing": ("blocked", 1, 0.0),
+    "after-batch-1": ("after", 1, 0.0),
+    "inside-batch-2-before-writing": ("blocked", 2, 0.0),
+    "inside-batch-2-writing-1ms": ("writing", 2, 0.001),
+    "inside-batch-2-writing-5ms": ("writing", 2, 0.005),
+    "after-batch-2": ("after", 2, 0.0),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_sigkill_mid_scan_then_rerun_matches_an_uninterrupted_scan(
+    scanned: Scanned, tmp_path: Path, point: str
+) -> None:
+    how, batch, delay = KILL_POINTS[point]
+    workspace = copy_workspace(scanned.template, tmp_path / "workspace")
+    process = watch(workspace)
+    if how == "after":
+        wait_for_cursor(workspace, process, batch * BATCH)
+        process.send_signal(signal.SIGKILL)
+    else:
+        done = (batch - 1) * BATCH
+        wait_for_cursor(workspace, process, done)
+        lock = sqlite3.connect(workspace.database, timeout=30)
+        lock.execute("BEGIN IMMEDIATE")  # the scan's next write waits (busy timeout)
+        # Long enough to start, fetch and classify a batch and reach its first write.
+        time.sleep(2.0 if batch == 1 else 0.5)
+        assert (cursor(workspace.database) or 0) == done and process.poll() is None
+        if how == "writing":
+            lock.rollback()
+            time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        lock.close()
+    assert process.wait(timeout=10) == -signal.SIGKILL, "the scan ended before the kill"
     assert watch(workspace).wait(timeout=120) == 0
-    assert state(workspace.database) == expected
+    assert state(workspace.database) == scanned.expected
