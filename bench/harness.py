@@ -22,6 +22,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from bench import measure, seed
@@ -47,14 +48,15 @@ class Sizes:
     contacts: int  # in the database; about 1 % of the mail comes from them
     replies: int  # delivered one by one to a running `watch`
     drafts: int
+    scale_drafts: int  # drafts in one command for the scale figures (issue 7)
     list_contacts: int
     import_rows: int
     repeats: int  # runs of each timed thing; the median is reported
     help_runs: int
 
 
-FULL = Sizes(50_000, 500, 50, 200, 10_000, 30_000, 3, 10)
-SMOKE = Sizes(200, 20, 3, 5, 200, 300, 1, 3)
+FULL = Sizes(50_000, 500, 50, 200, 500, 10_000, 30_000, 3, 10)
+SMOKE = Sizes(200, 20, 3, 5, 7, 200, 300, 1, 3)
 
 
 def sizes_for(smoke: bool, size: int | None) -> Sizes:
@@ -136,6 +138,7 @@ def run(sizes: Sizes, *, profile: bool = False) -> tuple[list[Row], list[str], s
             )
             rows.append(row)
             notes.append(f"First scan: {found} from {len(contacts)} contacts' mail.")
+            changes = int(found.split()[0])
             if profile:
                 print(measure.profile_scan(account, scan_template, workdir), file=sys.stderr)
             rows.extend(
@@ -213,6 +216,40 @@ def run(sizes: Sizes, *, profile: bool = False) -> tuple[list[Row], list[str], s
                     ),
                 )
             )
+            # -- scale (issue 7): each big case once, through the command line
+            drafts_template = workdir / "templates" / "scale-drafts.db"
+            store = Store.open(drafts_template)
+            seed.seed_contacts(
+                store,
+                seed.people(sizes.scale_drafts, seed=7),
+                stage=Stage.IDENTIFIED,
+                sent_outreach=False,
+            )
+            store.close()
+            scale_account = _account(server, server.new_user(), workdir)
+            scale = (
+                (
+                    f"scale: `coffeechat list`, {sizes.list_contacts:,} contacts",
+                    partial(scale_list, cli, account, list_db, count=sizes.list_contacts),
+                ),
+                (
+                    f"scale: `coffeechat watch --once`, {sizes.messages:,}-message INBOX",
+                    partial(scale_watch, cli, account, scan_template, workdir, changes=changes),
+                ),
+                (
+                    f"scale: `coffeechat draft outreach`, {sizes.scale_drafts} drafts",
+                    partial(
+                        scale_drafts,
+                        cli,
+                        scale_account,
+                        drafts_template,
+                        workdir,
+                        count=sizes.scale_drafts,
+                    ),
+                ),
+            )
+            for figure, run_scale in scale:
+                rows.append(measure.rows_or_error(figure, partial(run_scale, figure=figure)))
             rows.append(
                 measure.rows_or_error(
                     "peak memory during the scan",
@@ -224,6 +261,60 @@ def run(sizes: Sizes, *, profile: bool = False) -> tuple[list[Row], list[str], s
             return rows, notes, machine(server.version)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def scale_list(
+    cli: measure.Cli, account: measure.Account, database: Path, *, figure: str, count: int
+) -> Row:
+    config = cli.config_file(account, database, "scale-list")
+    row, out = measure.scale_row(cli, figure, config, "list")
+    if out.count("\n") < count:
+        raise RuntimeError(f"coffeechat list printed {out.count(chr(10))} lines for {count}")
+    return row
+
+
+def scale_watch(
+    cli: measure.Cli,
+    account: measure.Account,
+    template: Path,
+    workdir: Path,
+    *,
+    figure: str,
+    changes: int,
+) -> Row:
+    database = measure.copy_database(template, workdir / "scale-watch" / "coffeechat.db")
+    config = cli.config_file(account, database, "scale-watch")
+    row, out = measure.scale_row(cli, figure, config, "watch", "--once")
+    # The INBOX's changes, and also the no-response sweep's (contacted long ago).
+    if len(out.splitlines()) < changes:
+        raise RuntimeError(f"watch --once reported {len(out.splitlines())} changes, not {changes}")
+    return row
+
+
+def scale_drafts(
+    cli: measure.Cli,
+    account: measure.Account,
+    template: Path,
+    workdir: Path,
+    *,
+    figure: str,
+    count: int,
+) -> Row:
+    database = measure.copy_database(template, workdir / "scale-drafts" / "coffeechat.db")
+    config = cli.config_file(account, database, "scale-drafts")
+    ids = [str(n) for n in range(1, count + 1)]
+    row, out = measure.scale_row(cli, figure, config, "draft", "outreach", *ids)
+    if f"{count} draft(s) written" not in out:
+        raise RuntimeError(f"coffeechat draft said:\n{out[-500:]}")
+    client = account.imap()
+    try:
+        client.select("Drafts", readonly=True)
+        _, data = client.search(None, "ALL")
+    finally:
+        client.logout()
+    if len(data[0].split()) != count:
+        raise RuntimeError(f"Drafts holds {len(data[0].split())} messages, not {count}")
+    return row
 
 
 def section_body(rows: Sequence[Row], notes: Sequence[str], machine_line: str, command: str) -> str:

@@ -544,6 +544,31 @@ def import_time(
     return at_most(figure, median(times), 2.0)
 
 
+# ---------------------------------------------------------------- scale (issue 7)
+
+
+def scale_row(cli: Cli, figure: str, config: Path, *args: str) -> tuple[Row, str]:
+    """One command at full size, run once: its wall time and peak memory, and its stdout."""
+    out = cli.workdir / "peak-kib.txt"
+    argv = [sys.executable, "-m", "bench.peak", str(out), "--config", str(config), *args]
+    started = time.perf_counter()
+    done = subprocess.run(
+        argv,
+        env=cli.env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        command = " ".join(args[:2])
+        raise RuntimeError(f"coffeechat {command} exited {done.returncode}:\n{done.stderr}")
+    peak = int(out.read_text()) / 1024
+    _say(f"{figure}: {ms(seconds)}, {peak:.0f} MB")
+    return Row(figure, f"{ms(seconds)}, {peak:.0f} MB peak", target="works", met=True), done.stdout
+
+
 def empty_database(path: Path) -> Path:
     Store.open(path).close()
     return path

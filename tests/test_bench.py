@@ -29,6 +29,9 @@ FIGURES = (
     "`coffeechat --help` wall time",
     "`coffeechat list` with 200 contacts",
     "import of a 300-row LinkedIn export",
+    "scale: `coffeechat list`, 200 contacts",
+    "scale: `coffeechat watch --once`, 200-message INBOX",
+    "scale: `coffeechat draft outreach`, 7 drafts",
     "peak memory during the 200-message scan",
 )
 
