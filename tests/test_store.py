@@ -132,3 +132,19 @@ def test_messages_are_never_doubled(store: Store) -> None:
     )
     last = store.last_exchange(dana.id)
     assert last is not None and last["message_id"] == "<b@x>"
+
+
+def test_listing_agrees_with_the_contacts_it_summarises(store: Store) -> None:
+    """`list` reads its columns with SQL; they must say what `Contact` says."""
+    dana = store.add_contact(NewContact("Dana Lee", ("dana@old.example", "dana@new.example")))
+    store.mark_undeliverable("dana@old.example")  # the first address bounced
+    sam = store.add_contact(NewContact("Sam Roe", (), company="Beta", role="CTO"))
+    store.add_contact(NewContact("Ana Diaz", ("ana@x.example",), company="X"))
+    store.move(sam, Stage.CONTACTED, "test", "test", manual=True)
+    for stage in (None, Stage.CONTACTED, Stage.IDENTIFIED, Stage.MET):
+        expected = [
+            (str(c.id), c.name, c.company, c.role, c.stage.value, c.email)
+            for c in store.contacts(stage)
+        ]
+        assert store.listing(stage) == expected
+    assert store.listing()[0][5] == "dana@new.example" == store.get(dana.id).email

@@ -208,10 +208,11 @@ def list_(app: App, stage_name: str | None, as_json: bool) -> None:
     from coffeechat.pipeline import parse_stage
 
     stage = parse_stage(stage_name) if stage_name else None
-    contacts = app.store.contacts(stage)
     if as_json:
-        print_json([c.to_json() for c in contacts])
-    elif not contacts:
+        print_json([c.to_json() for c in app.store.contacts(stage)])
+        return
+    rows = app.store.listing(stage)
+    if not rows:
         say(
             "No contacts yet. Add one with `coffeechat add NAME --email ADDRESS`"
             " or import them with `coffeechat import linkedin Connections.csv`."
@@ -219,7 +220,7 @@ def list_(app: App, stage_name: str | None, as_json: bool) -> None:
             else f"No contacts in stage {stage.value}."
         )
     else:
-        contacts_table(contacts)
+        contacts_table(rows)
 
 
 @main.command()

@@ -194,6 +194,22 @@ class Store:
             cursor.execute("SELECT * FROM contacts WHERE stage = ? ORDER BY id", [stage.value])
         return self._contacts(cursor.fetchall())
 
+    def listing(self, stage: Stage | None = None) -> list[tuple[str, str, str, str, str, str]]:
+        """`coffeechat list`'s columns for each contact: id, name, company, role, stage and
+        `Contact.email` (the first deliverable address, else the first), in id order.
+
+        Asked of SQL directly: building 10,000 Contacts took ~150 ms of a 300 ms budget.
+        """
+        where, params = ("WHERE c.stage = ?", [stage.value]) if stage else ("", [])
+        rows = self.conn.execute(
+            "SELECT c.id, c.name, coalesce(c.company, ''), coalesce(c.role, ''), c.stage,"
+            " coalesce((SELECT e.address FROM emails e WHERE e.contact_id = c.id"
+            "           ORDER BY e.undeliverable, e.position LIMIT 1), '')"
+            f" FROM contacts c {where} ORDER BY c.id",
+            params,
+        )
+        return [(str(id_), *rest) for id_, *rest in rows]
+
     def _contacts(self, rows: Sequence[Mapping[str, Any]]) -> list[Contact]:
         """Rows to Contacts, with all their addresses read in one query."""
         addresses: dict[int, list[tuple[str, bool]]] = {}
