@@ -106,7 +106,11 @@ class Season:
             yield box
 
     def send_drafts(self, *names: str) -> list[EmailMessage]:
-        """Play the user's mail client: send each contact's newest draft (Drafts → Sent)."""
+        """Play the user's mail client: send each contact's newest draft (a copy into Sent).
+
+        The draft stays in Drafts: coffeechat's mailbox interface deletes nothing, and the
+        demo uses no other.
+        """
         sent = []
         store = Store.open(self.database)
         try:
