@@ -1,6 +1,6 @@
 """`python -m bench`: start Dovecot, seed it, measure every figure, print the table.
 
-    python -m bench                 # the full run: 50,000 messages (about 10 minutes)
+    python -m bench                 # the full run: 50,000 messages (about 3 minutes)
     python -m bench --smoke         # tiny sizes, every figure, well under 30 s
     python -m bench --size 10000    # another mailbox size
     python -m bench --write         # also update BENCHMARKS.md's section
