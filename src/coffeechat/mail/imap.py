@@ -55,6 +55,7 @@ IDLE_MAX_SECONDS = 29 * 60
 _APPENDUID = re.compile(rb"\[APPENDUID (\d+) ([0-9:,]+)\]", re.IGNORECASE)
 # A body section (RFC 3501 6.4.5): part numbers, optionally followed by HEADER/TEXT/MIME.
 _SECTION = re.compile(r"(?:\d+(?:\.\d+)*)?(?:\.?(?:HEADER|TEXT|MIME))?", re.IGNORECASE)
+_FETCHED_UID = re.compile(rb"\bUID (\d+)")
 
 
 # --- pure helpers -------------------------------------------------------------------
@@ -114,6 +115,26 @@ def is_activity(response: tuple[Any, ...]) -> bool:
     "* OK Still here" keep-alives are not activity.
     """
     return bool(response) and response[0] not in (b"OK", b"BYE")
+
+
+def literals_by_uid(data: Sequence[Any]) -> dict[int, bytes]:
+    """UID → literal, from imaplib's answer to a UID FETCH of one literal item.
+
+    imaplib hands each literal back whole: `(b'7 (UID 12 BODY[...] {512}', b'<data>')`
+    followed by the rest of the line, `b')'` — or `b' UID 12)'` from a server that names
+    the UID after the data. Other FETCH lines (flag changes) carry no literal: skipped.
+    """
+    found: dict[int, bytes] = {}
+    for index, part in enumerate(data):
+        if not isinstance(part, tuple):
+            continue
+        uid = _FETCHED_UID.search(part[0])
+        rest = data[index + 1] if index + 1 < len(data) else None
+        if uid is None and isinstance(rest, bytes):
+            uid = _FETCHED_UID.search(rest)
+        if uid is not None:
+            found[int(uid.group(1))] = bytes(part[1])
+    return found
 
 
 def message_bytes(message: EmailMessage) -> bytes:
@@ -524,23 +545,9 @@ class ImapMailbox:
         return list(data)
 
     def _fetch_literals(self, uids: Sequence[int], item: str) -> dict[int, bytes]:
-        """UID → the value of `item` (a BODY section, sent as a literal) for each message.
-
-        imaplib hands each literal back whole: `(b'7 (UID 12 BODY[...] {512}', b'<data>')`
-        followed by the rest of the line, `b')'` — or `b' UID 12)'` from a server that
-        names the UID after the data.
-        """
+        """UID → the value of `item` (a BODY section, sent as a literal) for each message."""
         data = self._uid_command("FETCH", ",".join(map(str, uids)), f"(UID {item})")
-        found: dict[int, bytes] = {}
-        for index, part in enumerate(data):
-            if not isinstance(part, tuple):
-                continue
-            uid = _FETCHED_UID.search(part[0])
-            if uid is None and index + 1 < len(data) and isinstance(data[index + 1], bytes):
-                uid = _FETCHED_UID.search(data[index + 1])
-            if uid is not None:
-                found[int(uid.group(1))] = bytes(part[1])
-        return found
+        return literals_by_uid(data)
 
     # -- waiting -----------------------------------------------------------------------
 
@@ -579,7 +586,6 @@ class ImapMailbox:
         return False
 
 
-_FETCHED_UID = re.compile(rb"\bUID (\d+)")
 _NEWS = ("EXISTS", "RECENT", "EXPUNGE")  # untagged responses that mean a folder changed
 
 
