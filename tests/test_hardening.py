@@ -59,7 +59,11 @@ def test_commands_run_while_watch_writes(workspace: Workspace) -> None:
                 ).encode(),
             )
         # The watcher catches up with the last replies, then stops.
-        wait_for(lambda: replied_count(workspace) == added, 60)
+        wait_for(
+            lambda: replied_count(workspace) == added,
+            60,
+            lambda: f"(replies recorded: {replied_count(workspace)} of {added})",
+        )
     finally:
         watcher.terminate()
         _, err = watcher.communicate(timeout=10)
@@ -256,13 +260,14 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def wait_for(condition, seconds: float) -> None:  # type: ignore[no-untyped-def]
+def wait_for(condition, seconds: float, what=lambda: "") -> None:  # type: ignore[no-untyped-def]
+    """Until `condition()` holds; else fail after `seconds`, saying `what()` (the state)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.1)
-    raise AssertionError(f"not within {seconds} s")
+    raise AssertionError(f"not within {seconds} s {what()}".rstrip())
 
 
 def cursor_of(workspace: Workspace) -> int | None:

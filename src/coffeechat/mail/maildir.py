@@ -47,8 +47,20 @@ class MaildirMailbox:
 
     @classmethod
     def open(cls, root: Path, mail: Mail) -> MaildirMailbox:
-        """Open (creating when missing) a Maildir++ tree with Drafts and Sent folders."""
+        """Open (creating when missing) a Maildir++ tree with Drafts and Sent folders.
+
+        An existing empty folder becomes a Maildir; a folder with other things in it and
+        none of cur/, new/, tmp/ is refused rather than filled with mail folders.
+        """
+        subdirs = [root / sub for sub in ("cur", "new", "tmp")]
         try:
+            if root.is_dir() and not any(sub.is_dir() for sub in subdirs) and any(root.iterdir()):
+                raise MailError(
+                    f"{root}: not a Maildir (no cur/, new/ or tmp/ in it) and not empty; "
+                    f"set mail.maildir to a Maildir or to a folder that does not exist yet"
+                )
+            for sub in subdirs:
+                sub.mkdir(mode=0o700, parents=True, exist_ok=True)
             inbox = mailbox.Maildir(root, create=True)
             for name in ("Drafts", "Sent"):
                 if name not in inbox.list_folders():
@@ -126,6 +138,14 @@ class MaildirMailbox:
         return False
 
     def folder_state(self, folder: str) -> FolderState:
+        """UIDVALIDITY and UIDNEXT from a fresh listing of the folder.
+
+        Each pass of a scan starts here, so the folder is listed anew rather than through
+        the kept `mailbox.Maildir`: that one re-reads a directory only when its mtime
+        moves, and file times are coarse (a kernel tick), so a message delivered in the
+        tick of the last listing would stay unseen until the next delivery.
+        """
+        self._boxes.pop(folder, None)
         uidvalidity, uids = self._uidlist(folder)
         return FolderState(folder, uidvalidity, max(uids.values(), default=0) + 1)
 
