@@ -230,16 +230,18 @@ def run(sizes: Sizes, *, profile: bool = False) -> tuple[list[Row], list[str], s
             scale = (
                 (
                     f"scale: `coffeechat list`, {sizes.list_contacts:,} contacts",
-                    partial(scale_list, cli, account, list_db, count=sizes.list_contacts),
+                    partial(measure.scale_list, cli, account, list_db, count=sizes.list_contacts),
                 ),
                 (
                     f"scale: `coffeechat watch --once`, {sizes.messages:,}-message INBOX",
-                    partial(scale_watch, cli, account, scan_template, workdir, changes=changes),
+                    partial(
+                        measure.scale_watch, cli, account, scan_template, workdir, changes=changes
+                    ),
                 ),
                 (
                     f"scale: `coffeechat draft outreach`, {sizes.scale_drafts} drafts",
                     partial(
-                        scale_drafts,
+                        measure.scale_drafts,
                         cli,
                         scale_account,
                         drafts_template,
@@ -261,60 +263,6 @@ def run(sizes: Sizes, *, profile: bool = False) -> tuple[list[Row], list[str], s
             return rows, notes, machine(server.version)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def scale_list(
-    cli: measure.Cli, account: measure.Account, database: Path, *, figure: str, count: int
-) -> Row:
-    config = cli.config_file(account, database, "scale-list")
-    row, out = measure.scale_row(cli, figure, config, "list")
-    if out.count("\n") < count:
-        raise RuntimeError(f"coffeechat list printed {out.count(chr(10))} lines for {count}")
-    return row
-
-
-def scale_watch(
-    cli: measure.Cli,
-    account: measure.Account,
-    template: Path,
-    workdir: Path,
-    *,
-    figure: str,
-    changes: int,
-) -> Row:
-    database = measure.copy_database(template, workdir / "scale-watch" / "coffeechat.db")
-    config = cli.config_file(account, database, "scale-watch")
-    row, out = measure.scale_row(cli, figure, config, "watch", "--once")
-    # The INBOX's changes, and also the no-response sweep's (contacted long ago).
-    if len(out.splitlines()) < changes:
-        raise RuntimeError(f"watch --once reported {len(out.splitlines())} changes, not {changes}")
-    return row
-
-
-def scale_drafts(
-    cli: measure.Cli,
-    account: measure.Account,
-    template: Path,
-    workdir: Path,
-    *,
-    figure: str,
-    count: int,
-) -> Row:
-    database = measure.copy_database(template, workdir / "scale-drafts" / "coffeechat.db")
-    config = cli.config_file(account, database, "scale-drafts")
-    ids = [str(n) for n in range(1, count + 1)]
-    row, out = measure.scale_row(cli, figure, config, "draft", "outreach", *ids)
-    if f"{count} draft(s) written" not in out:
-        raise RuntimeError(f"coffeechat draft said:\n{out[-500:]}")
-    client = account.imap()
-    try:
-        client.select("Drafts", readonly=True)
-        _, data = client.search(None, "ALL")
-    finally:
-        client.logout()
-    if len(data[0].split()) != count:
-        raise RuntimeError(f"Drafts holds {len(data[0].split())} messages, not {count}")
-    return row
 
 
 def section_body(rows: Sequence[Row], notes: Sequence[str], machine_line: str, command: str) -> str:

@@ -569,6 +569,58 @@ def scale_row(cli: Cli, figure: str, config: Path, *args: str) -> tuple[Row, str
     return Row(figure, f"{ms(seconds)}, {peak:.0f} MB peak", target="works", met=True), done.stdout
 
 
+def scale_list(cli: Cli, account: Account, database: Path, *, figure: str, count: int) -> Row:
+    config = cli.config_file(account, database, "scale-list")
+    row, out = scale_row(cli, figure, config, "list")
+    if out.count("\n") < count:
+        raise RuntimeError(f"coffeechat list printed {out.count(chr(10))} lines for {count}")
+    return row
+
+
+def scale_watch(
+    cli: Cli,
+    account: Account,
+    template: Path,
+    workdir: Path,
+    *,
+    figure: str,
+    changes: int,
+) -> Row:
+    database = copy_database(template, workdir / "scale-watch" / "coffeechat.db")
+    config = cli.config_file(account, database, "scale-watch")
+    row, out = scale_row(cli, figure, config, "watch", "--once")
+    # The INBOX's changes, and also the no-response sweep's (contacted long ago).
+    if len(out.splitlines()) < changes:
+        raise RuntimeError(f"watch --once reported {len(out.splitlines())} changes, not {changes}")
+    return row
+
+
+def scale_drafts(
+    cli: Cli,
+    account: Account,
+    template: Path,
+    workdir: Path,
+    *,
+    figure: str,
+    count: int,
+) -> Row:
+    database = copy_database(template, workdir / "scale-drafts" / "coffeechat.db")
+    config = cli.config_file(account, database, "scale-drafts")
+    ids = [str(n) for n in range(1, count + 1)]
+    row, out = scale_row(cli, figure, config, "draft", "outreach", *ids)
+    if f"{count} draft(s) written" not in out:
+        raise RuntimeError(f"coffeechat draft said:\n{out[-500:]}")
+    client = account.imap()
+    try:
+        client.select("Drafts", readonly=True)
+        _, data = client.search(None, "ALL")
+    finally:
+        client.logout()
+    if len(data[0].split()) != count:
+        raise RuntimeError(f"Drafts holds {len(data[0].split())} messages, not {count}")
+    return row
+
+
 def empty_database(path: Path) -> Path:
     Store.open(path).close()
     return path
