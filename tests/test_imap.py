@@ -500,6 +500,20 @@ def test_idle_wait_reports_new_mail(account: tuple[Dovecot, str, ImapMailbox]) -
     assert [m.uid for b in mailbox.fetch_headers("INBOX", 0) for m in b] == [1]
 
 
+def test_a_scan_with_nothing_arriving_leaves_no_news(
+    account: tuple[Dovecot, str, ImapMailbox],
+) -> None:
+    """The message count an EXAMINE reports is not news: the wait after a scan waits."""
+    _, _, mailbox = account
+    for n in range(2):
+        mailbox.append("INBOX", raw_message(f"inbox {n}"))
+    mailbox.folder_state("INBOX")
+    assert sum(len(batch) for batch in mailbox.fetch_headers("INBOX", 0)) == 2
+    started = time.monotonic()
+    assert mailbox.idle_wait("INBOX", timeout=0.5) is False
+    assert time.monotonic() - started >= 0.4
+
+
 def test_mail_announced_during_a_fetch_is_not_lost_to_the_next_wait(
     account: tuple[Dovecot, str, ImapMailbox], monkeypatch: pytest.MonkeyPatch
 ) -> None:

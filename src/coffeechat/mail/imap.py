@@ -529,14 +529,17 @@ class ImapMailbox:
         imaplib connection it wraps as `_imap`.
         """
         imap = self._client._imap
+        # imaplib keeps the untagged responses of a command where imapclient never looks.
+        # Those of the last EXAMINE are counts, not news: drop them first. Those that come
+        # during this command announce new mail (RFC 3501 §7.3.1: the server says EXISTS
+        # once): keep that for the next wait, or it would sleep through the mail.
+        for news in _NEWS:
+            imap.untagged_responses.pop(news, None)
         trace, imap.debug = imap.debug, 0
         try:
             status, data = imap.uid(command, *args)
         finally:
             imap.debug = trace
-        # New mail the server announced meanwhile is kept by imaplib, where imapclient never
-        # looks: note it, or the next wait would sleep through it (RFC 3501 §7.3.1: the
-        # server says EXISTS once).
         for news in _NEWS:
             if imap.untagged_responses.pop(news, None):
                 self._news = True
