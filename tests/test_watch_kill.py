@@ -187,7 +187,8 @@ def test_sigkill_mid_scan_then_rerun_matches_an_uninterrupted_scan(
         lock.execute("BEGIN IMMEDIATE")  # the scan's next write waits (busy timeout)
         # Long enough to start, fetch and classify a batch and reach its first write.
         time.sleep(2.0 if batch == 1 else 0.5)
-        assert (cursor(workspace.database) or 0) == done and process.poll() is None
+        # Still scanning, blocked in that batch (or, on a slow machine, a later one).
+        assert done <= (cursor(workspace.database) or 0) < MESSAGES and process.poll() is None
         if how == "writing":
             lock.rollback()
             time.sleep(delay)
