@@ -36,7 +36,6 @@ from bench.report import (
     write_section,
 )
 from coffeechat.pipeline import Stage
-from coffeechat.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "BENCHMARKS.md"
@@ -126,19 +125,19 @@ def run(sizes: Sizes, *, profile: bool = False) -> tuple[list[Row], list[str], s
                 f"{time.perf_counter() - started:.1f} s: {mix}"
             )
             notes.append(f"INBOX mix: {mix}.")
-            scan_template = workdir / "templates" / "scan.db"
-            store = Store.open(scan_template)
-            seed.seed_contacts(
-                store, contacts + repliers, stage=Stage.CONTACTED, sent_outreach=True
+            scan_template = seed.contacts_database(
+                workdir / "templates" / "scan.db",
+                contacts + repliers,
+                stage=Stage.CONTACTED,
+                sent_outreach=True,
             )
-            store.close()
-
-            row, scanned, found = measure.first_scan(
+            row, scanned, changes = measure.first_scan(
                 account, scan_template, workdir, size=sizes.messages, repeats=sizes.repeats
             )
             rows.append(row)
-            notes.append(f"First scan: {found} from {len(contacts)} contacts' mail.")
-            changes = int(found.split()[0])
+            notes.append(
+                f"First scan: {changes} changes recorded from {len(contacts)} contacts' mail."
+            )
             if profile:
                 print(measure.profile_scan(account, scan_template, workdir), file=sys.stderr)
             rows.extend(
@@ -156,15 +155,12 @@ def run(sizes: Sizes, *, profile: bool = False) -> tuple[list[Row], list[str], s
 
             # -- drafts, for a user of their own
             drafts_account = _account(server, server.new_user(), workdir)
-            drafts_template = workdir / "templates" / "drafts.db"
-            store = Store.open(drafts_template)
-            seed.seed_contacts(
-                store,
+            drafts_template = seed.contacts_database(
+                workdir / "templates" / "drafts.db",
                 seed.people(sizes.drafts, seed=4),
                 stage=Stage.IDENTIFIED,
                 sent_outreach=False,
             )
-            store.close()
             result = measure.rows_or_error(
                 f"{sizes.drafts} drafts in one `draft` command",
                 lambda: measure.drafts(
@@ -188,15 +184,12 @@ def run(sizes: Sizes, *, profile: bool = False) -> tuple[list[Row], list[str], s
                     "`coffeechat --help` wall time", lambda: measure.help_time(cli, sizes.help_runs)
                 )
             )
-            list_db = workdir / "templates" / "list.db"
-            store = Store.open(list_db)
-            seed.seed_contacts(
-                store,
+            list_db = seed.contacts_database(
+                workdir / "templates" / "list.db",
                 seed.people(sizes.list_contacts, seed=5),
                 stage=Stage.IDENTIFIED,
                 sent_outreach=False,
             )
-            store.close()
             rows.append(
                 measure.rows_or_error(
                     "`coffeechat list`",
@@ -217,15 +210,12 @@ def run(sizes: Sizes, *, profile: bool = False) -> tuple[list[Row], list[str], s
                 )
             )
             # -- scale (issue 7): each big case once, through the command line
-            drafts_template = workdir / "templates" / "scale-drafts.db"
-            store = Store.open(drafts_template)
-            seed.seed_contacts(
-                store,
+            scale_drafts_template = seed.contacts_database(
+                workdir / "templates" / "scale-drafts.db",
                 seed.people(sizes.scale_drafts, seed=7),
                 stage=Stage.IDENTIFIED,
                 sent_outreach=False,
             )
-            store.close()
             scale_account = _account(server, server.new_user(), workdir)
             scale = (
                 (
@@ -244,7 +234,7 @@ def run(sizes: Sizes, *, profile: bool = False) -> tuple[list[Row], list[str], s
                         measure.scale_drafts,
                         cli,
                         scale_account,
-                        drafts_template,
+                        scale_drafts_template,
                         workdir,
                         count=sizes.scale_drafts,
                     ),

@@ -426,6 +426,18 @@ def seed_contacts(
     return ids
 
 
+def contacts_database(
+    path: Path, contacts: list[Person], *, stage: Stage, sent_outreach: bool
+) -> Path:
+    """`seed_contacts` into the database at `path` (created when missing); returns `path`."""
+    store = Store.open(path)
+    try:
+        seed_contacts(store, contacts, stage=stage, sent_outreach=sent_outreach)
+    finally:
+        store.close()
+    return path
+
+
 def linkedin_export(path: Path, rows: int, *, seed: int) -> None:
     """A Connections.csv as LinkedIn writes it: the Notes preamble, then one row a person.
 

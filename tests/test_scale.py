@@ -20,18 +20,15 @@ from dovecot import Dovecot
 from test_draft import drafts_on_server, use_imap
 
 from coffeechat.pipeline import Stage
-from coffeechat.store import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import seed
 
 
 def add_people(workspace: Workspace, count: int, *, stage: Stage, outreach: bool) -> None:
-    store = Store.open(workspace.database)
-    try:
-        seed.seed_contacts(store, seed.people(count, seed=11), stage=stage, sent_outreach=outreach)
-    finally:
-        store.close()
+    seed.contacts_database(
+        workspace.database, seed.people(count, seed=11), stage=stage, sent_outreach=outreach
+    )
 
 
 @pytest.mark.slow
@@ -50,9 +47,7 @@ def test_ten_thousand_contacts_list_show_and_report(workspace: Workspace) -> Non
 @pytest.mark.slow
 def test_a_fifty_thousand_message_inbox_is_scanned_once(workspace: Workspace) -> None:
     people = seed.people(500, seed=1)
-    store = Store.open(workspace.database)
-    seed.seed_contacts(store, people, stage=Stage.CONTACTED, sent_outreach=True)
-    store.close()
+    seed.contacts_database(workspace.database, people, stage=Stage.CONTACTED, sent_outreach=True)
     now = datetime.now(UTC)
     counts = seed.write_maildir(
         workspace.maildir, seed.inbox_messages(50_000, people, now=now, seed=3), owner=None
