@@ -202,13 +202,13 @@ class Store:
         """
         where, params = ("WHERE c.stage = ?", [stage.value]) if stage else ("", [])
         rows = self.conn.execute(
-            "SELECT c.id, c.name, coalesce(c.company, ''), coalesce(c.role, ''), c.stage,"
-            " coalesce((SELECT e.address FROM emails e WHERE e.contact_id = c.id"
-            "           ORDER BY e.undeliverable, e.position LIMIT 1), '')"
+            "SELECT CAST(c.id AS TEXT), c.name, coalesce(c.company, ''), coalesce(c.role, ''),"
+            " c.stage, coalesce((SELECT e.address FROM emails e WHERE e.contact_id = c.id"
+            "                    ORDER BY e.undeliverable, e.position LIMIT 1), '')"
             f" FROM contacts c {where} ORDER BY c.id",
             params,
         )
-        return [(str(id_), *rest) for id_, *rest in rows]
+        return rows.fetchall()
 
     def _contacts(self, rows: Sequence[Mapping[str, Any]]) -> list[Contact]:
         """Rows to Contacts, with all their addresses read in one query."""
