@@ -14,11 +14,14 @@ asks for curly quotes, "…" for "...", "résumé" for "resume", and frowns on e
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from coffeechat.proofread.document import Document
 from coffeechat.proofread.findings import Finding, ProofreadContext
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 LEFT_OUT = (
     "annotations",  # TODO and FIXME: the placeholder rule
@@ -57,7 +60,9 @@ def check(doc: Document, context: ProofreadContext) -> Iterator[Finding]:
     from proselint.tools import LintFile
 
     # LintFile pads the text with a newline at each end; its spans count that first one.
-    lint_file = LintFile("draft", doc.masked)
+    # Its regex engine (re2) takes UTF-8 only, so a lone surrogate (text decoded with
+    # surrogateescape) becomes U+FFFD: one character for one, the offsets stay true.
+    lint_file = LintFile("draft", _LONE_SURROGATE.sub("\ufffd", doc.masked))
     content = lint_file.content
     seen: set[tuple[int, str]] = set()
     results = []
