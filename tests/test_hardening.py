@@ -31,13 +31,12 @@ def test_commands_run_while_watch_writes(workspace: Workspace) -> None:
     workspace.config_path.write_text(text)
     workspace.run("add", "Dana Lee", "--email", "dana@acme.example")
     env = {**os.environ, "COFFEECHAT_CONFIG": str(workspace.config_path)}
-    watcher = subprocess.Popen(
-        [sys.executable, "-m", "coffeechat", "watch"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # Files, not pipes: a thousand change lines would fill an unread pipe and block watch.
+    output, errors = workspace.root / "watch.out", workspace.root / "watch.err"
+    with output.open("w") as out, errors.open("w") as err_file:
+        watcher = subprocess.Popen(
+            [sys.executable, "-m", "coffeechat", "watch"], env=env, stdout=out, stderr=err_file
+        )
     box = MaildirMailbox.open(workspace.maildir, Mail())
     added = 0
     try:
@@ -66,7 +65,8 @@ def test_commands_run_while_watch_writes(workspace: Workspace) -> None:
         )
     finally:
         watcher.terminate()
-        _, err = watcher.communicate(timeout=10)
+        watcher.wait(timeout=10)
+    err = errors.read_text()
     assert "locked" not in err.lower() and "Traceback" not in err
     assert added >= 20, f"only {added} rounds in 30 s: too few to overlap the watcher's writes"
     print(f"{added} rounds of add, note, draft and a reply in 30 s")
