@@ -480,6 +480,27 @@ def test_idle_wait_times_out_quietly(account: tuple[Dovecot, str, ImapMailbox]) 
     assert mailbox.idle_wait("INBOX", timeout=0.1) is False
 
 
+def test_close_after_ctrl_c_mid_command_does_not_wait_for_the_server(
+    imap_account: tuple[Dovecot, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C can land while IDLE is starting: the server then waits for DONE, and a
+    polite LOGOUT would wait out mail.timeout_seconds for an answer that never comes."""
+    server, user = imap_account
+    mailbox = ImapMailbox.connect(server.mail(user), password=server.password)
+    real_idle = mailbox._client.idle
+
+    def idle_then_interrupted() -> None:
+        real_idle()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(mailbox._client, "idle", idle_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        mailbox.idle_wait("INBOX", timeout=5)
+    started = time.monotonic()
+    mailbox.close()
+    assert time.monotonic() - started < 1
+
+
 def test_idle_wait_reports_new_mail(account: tuple[Dovecot, str, ImapMailbox]) -> None:
     server, user, mailbox = account
     other = ImapMailbox.connect(server.mail(user), password=server.password)

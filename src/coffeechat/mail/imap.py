@@ -179,6 +179,7 @@ class ImapMailbox:
         self._special: dict[str, str] = {}
         self._selected: str | None = None
         self._news = False  # the server announced a change that no wait has reported yet
+        self._interrupted = False  # a command did not finish: see close()
         self._closed = False
 
     # -- connecting ------------------------------------------------------------------
@@ -272,10 +273,17 @@ class ImapMailbox:
         self.close()
 
     def close(self) -> None:
-        """Log out; errors are swallowed (the connection may be gone already)."""
+        """Log out; errors are swallowed (the connection may be gone already).
+
+        After a command was interrupted the server may still be in it (IDLE waits for
+        DONE), so a LOGOUT would wait mail.timeout_seconds for its answer: hang up instead.
+        """
         if self._closed:
             return
         self._closed = True
+        if self._interrupted:
+            _shutdown(self._client)
+            return
         try:
             self._client.logout()
         except Exception:  # closing must never fail the command
@@ -291,12 +299,17 @@ class ImapMailbox:
             raise
         except (IMAPClientAbortError, OSError) as err:
             self._selected = None
+            self._interrupted = True  # a timeout too: LOGOUT would wait as long again
             raise MailError(
                 f"lost the connection to {self._where} while {action} ({err}); "
                 f"run the command again"
             ) from err
         except IMAPClientError as err:
             raise MailError(f"{self._where} refused {action}: {err}") from err
+        except BaseException:
+            # Interrupted mid-command (Ctrl-C): what the server expects next is unknown.
+            self._interrupted = True
+            raise
 
     # -- folders -----------------------------------------------------------------------
 
