@@ -34,7 +34,6 @@ from coffeechat.mail.imap import (
     expand_uid_set,
     header_fetch_item,
     is_activity,
-    literals_by_uid,
     parse_appenduid,
 )
 
@@ -569,19 +568,6 @@ def test_uid_sets_and_appenduid() -> None:
 def test_header_fetch_item_peeks() -> None:
     item = header_fetch_item(("From", "Message-ID"))
     assert item == "BODY.PEEK[HEADER.FIELDS (FROM MESSAGE-ID)]"
-
-
-def test_literals_are_matched_to_their_uid_wherever_the_server_puts_it() -> None:
-    data = [
-        (b"1 (UID 7 BODY[HEADER.FIELDS (FROM)] {9}", b"From: a\r\n"),
-        b")",
-        b"2 (FLAGS (\\Seen))",  # an unsolicited flag change: no literal
-        (b"3 (BODY[HEADER.FIELDS (FROM)] {9}", b"From: b\r\n"),
-        b" UID 9)",
-        (b"4 (BODY[] {0}", b""),  # no UID at all: cannot be placed
-        b")",
-    ]
-    assert literals_by_uid(data) == {7: b"From: a\r\n", 9: b"From: b\r\n"}
 
 
 def test_idle_keepalives_are_not_activity() -> None:
