@@ -411,6 +411,43 @@ def test_fetch_headers_batches_and_resumes_after_a_uid(
     assert list(mailbox.fetch_headers("INBOX", uids[-1] or 0)) == []
 
 
+def test_the_next_batch_asked_ahead_survives_any_use_of_the_connection_between_batches(
+    account: tuple[Dovecot, str, ImapMailbox], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each batch's FETCH is sent while the caller still works on the one before; whatever
+    # the caller does meanwhile (other folders, whole messages, a search) must get its
+    # own answer, and the batch its own.
+    _, _, mailbox = account
+    monkeypatch.setattr(imap_module, "FETCH_BATCH", 2)
+    sent = mailbox.sent_folder()
+    uids = [mailbox.append("INBOX", raw_message(f"message {n}")) for n in range(7)]
+    sent_uid = mailbox.append(sent, raw_message("in sent", body="SENT BODY\r\n"))
+    assert sent_uid is not None and None not in uids
+    seen: list[list[int]] = []
+    for batch in mailbox.fetch_headers("INBOX", 0):
+        seen.append([m.uid for m in batch])
+        assert all(b"Subject: message " in m.headers for m in batch)
+        whole = mailbox.fetch_parts(sent, [sent_uid], "")
+        assert list(whole) == [sent_uid] and whole[sent_uid].endswith(b"SENT BODY\r\n")
+        assert list(mailbox.fetch_parts("INBOX", [uids[6]], "")) == [uids[6]]
+        assert mailbox.folder_state(sent).uidnext == sent_uid + 1
+        assert mailbox.has_message_id("INBOX", "<message-6@example.org>")
+    assert seen == [uids[0:2], uids[2:4], uids[4:6], uids[6:7]]
+
+    # A reader that stops early leaves a FETCH unread: the next command still works...
+    batches = mailbox.fetch_headers("INBOX", 0)
+    assert [m.uid for m in next(batches)] == uids[0:2]
+    whole = mailbox.fetch_parts("INBOX", [uids[5]], "")
+    assert list(whole) == [uids[5]] and whole[uids[5]].endswith(b"hello\r\n")
+    batches = mailbox.fetch_headers("INBOX", 0)
+    next(batches)
+    del batches
+    # ...and so does closing, without waiting for a LOGOUT that answers after the batch.
+    started = time.monotonic()
+    mailbox.close()
+    assert time.monotonic() - started < 1
+
+
 def test_fetch_headers_since_days_limits_the_backfill(
     account: tuple[Dovecot, str, ImapMailbox],
 ) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import imaplib
+import itertools
 import logging
 import re
 import ssl
@@ -77,6 +78,16 @@ def parse_appenduid(response: bytes | str) -> list[int]:
     raw = response.encode() if isinstance(response, str) else response
     match = _APPENDUID.search(raw)
     return expand_uid_set(match.group(2).decode()) if match else []
+
+
+@dataclass
+class _Ahead:
+    """A UID FETCH sent before its answer is wanted, and that answer once read."""
+
+    folder: str
+    uids: Sequence[int]
+    tag: bytes
+    literals: dict[int, bytes] | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +172,7 @@ class ImapMailbox:
         self._selected: str | None = None
         self._news = False  # the server announced a change that no wait has reported yet
         self._interrupted = False  # a command did not finish: see close()
+        self._ahead: _Ahead | None = None  # a FETCH sent before its answer was wanted
         self._closed = False
 
     # -- connecting ------------------------------------------------------------------
@@ -258,6 +270,8 @@ class ImapMailbox:
 
         After a command was interrupted the server may still be in it (IDLE waits for
         DONE), so a LOGOUT would wait mail.timeout_seconds for its answer: hang up instead.
+        (A FETCH sent ahead and never read is no such case: imaplib reads its answer
+        before the LOGOUT's.)
         """
         if self._closed:
             return
@@ -274,7 +288,14 @@ class ImapMailbox:
 
     @contextlib.contextmanager
     def _doing(self, action: str) -> Iterator[None]:
+        """Run one step of talking to the server: every command goes through here.
+
+        It first reads the answer to a FETCH sent ahead, if one is still on the wire, so
+        that the next command's answer is the next thing read. Library errors become a
+        `MailError` that says what was being done.
+        """
         try:
+            self._finish_ahead()
             yield
         except MailError:
             raise
@@ -486,11 +507,19 @@ class ImapMailbox:
             uid for uid in found if uid > after_uid and (until_uid is None or uid <= until_uid)
         )
         item = header_fetch_item()
-        for batch in _batches(uids, FETCH_BATCH):
-            if self._selected != folder:  # the caller used the connection between batches
-                self._examine(folder)
+        batches = list(_batches(uids, FETCH_BATCH))
+        for batch, following in itertools.zip_longest(batches, batches[1:]):
             with self._doing(f"fetching headers from {folder!r}"):
-                blocks = self._fetch_literals(batch, item)
+                blocks = self._take_ahead(folder, batch)
+                if blocks is None:
+                    self._reopen(folder)
+                    blocks = self._fetch_literals(batch, item)
+                if following is not None:
+                    # Ask for the next batch now (RFC 3501 §5.5), so the server prepares
+                    # it while the caller works on this one; it is read when wanted, or
+                    # before the caller's next command (see _doing).
+                    self._reopen(folder)
+                    self._ahead = _Ahead(folder, following, self._send_fetch(following, item))
             yield [
                 FetchedMessage(folder, uid, blocks[uid])
                 for uid in batch
@@ -504,8 +533,7 @@ class ImapMailbox:
             raise ValueError(f"not an IMAP body section: {part!r}")
         if not uids:
             return {}
-        if self._selected != folder:  # no NOOP: these messages are known to be there
-            self._examine(folder)
+        self._reopen(folder)  # no NOOP: these messages are known to be there
         section = part or "(the whole message)"
         with self._doing(f"fetching part {section} of {len(uids)} messages in {folder!r}"):
             return self._fetch_literals(uids, f"BODY.PEEK[{part}]")
@@ -544,13 +572,19 @@ class ImapMailbox:
         return [uid for line in data if isinstance(line, bytes) for uid in map(int, line.split())]
 
     def _fetch_literals(self, uids: Sequence[int], item: str) -> dict[int, bytes]:
-        """UID → the value of `item` (a BODY section, sent as a literal) for each message.
+        """UID → the value of `item` (a BODY section, sent as a literal) for each message."""
+        return self._read_fetch(self._send_fetch(uids, item))
 
-        imaplib sends the command; its answer is read by `read_fetch_answer`, which does
-        in ~5 µs a message what imaplib does in ~15 (BENCHMARKS.md).
-        """
+    def _send_fetch(self, uids: Sequence[int], item: str) -> bytes:
+        """Send a UID FETCH through imaplib, without reading its answer: its tag."""
         with self._imaplib() as imap:
-            tag = imap._command("UID", "FETCH", ",".join(map(str, uids)), f"(UID {item})")
+            tag: bytes = imap._command("UID", "FETCH", ",".join(map(str, uids)), f"(UID {item})")
+        return tag
+
+    def _read_fetch(self, tag: bytes) -> dict[int, bytes]:
+        """Read the answer to the UID FETCH `tag` with `read_fetch_answer`, which does in
+        ~5 µs a message what imaplib does in ~15 (BENCHMARKS.md)."""
+        with self._imaplib() as imap:
             try:
                 answer = read_fetch_answer(imap.readline, imap.read, tag)
             finally:
@@ -559,6 +593,27 @@ class ImapMailbox:
         if answer.status != "OK":
             raise MailError(f"{self._where} refused UID FETCH: {answer.status} {answer.text}")
         return answer.literals
+
+    def _finish_ahead(self) -> None:
+        """Read the answer to the FETCH sent ahead, if it is still on the wire."""
+        ahead = self._ahead
+        if ahead is not None and ahead.literals is None:
+            self._ahead = None  # read once, even if reading fails: the wire has moved on
+            ahead.literals = self._read_fetch(ahead.tag)
+            self._ahead = ahead
+
+    def _take_ahead(self, folder: str, uids: Sequence[int]) -> dict[int, bytes] | None:
+        """The answer to the FETCH sent ahead when it was for these messages (read by
+        `_doing`), else None."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is None or (ahead.folder, ahead.uids) != (folder, uids):
+            return None
+        return ahead.literals
+
+    def _reopen(self, folder: str) -> None:
+        """Open `folder` again if the caller opened another since."""
+        if self._selected != folder:
+            self._examine(folder)
 
     # -- waiting -----------------------------------------------------------------------
 
