@@ -515,9 +515,10 @@ class ImapMailbox:
                     self._reopen(folder)
                     blocks = self._fetch_literals(batch, item)
                 if following is not None:
-                    # Ask for the next batch now (RFC 3501 §5.5), so the server prepares
-                    # it while the caller works on this one; it is read when wanted, or
-                    # before the caller's next command (see _doing).
+                    # Ask for the next batch now, so the server prepares it while the
+                    # caller works on this one. Its answer is read when wanted, or before
+                    # the caller's next command (see _doing): one command is ever in
+                    # flight, as with any client, only its answer is read later.
                     self._reopen(folder)
                     self._ahead = _Ahead(folder, following, self._send_fetch(following, item))
             yield [
