@@ -104,7 +104,6 @@ def run(sizes: Sizes, *, profile: bool = False) -> tuple[list[Row], list[str], s
     rows: list[Row] = []
     try:
         with start_dovecot() as server:
-            mail_root = server.ca_file.parent / "mail"
             cli = measure.Cli.make(workdir)
             now = datetime.now(UTC)
 
@@ -115,7 +114,7 @@ def run(sizes: Sizes, *, profile: bool = False) -> tuple[list[Row], list[str], s
             repliers = seed.people(sizes.replies, seed=2, domain_prefix="quiet-")
             started = time.perf_counter()
             counts = seed.write_maildir(
-                mail_root / user,
+                server.maildir(user),
                 seed.inbox_messages(sizes.messages, contacts, now=now, seed=3),
                 owner=_mail_owner(),
             )

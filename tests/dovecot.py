@@ -70,6 +70,10 @@ class Dovecot:
         """A fresh unique username: its mailbox is empty until the first login."""
         return f"user-{secrets.token_hex(6)}@example.test"
 
+    def maildir(self, user: str) -> Path:
+        """Where `user`'s mail is kept on disk: INBOX here, other folders below it."""
+        return self.log_file.parent / "mail" / user
+
     def ssl_context(self) -> ssl.SSLContext:
         """A verifying client context that trusts only the test CA."""
         return ssl.create_default_context(cafile=str(self.ca_file))

@@ -183,7 +183,7 @@ def test_watch_survives_a_server_restart(workspace: Workspace) -> None:
             wait_for(lambda: cursor_of(workspace) is not None, 20)
             crash(server)
             # The reply arrives while the server is down: delivered into the Maildir.
-            reply = server.log_file.parent / "mail" / user / "new" / "1700000000.outage"
+            reply = server.maildir(user) / "new" / "1700000000.outage"
             reply.write_bytes((MAIL / "reply_threaded.eml").read_bytes())
             sh.chown(reply, user=_accounts().mail_user, group=_accounts().mail_group)
             time.sleep(2)  # the watcher notices, and backs off
