@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from coffeechat.tracker import Kind, classify, parse_headers
-from coffeechat.tracker.prefilter import might_concern
+from coffeechat.tracker.prefilter import Mentions, might_concern
 
 MAIL = Path(__file__).parent / "data" / "mail"
 CONTACTS = {
@@ -85,3 +85,28 @@ def test_a_contact_only_in_cc_is_skipped_as_classification_ignores_it() -> None:
         contact_for_address=CONTACTS.get,
     )
     assert [r.kind for r in results] == [Kind.IGNORE]
+
+
+def test_mentions_finds_blocks_after_the_learning_one_that_hold_a_token() -> None:
+    blocks = [
+        b"Message-ID: <Reply-1@Acme.example>\r\nFrom: jane.rivera@acme.example\r\n",
+        b"From: bob@acme.example\r\nReferences: <reply-1@acme.example>\r\n",  # cites it
+        b"From: news@shop.example\r\nSubject: sale\r\n",
+        b"From: JANE.RIVERA@ACME.EXAMPLE\r\nIn-Reply-To: <x@y>\r\n<reply-1@acme.example>\r\n",
+    ]
+    mentions = Mentions(blocks)
+    assert mentions.after(0, [b"<reply-1@acme.example>"]) == {1, 3}  # not 0: it taught it
+    assert mentions.after(1, [b"<reply-1@acme.example>", b"jane.rivera@acme.example"]) == {3}
+    assert mentions.after(3, [b"<reply-1@acme.example>"]) == set()  # nothing after the last
+    assert mentions.after(0, [b"carla@initech.example"]) == set()
+
+
+@given(st.lists(st.binary(max_size=40), min_size=1, max_size=8), st.data())
+def test_mentions_agrees_with_a_search_of_each_block(
+    blocks: list[bytes], data: st.DataObject
+) -> None:
+    index = data.draw(st.integers(0, len(blocks) - 1))
+    token = data.draw(st.binary(min_size=1, max_size=4).filter(lambda t: b"\n" not in t))
+    token = token.lower()
+    expected = {i for i in range(index + 1, len(blocks)) if token in blocks[i].lower()}
+    assert Mentions(blocks).after(index, [token]) == expected

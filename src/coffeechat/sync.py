@@ -20,7 +20,7 @@ from coffeechat.mail.base import FetchedMessage, FolderState, Mailbox
 from coffeechat.models import Contact
 from coffeechat.pipeline import Stage, can_move
 from coffeechat.store import Store
-from coffeechat.tracker.prefilter import mentions, might_concern
+from coffeechat.tracker.prefilter import Mentions, might_concern
 
 FolderRole = Literal["sent", "inbox"]
 # Kinds of our drafts that, once seen in Sent, mean more than "contacted".
@@ -235,18 +235,20 @@ def apply_batch(
     something learned since.
     """
     by_uid = {p.fetched.uid: p.headers for p in planned}
-    learned_before = len(context.learned)
+    mentioned: set[int] = set()  # skipped messages that mention something learned since
+    mentions: Mentions | None = None
     changes = []
-    for fetched in batch:
+    for index, fetched in enumerate(batch):
         headers = by_uid.get(fetched.uid)
         if headers is None:
-            learned = context.learned[learned_before:]
-            if not (learned and mentions(fetched.headers, learned)):
-                continue
-            if not context.might_concern(fetched, role):
+            if index not in mentioned or not context.might_concern(fetched, role):
                 continue
             headers = tracker.parse_headers(fetched.headers)
+        learned_before = len(context.learned)
         changes += apply_message(store, mailbox, fetched, headers, bodies, role, context)
+        if learned := context.learned[learned_before:]:
+            mentions = mentions or Mentions([f.headers for f in batch])
+            mentioned |= mentions.after(index, learned)
     return changes
 
 
