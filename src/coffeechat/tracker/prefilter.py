@@ -6,7 +6,7 @@ message only when its From is a contact's, when its In-Reply-To or References ci
 Message-ID we know, or when it is a delivery report (bounces may name the contact only in
 their body); everything else is skipped unparsed. The test errs on the side of parsing: a
 false "maybe" costs a parse, never a miss. It runs on every message of a scan, so it reads
-only the five fields that can matter, found in one regex pass.
+only the six fields that can matter, found in one regex pass.
 """
 
 from __future__ import annotations
