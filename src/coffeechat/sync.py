@@ -235,6 +235,7 @@ def apply_batch(
     something learned since.
     """
     by_uid = {p.fetched.uid: p.headers for p in planned}
+    skipped_any = len(by_uid) < len(batch)  # never in Sent, where every message is read
     mentioned: set[int] = set()  # skipped messages that mention something learned since
     mentions: Mentions | None = None
     changes = []
@@ -246,7 +247,7 @@ def apply_batch(
             headers = tracker.parse_headers(fetched.headers)
         learned_before = len(context.learned)
         changes += apply_message(store, mailbox, fetched, headers, bodies, role, context)
-        if learned := context.learned[learned_before:]:
+        if skipped_any and (learned := context.learned[learned_before:]):
             mentions = mentions or Mentions([f.headers for f in batch])
             mentioned |= mentions.after(index, learned)
     return changes
