@@ -179,20 +179,15 @@ class Store:
         )
 
     def get(self, contact_id: int) -> Contact:
-        rows = list(self._query("SELECT * FROM contacts WHERE id = ?", [contact_id]))
-        if not rows:
+        found = self._select_contacts("WHERE id = ?", [contact_id])
+        if not found:
             raise ContactNotFound(f"no contact with id {contact_id}; run `coffeechat list`")
-        return self._contacts(rows)[0]
+        return found[0]
 
     def contacts(self, stage: Stage | None = None) -> list[Contact]:
-        # sqlite3.Row, not a dict per row: `coffeechat list` reads 10,000 of them.
-        cursor = self.conn.cursor()
-        cursor.row_factory = sqlite3.Row
         if stage is None:
-            cursor.execute("SELECT * FROM contacts ORDER BY id")
-        else:
-            cursor.execute("SELECT * FROM contacts WHERE stage = ? ORDER BY id", [stage.value])
-        return self._contacts(cursor.fetchall())
+            return self._select_contacts()
+        return self._select_contacts("WHERE stage = ?", [stage.value])
 
     def listing(self, stage: Stage | None = None) -> list[tuple[str, str, str, str, str, str]]:
         """`coffeechat list`'s columns for each contact: id, name, company, role, stage and
@@ -249,9 +244,14 @@ class Store:
 
     def referrals(self, contact_id: int) -> list[Contact]:
         """The contacts this one referred (their `referred_by`), oldest first."""
+        return self._select_contacts("WHERE referred_by = ?", [contact_id])
+
+    def _select_contacts(self, where: str = "", params: Sequence[Any] = ()) -> list[Contact]:
+        """The contacts `where` (an SQL condition on `contacts`) selects, in id order."""
+        # sqlite3.Row, not a dict per row: `coffeechat list --json` reads 10,000 of them.
         cursor = self.conn.cursor()
         cursor.row_factory = sqlite3.Row
-        cursor.execute("SELECT * FROM contacts WHERE referred_by = ? ORDER BY id", [contact_id])
+        cursor.execute(f"SELECT * FROM contacts {where} ORDER BY id", params)
         return self._contacts(cursor.fetchall())
 
     def contact_id_for_email(self, address: str) -> int | None:
