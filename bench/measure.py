@@ -568,6 +568,12 @@ def scale_row(cli: Cli, figure: str, config: Path, *args: str) -> tuple[Row, str
     return Row(figure, f"{ms(seconds)}, {peak:.0f} MB peak", target="works", met=True), done.stdout
 
 
+def _config_on_a_copy(cli: Cli, account: Account, template: Path, workdir: Path, name: str) -> Path:
+    """A config for `account` on a fresh copy of the seeded database `template`."""
+    database = copy_database(template, workdir / name / "coffeechat.db")
+    return cli.config_file(account, database, name)
+
+
 def scale_list(cli: Cli, account: Account, database: Path, *, figure: str, count: int) -> Row:
     config = cli.config_file(account, database, "scale-list")
     row, out = scale_row(cli, figure, config, "list")
@@ -585,8 +591,7 @@ def scale_watch(
     figure: str,
     changes: int,
 ) -> Row:
-    database = copy_database(template, workdir / "scale-watch" / "coffeechat.db")
-    config = cli.config_file(account, database, "scale-watch")
+    config = _config_on_a_copy(cli, account, template, workdir, "scale-watch")
     row, out = scale_row(cli, figure, config, "watch", "--once")
     # The INBOX's changes, and also the no-response sweep's (contacted long ago).
     if len(out.splitlines()) < changes:
@@ -603,8 +608,7 @@ def scale_drafts(
     figure: str,
     count: int,
 ) -> Row:
-    database = copy_database(template, workdir / "scale-drafts" / "coffeechat.db")
-    config = cli.config_file(account, database, "scale-drafts")
+    config = _config_on_a_copy(cli, account, template, workdir, "scale-drafts")
     ids = [str(n) for n in range(1, count + 1)]
     row, out = scale_row(cli, figure, config, "draft", "outreach", *ids)
     if f"{count} draft(s) written" not in out:
