@@ -429,6 +429,10 @@ RECEIVED = datetime(2026, 2, 20, 9, 0, tzinfo=timezone(timedelta(hours=-8)))  # 
         ("I'll return on 3/3.", date(2026, 3, 3)),
         ("Returning 3/4 — please expect delays.", date(2026, 3, 4)),
         ("I'm away with limited access to email until Mar 10.", date(2026, 3, 10)),
+        # A word after the day is not a month: "until March 9 with", not "9 with".
+        ("I am out of the office until March 9 with limited access.", date(2026, 3, 9)),
+        ("Back on March 9 and will reply then.", date(2026, 3, 9)),
+        ("I am away until 9 March and back after that.", date(2026, 3, 9)),
         ("Back in the office on Monday.", date(2026, 2, 23)),
         ("On leave through the 2nd of March.", date(2026, 3, 2)),
         ("Out from 16 Feb to 27 February.", date(2026, 2, 27)),

@@ -11,10 +11,12 @@ dates with month names go to dateparser with the language of the phrase.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from email import policy
 from email.message import Message
 from email.parser import BytesParser
+from functools import partial
 
 _COMPAT = BytesParser(policy=policy.compat32)
 MAX_AHEAD = timedelta(days=366)  # a date further out is more likely a misreading
@@ -38,12 +40,15 @@ _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _NUMERIC = re.compile(r"\b(\d{1,2})([./-])(\d{1,2})(?:\2(\d{4}|\d{2})\b|\.?)(?!\d)")
 _WORD = r"[^\W\d_]{3,}\.?"
 _DAY = r"\d{1,2}(?:st|nd|rd|th|er|\.|º|ª)?"
-# "March 3", "Mar. 3rd, 2026", "3 March 2026", "3. März", "3 de marzo de 2026", "the 3rd of
-# March", each with an optional weekday before it.
-_NAMED = re.compile(
-    rf"(?:{_WORD},?\s+)?(?P<rest>(?:the\s+)?(?:{_DAY}\s+(?:of\s+|de\s+)?{_WORD}"
-    rf"(?:\s+(?:de\s+)?\d{{4}})?|{_WORD}\s+{_DAY}(?:,?\s+\d{{4}})?))(?!\w)",
-    re.IGNORECASE,
+# "3 March 2026", "3. März", "3 de marzo de 2026", "the 3rd of March"; and "March 3",
+# "Mar. 3rd, 2026"; each with an optional weekday before it. Both orders are tried,
+# because each can take the other's words: in "until March 9 with", the day-first form
+# reads "March" as the weekday and "9 with" as the date.
+_DAY_FIRST = rf"(?:the\s+)?{_DAY}\s+(?:of\s+|de\s+)?{_WORD}(?:\s+(?:de\s+)?\d{{4}})?"
+_MONTH_FIRST = rf"{_WORD}\s+{_DAY}(?:,?\s+\d{{4}})?"
+_NAMED = tuple(
+    re.compile(rf"(?:{_WORD},?\s+)?(?P<rest>{form})(?!\w)", re.IGNORECASE)
+    for form in (_DAY_FIRST, _MONTH_FIRST)
 )
 _WEEKDAYS = {
     "en": ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
@@ -77,21 +82,23 @@ def read_return_date(text: str, received: datetime) -> date | None:
 
 
 def _date_in(window: str, lang: str, received: datetime) -> date | None:
-    candidates: list[tuple[int, date | None]] = []
+    # Each form found, where it starts and how to read it; reading is left until needed,
+    # because a month name costs a dateparser call (~1 ms).
+    readings: list[tuple[int, Callable[[], date | None]]] = []
     if m := _ISO.search(window):
-        candidates.append((m.start(), _safe_date(int(m[1]), int(m[2]), int(m[3]))))
+        readings.append((m.start(), partial(_safe_date, int(m[1]), int(m[2]), int(m[3]))))
     if m := _NUMERIC.search(window):
-        candidates.append((m.start(), _numeric(m, lang, received)))
-    if m := _NAMED.search(window):
-        # The optional leading word is meant for a weekday but may be any word ("until"):
-        # if dateparser cannot read the whole, read the date without it.
-        value = _named(m.group(0), lang, received) or _named(m.group("rest"), lang, received)
-        candidates.append((m.start(), value))
+        readings.append((m.start(), partial(_numeric, m, lang, received)))
+    for named in _NAMED:
+        if m := named.search(window):
+            readings.append((m.start(), partial(_read_named, m, lang, received)))
     if weekday := _weekday(window, lang):
-        candidates.append((weekday[0], _next_weekday(received.date(), weekday[1])))
+        readings.append((weekday[0], partial(_next_weekday, received.date(), weekday[1])))
     # The date must start close to the trigger ("back in the office on Monday, March 3").
-    for start, value in sorted(candidates, key=lambda c: c[0]):
-        if value is not None and start <= 35:
+    for start, read in sorted(readings, key=lambda reading: reading[0]):
+        if start > 35:
+            break
+        if (value := read()) is not None:
             return value
     return None
 
@@ -114,6 +121,12 @@ def _numeric(m: re.Match[str], lang: str, received: datetime) -> date | None:
     if found is not None and found <= received.date():
         found = _safe_date(received.year + 1, month, day)
     return found
+
+
+def _read_named(m: re.Match[str], lang: str, received: datetime) -> date | None:
+    # The optional leading word is meant for a weekday but may be any word ("until"):
+    # if dateparser cannot read the whole, read the date without it.
+    return _named(m.group(0), lang, received) or _named(m.group("rest"), lang, received)
 
 
 def _named(text: str, lang: str, received: datetime) -> date | None:
