@@ -183,6 +183,23 @@ def test_a_an_by_sound(phrase: str, fix: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("phrase", "fix"),
+    [
+        ("a an student", "a student"),
+        ("an a informational", "an informational"),
+    ],
+)
+def test_a_an_two_articles_in_a_row(phrase: str, fix: str) -> None:
+    (f,) = found(email(body=f"It was {phrase}. {GOOD_BODY}"), rule="a-an")
+    assert (f.message, f.suggestion) == (f"two articles in a row: '{phrase[:4].strip()}'", fix)
+
+
+def test_a_an_leaves_a_repeated_article_to_the_repeated_word_rule() -> None:
+    assert rules(email(body=f"It was a a chat. {GOOD_BODY}")) >= {"repeated-word"}
+    assert "a-an" not in rules(email(body=f"It was a a chat. {GOOD_BODY}"))
+
+
+@pytest.mark.parametrize(
     "phrase",
     [
         "an hour",

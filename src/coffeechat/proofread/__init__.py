@@ -13,7 +13,7 @@ are not checked.
 |                       |                   | words; "Mraia" when writing to Maria               |
 | repeated-word         | error             | "the the" (not "had had", "that that")             |
 | a-an                  | error             | "a informational", "an coffee", by sound: "an      |
-|                       |                   | hour", "a university", "an MBA"                    |
+|                       |                   | hour", "a university", "an MBA"; "a an student"    |
 | sentence-capital      | error             | a sentence that starts with a lowercase letter     |
 | double-space          | warning           | two spaces between words                           |
 | double-punctuation    | error; "!!", "??" | ",,", "..", ",." (not "...", "?!", "e.g.,")        |

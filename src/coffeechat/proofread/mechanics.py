@@ -85,6 +85,10 @@ def a_an(doc: Document, context: ProofreadContext) -> Iterator[Finding]:
             # "Plan A or B", "grade A": a capital A in mid-sentence is the letter.
             if article == "A" and match.start() not in doc.sentence_starts:
                 continue
+            if word.lower() in ("a", "an"):
+                if word.lower() != article.lower():  # "a a" is the repeated-word rule's
+                    yield _two_articles(doc, match)
+                continue
             vowel = _vowel_sound(word)
             if vowel is None:
                 continue
@@ -98,6 +102,22 @@ def a_an(doc: Document, context: ProofreadContext) -> Iterator[Finding]:
                     f"use '{fixed}' before '{word}'",
                     f"{fixed} {word}",
                 )
+
+
+def _two_articles(doc: Document, match: re.Match[str]) -> Finding:
+    """ "a an student": suggest the one article that fits the word after both."""
+    article, second = match.group(1), match.group(2)
+    following = _ARTICLE.match(doc.masked, match.start(2))
+    vowel = _vowel_sound(following.group(2)) if following else None
+    if following is None or vowel is None:
+        fixed = second
+    else:
+        wanted = "an" if vowel else "a"
+        wanted = wanted.capitalize() if article[0].isupper() else wanted
+        fixed = f"{wanted} {following.group(2)}"
+    return doc.finding(
+        match.start(), "a-an", "error", f"two articles in a row: '{article} {second}'", fixed
+    )
 
 
 def _checked_regions(doc: Document) -> list[tuple[int, int]]:
