@@ -165,6 +165,15 @@ def test_outreach_with_nothing_known_but_a_name() -> None:
     )
     assert draft.subject == "A question about your work"
     assert " at ." not in draft.body and " as ." not in draft.body
+    assert "how you built your career." in draft.body
+
+
+def test_outreach_names_the_role_as_a_title() -> None:
+    # "your career as Product Manager" needs an article; "your role as" reads right bare.
+    draft = TemplateLibrary().render(
+        "outreach", context_for(me=ME, contact=SAM, meeting_minutes=20)
+    )
+    assert "how you came to your role as Product Manager." in draft.body
 
 
 def test_thank_you_quotes_the_detail_only_when_there_is_one() -> None:
