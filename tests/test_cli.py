@@ -119,6 +119,7 @@ def test_stage_refuses_illegal_moves_unless_forced(workspace: Workspace) -> None
     result = workspace.run("stage", "dana", "thanked")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: cannot move from identified to thanked; ")
+    assert "coffeechat stage dana thanked --force" in result.stderr
     assert workspace.run("stage", "dana", "thanked", "--force").exit_code == 0
 
 

@@ -3,6 +3,7 @@ list, show, stage, note, import, export."""
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
@@ -263,6 +264,7 @@ def stage(app: App, who: str, stage_name: str, force: bool) -> None:
 
     Example: coffeechat stage dana declined
     """
+    from coffeechat.errors import StageError
     from coffeechat.output import say
     from coffeechat.pipeline import parse_stage
 
@@ -270,7 +272,13 @@ def stage(app: App, who: str, stage_name: str, force: bool) -> None:
     contact = store.resolve(who)
     target = parse_stage(stage_name)
     before = contact.stage
-    contact = store.move(contact, target, "set by hand", "stage command", manual=force)
+    try:
+        contact = store.move(contact, target, "set by hand", "stage command", manual=force)
+    except StageError as refused:
+        if force or before == target:
+            raise
+        hint = f"to move anyway: coffeechat stage {shlex.quote(who)} {target.value} --force"
+        raise StageError(f"{refused}; {hint}") from None
     say(f"{contact.name}: {before.value} → {contact.stage.value}")
     _refresh_feed(app)
 
