@@ -288,6 +288,20 @@ def test_undefined_variable_names_file_line_and_fix() -> None:
     )
 
 
+def test_missing_include_names_the_line_the_file_and_where_it_was_looked_for(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "check-in.txt.j2").write_text(
+        "Subject: Hi\n\nHello.\n{% include 'signature.j2' %}\n", encoding="utf-8"
+    )
+    with pytest.raises(TemplateError) as info:
+        TemplateLibrary(tmp_path).render("check-in", full_context())
+    assert str(info.value) == (
+        f"{tmp_path / 'check-in.txt.j2'}:4: includes 'signature.j2', which is in none of "
+        f"{tmp_path}, {templates_dir()}; fix the name or add the file"
+    )
+
+
 def test_undefined_field_names_the_record_and_its_fields() -> None:
     path = FIXTURES / "missing-attribute.txt.j2"
     with pytest.raises(TemplateError) as info:

@@ -207,7 +207,7 @@ class TemplateLibrary:
         error, a sandbox refusal, or any other failure inside the template.
         """
         from jinja2 import TemplateError as JinjaTemplateError
-        from jinja2 import TemplateSyntaxError, UndefinedError
+        from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
         from jinja2.exceptions import SecurityError
 
         template = self._template(kind)
@@ -234,6 +234,12 @@ class TemplateLibrary:
         except TemplateSyntaxError as err:  # in an included template, found at render time
             raise TemplateError(
                 f"{err.filename or path}:{err.lineno}: {err.message}; fix the template syntax"
+            ) from err
+        except TemplateNotFound as err:  # an {% include %} or {% import %} of a missing file
+            looked_in = ", ".join(map(str, self.search_path))
+            raise TemplateError(
+                f"{self._where(err, path)}: includes {err.name!r}, which is in none of "
+                f"{looked_in}; fix the name or add the file"
             ) from err
         except JinjaTemplateError as err:
             raise TemplateError(f"{self._where(err, path)}: {err}; fix the template") from err
