@@ -27,7 +27,7 @@ from coffeechat.pipeline import Stage
 from coffeechat.store import Store, fold
 
 ME_NAME = "Alex Doe"
-ME_EMAIL = "alex@example.com"
+ME_EMAIL = "alex.doe@example.org"  # not the example identity, which watch refuses
 OUTREACH_SUBJECT = "Coffee chat about your work at {company}?"
 
 

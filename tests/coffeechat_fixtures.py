@@ -49,8 +49,15 @@ class Workspace:
     def database(self) -> Path:
         return self.root / "coffeechat.db"
 
+    def set_me(self, me: str) -> None:
+        """Replace the [me] section with `me` (its lines, without the header)."""
+        text = self.config_path.read_text()
+        start, end = text.index("[me]"), text.index("[mail]")
+        self.config_path.write_text(f"{text[:start]}[me]\n{me}\n\n{text[end:]}")
 
-ME = '[me]\nname = "Alex Doe"\nemail = "alex@example.com"\ntimezone = "Europe/Berlin"\n'
+
+# Not alex@example.com: that is the example identity, which draft, schedule and watch refuse.
+ME = '[me]\nname = "Alex Doe"\nemail = "alex.doe@example.org"\ntimezone = "Europe/Berlin"\n'
 
 
 @pytest.fixture

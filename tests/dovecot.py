@@ -96,7 +96,7 @@ class Dovecot:
     def config(self, tmp_path: Path, user: str, **mail_overrides: Any) -> Config:
         """A coffeechat Config for `user` whose files all live under `tmp_path`."""
         return Config(
-            me=Me(name="Alex Doe", email="alex@example.com", timezone="UTC"),
+            me=Me(name="Alex Doe", email="alex.doe@example.org", timezone="UTC"),
             mail=self.mail(user, **mail_overrides),
             paths=Paths(
                 database=str(tmp_path / "coffeechat.db"),

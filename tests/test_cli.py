@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from coffeechat_fixtures import Workspace
 
 from coffeechat.cli import main
@@ -185,3 +185,37 @@ def test_init_refuses_an_unknown_zone_and_writes_nothing(tmp_path: Path) -> None
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {config}: me.timezone: unknown time zone")
     assert not config.exists()
+
+
+def test_init_without_name_and_email_leaves_them_empty_and_says_so(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    maildir = tmp_path / "Mail"
+    runner = CliRunner()
+
+    def run(*args: str) -> Result:
+        return runner.invoke(main, ["--config", str(config), *args])
+
+    result = run("init", "--maildir", str(maildir), "--database", str(tmp_path / "c.db"))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"Warning: {config}: me.name and me.email are not set; add them under [me], "
+        'e.g. name = "Your Name" and email = "you@example.com"\n'
+    )
+    assert "You are" not in result.stdout
+    assert "Until then `coffeechat draft`, `schedule` and `watch` refuse" in result.stdout
+    text = config.read_text()
+    me = text[text.index("[me]") : text.index("[mail]")]
+    assert '\nname = ""\n' in me and '\nemail = ""\n' in me
+    # What does not write mail keeps working without an identity.
+    assert run("add", "Ben Okafor", "--email", "ben@globex.example").exit_code == 0
+    assert run("list").exit_code == 0
+    assert run("show", "ben").exit_code == 0
+    for args in (("draft", "outreach", "ben"), ("draft", "outreach", "ben", "--dry-run")):
+        refused = run(*args)
+        assert refused.exit_code == 1
+        assert refused.stderr == (
+            f"Error: {config}: me.name and me.email are not set; add them under [me], "
+            'e.g. name = "Your Name" and email = "you@example.com"\n'
+        )
+    assert [p for sub in ("cur", "new") for p in (maildir / ".Drafts" / sub).glob("*")] == []
+    assert json.loads(run("show", "ben", "--json").stdout)["stage"] == "identified"

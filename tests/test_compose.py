@@ -39,7 +39,7 @@ from coffeechat.resources import templates_dir
 
 FIXTURES = Path(__file__).parent / "data" / "templates"
 NOW = datetime(2024, 5, 14, 9, 30, tzinfo=UTC)
-ME = Me(name="Alex Doe", email="alex@example.com", timezone="UTC")
+ME = Me(name="Alex Doe", email="alex.doe@example.org", timezone="UTC")
 ALEX = Identity("Alex Doe", "alex@example.com")
 
 

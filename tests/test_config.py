@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from coffeechat.config import Config, load, resolve_config_path
+from coffeechat.config import Config, load, require_identity, resolve_config_path
 from coffeechat.errors import ConfigError
 from coffeechat.resources import example_config
 
@@ -94,3 +94,63 @@ def test_paths_default_under_platform_dirs() -> None:
     config = Config()
     assert str(config.database_path).startswith(os.environ["XDG_DATA_HOME"])
     assert config.calendar_path == config.database_path.parent / "calendar"
+
+
+def test_a_missing_identity_loads_empty_and_is_never_the_example(tmp_path: Path) -> None:
+    config = load(write(tmp_path, '[me]\ntimezone = "UTC"\n'))
+    assert (config.me.name, config.me.email) == ("", "")
+    assert (Config().me.name, Config().me.email) == ("", "")
+
+
+def test_the_example_config_leaves_the_identity_to_fill_in() -> None:
+    config = load(example_config())
+    with pytest.raises(ConfigError, match=r"me\.name and me\.email are not set"):
+        require_identity(config)
+
+
+YOU = 'e.g. name = "Your Name" and email = "you@example.com"'
+
+
+@pytest.mark.parametrize(
+    ("me", "expected"),
+    [
+        (
+            'name = "Jo Student"',
+            'me.email is not set; add it under [me], e.g. email = "you@example.com"',
+        ),
+        (
+            'email = "jo@uni.example"',
+            'me.name is not set; add it under [me], e.g. name = "Your Name"',
+        ),
+        ('name = " "\nemail = ""', f"me.name and me.email are not set; add them under [me], {YOU}"),
+        (
+            'name = "Jo Student"\nemail = "alex@example.com"',
+            'me.email is still "alex@example.com", the example written by `coffeechat init`; '
+            'put your own under [me], e.g. email = "you@example.com"',
+        ),
+        (
+            'name = "Alex Doe"\nemail = "alex@example.com"',
+            'me.name and me.email are still "Alex Doe <alex@example.com>", the example written '
+            f"by `coffeechat init`; put your own under [me], {YOU}",
+        ),
+        (
+            'email = "Alex@Example.com"',
+            'me.name is not set; me.email is still "alex@example.com", the example written by '
+            f"`coffeechat init`; put your own under [me], {YOU}",
+        ),
+    ],
+)
+def test_writing_mail_needs_your_own_identity(tmp_path: Path, me: str, expected: str) -> None:
+    path = write(tmp_path, f"[me]\n{me}\n")
+    config = load(path)  # reading the config never fails for the identity
+    with pytest.raises(ConfigError) as caught:
+        require_identity(config)
+    assert str(caught.value) == f"{path}: {expected}"
+
+
+def test_watch_needs_only_your_address(tmp_path: Path) -> None:
+    config = load(write(tmp_path, '[me]\nemail = "jo@uni.example"\n'))
+    require_identity(config, "email")
+    with pytest.raises(ConfigError, match=r"me\.name is not set"):
+        require_identity(config)
+    require_identity(load(write(tmp_path, '[me]\nname = "Alex Doe"\nemail = "alex@uni.example"\n')))

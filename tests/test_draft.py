@@ -246,3 +246,49 @@ def test_interrupted_draft_run_never_duplicates(
     assert count == 2
     stages = [c["stage"] for c in json.loads(workspace.run("list", "--json").stdout)]
     assert stages == ["drafted", "drafted"]
+
+
+@pytest.mark.parametrize(
+    ("me", "expected"),
+    [
+        # The new-user review: [me] without email = drafted "From: Jo Student <alex@...>".
+        (
+            'name = "Jo Student"\ntimezone = "UTC"',
+            'me.email is not set; add it under [me], e.g. email = "you@example.com"',
+        ),
+        # ... and without name = signed "Alex Doe".
+        (
+            'email = "jo@uni.example"\ntimezone = "UTC"',
+            'me.name is not set; add it under [me], e.g. name = "Your Name"',
+        ),
+        # What `coffeechat init` used to write when given no --name and --email.
+        (
+            'name = "Alex Doe"\nemail = "alex@example.com"\ntimezone = "UTC"',
+            'me.name and me.email are still "Alex Doe <alex@example.com>", the example '
+            "written by `coffeechat init`; put your own under [me], "
+            'e.g. name = "Your Name" and email = "you@example.com"',
+        ),
+    ],
+)
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_draft_refuses_to_write_as_nobody_or_the_example(
+    workspace: Workspace, me: str, expected: str, dry_run: bool
+) -> None:
+    workspace.run("add", "Ben Okafor", "--email", "ben@globex.example")
+    workspace.set_me(me)
+    result = workspace.run("draft", "outreach", "ben", *(["--dry-run"] if dry_run else []))
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {workspace.config_path}: {expected}\n"
+    assert result.stdout == ""
+    assert not (workspace.maildir / ".Drafts" / "cur").exists() or not drafts_in_maildir(workspace)
+    assert json.loads(workspace.run("show", "ben", "--json").stdout)["stage"] == "identified"
+
+
+def test_draft_signs_with_your_name_and_address(workspace: Workspace) -> None:
+    workspace.run("add", "Ben Okafor", "--email", "ben@globex.example")
+    workspace.set_me('name = "Jo Student"\nemail = "jo@uni.example"\ntimezone = "UTC"')
+    assert workspace.run("draft", "outreach", "ben").exit_code == 0
+    [(_, message)] = drafts_in_maildir(workspace)
+    assert str(message["From"]) == "Jo Student <jo@uni.example>"
+    body = message.get_body(("plain",)).get_content()
+    assert body.rstrip().endswith("Jo Student") and "Alex" not in body

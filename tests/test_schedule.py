@@ -95,7 +95,7 @@ def test_invitation_from_dovecot_has_the_itip_structure(
     event = invite.walk("VEVENT")[0]
     assert str(event["ATTENDEE"]) == "mailto:dana@acme.example"
     assert event["ATTENDEE"].params["RSVP"] == "TRUE"
-    assert str(event["ORGANIZER"]) == "mailto:alex@example.com"
+    assert str(event["ORGANIZER"]) == "mailto:alex.doe@example.org"
     # Cancelling drafts the METHOD:CANCEL counterpart with the same UID.
     cancelled = dana.run("schedule", "dana", "--cancel")
     assert cancelled.exit_code == 0, cancelled.output
@@ -195,3 +195,29 @@ def test_questions_by_topic(workspace: Workspace) -> None:
     assert "typical day" not in result.output
     unknown = workspace.run("questions", "--topic", "astrology")
     assert unknown.exit_code == 1 and "choose one of: work, preparation" in unknown.stderr
+
+
+@pytest.mark.parametrize("args", [["2026-03-30 15:00"], ["2026-03-30 15:00", "--invite"]])
+def test_schedule_refuses_without_your_address_and_stores_nothing(
+    dana: Workspace, args: list[str]
+) -> None:
+    dana.set_me('name = "Jo Student"\ntimezone = "Europe/Berlin"')
+    result = dana.run("schedule", "dana", *args)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {dana.config_path}: me.email is not set; add it under [me], "
+        'e.g. email = "you@example.com"\n'
+    )
+    assert meeting_files(dana) == []
+    assert json.loads(dana.run("show", "dana", "--json").stdout)["stage"] == "identified"
+
+
+def test_cancel_refuses_the_example_identity_and_keeps_the_meeting(dana: Workspace) -> None:
+    assert dana.run("schedule", "dana", "2026-03-30 15:00").exit_code == 0
+    dana.set_me('name = "Jo Student"\nemail = "alex@example.com"\ntimezone = "Europe/Berlin"')
+    result = dana.run("schedule", "dana", "--cancel")
+    assert result.exit_code == 1
+    assert 'me.email is still "alex@example.com", the example' in result.stderr
+    [path] = meeting_files(dana)
+    assert str(vevent(path)["STATUS"]) == "CONFIRMED"
+    assert json.loads(dana.run("show", "dana", "--json").stdout)["stage"] == "scheduled"

@@ -333,3 +333,24 @@ def wait_until(condition: Callable[[], bool], seconds: float) -> None:
             return
         time.sleep(0.05)
     raise AssertionError(f"not true within {seconds} s")
+
+
+def test_watch_needs_your_address_to_tell_your_mail_from_replies(workspace: Workspace) -> None:
+    """Without it, a copy of the user's own reply in INBOX (Bcc to self) would count as the
+    contact replying from a new address; so watch refuses before reading anything."""
+    ids = seed(workspace.database, {"jane": Stage.CONTACTED})
+    Backend("maildir", workspace, None, None).deliver(
+        "inbox", (MAIL / "reply_threaded.eml").read_bytes()
+    )
+    workspace.set_me('name = "Alex Doe"\ntimezone = "UTC"')
+    result = workspace.run("watch", "--once")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {workspace.config_path}: me.email is not set; add it under [me], "
+        'e.g. email = "you@example.com"\n'
+    )
+    assert stage_of(workspace, ids["jane"]) == ("contacted", [])
+    # me.name is not needed to read the mailbox.
+    workspace.set_me('email = "alex.doe@example.org"\ntimezone = "UTC"')
+    assert workspace.run("watch", "--once").exit_code == 0
+    assert stage_of(workspace, ids["jane"]) == ("replied", ["reply"])

@@ -27,9 +27,17 @@ ENV_VAR = "COFFEECHAT_CONFIG"
 
 @dataclass(frozen=True)
 class Me:
-    name: str = "Alex Doe"
-    email: str = "alex@example.com"
+    # Empty, never an example: a draft must not go out under someone else's name. What
+    # writes mail as the user checks them first (require_identity).
+    name: str = ""
+    email: str = ""
     timezone: str = "UTC"
+
+
+# What `coffeechat init` wrote into [me] before it left the identity empty; configs made
+# then still carry it. example.com is reserved (RFC 2606): no mail to it arrives.
+EXAMPLE_NAME, EXAMPLE_EMAIL = "Alex Doe", "alex@example.com"
+_IDENTITY_HINTS = {"name": 'name = "Your Name"', "email": 'email = "you@example.com"'}
 
 
 @dataclass(frozen=True)
@@ -253,7 +261,7 @@ def _check_semantics(config: Config, path: Path) -> None:
             f"{path}: me.timezone: unknown time zone {config.me.timezone!r}; "
             f'use an IANA name like "Europe/Berlin"'
         ) from None
-    if "@" not in config.me.email:
+    if config.me.email and "@" not in config.me.email:
         raise ConfigError(f"{path}: me.email: {config.me.email!r} is not an email address")
     mail = config.mail
     if not 0 < mail.port < 65536:
@@ -277,6 +285,48 @@ def _check_semantics(config: Config, path: Path) -> None:
             f"{path}: paths.templates: no such folder {config.paths.templates!r}; "
             f'create it or set it to ""'
         )
+
+
+def require_identity(config: Config, *keys: str) -> None:
+    """Refuse to act as the user while [me] (`keys` of it, default name and email) is
+    empty or still the example identity: drafts would go out from "Alex Doe" or from an
+    empty address, and watch would mistake the user's own mail for a contact's.
+
+    Loading a config does not check this, so that list, add, import and the rest work
+    before the user has filled in [me].
+    """
+    me = config.me
+    keys = keys or ("name", "email")
+    missing = [key for key in keys if not getattr(me, key).strip()]
+    example_email = me.email.strip().lower() == EXAMPLE_EMAIL
+    example = [
+        key
+        for key in keys
+        if key not in missing
+        and example_email
+        and (key == "email" or me.name.strip() == EXAMPLE_NAME)
+    ]
+    if not missing and not example:
+        return
+    problems = []
+    if missing:
+        problems.append(f"{_keys(missing)} {'is' if len(missing) == 1 else 'are'} not set")
+    if example:
+        value = EXAMPLE_EMAIL if example == ["email"] else f"{EXAMPLE_NAME} <{EXAMPLE_EMAIL}>"
+        problems.append(
+            f'{_keys(example)} {"is" if len(example) == 1 else "are"} still "{value}", '
+            f"the example written by `coffeechat init`"
+        )
+    bad = [key for key in keys if key in missing or key in example]
+    verb = "add" if not example else "put your own"
+    it = "" if example else (" it" if len(bad) == 1 else " them")
+    hints = " and ".join(_IDENTITY_HINTS[key] for key in bad)
+    where = config.source or "the config"
+    raise ConfigError(f"{where}: {'; '.join(problems)}; {verb}{it} under [me], e.g. {hints}")
+
+
+def _keys(keys: list[str]) -> str:
+    return " and ".join(f"me.{key}" for key in keys)
 
 
 def is_loopback(host: str) -> bool:

@@ -30,7 +30,8 @@ from coffeechat.resources import data_file
 from coffeechat.store import Store
 
 TIMEZONE = "America/New_York"
-ME_NAME, ME_EMAIL = "Alex Doe", "alex@example.com"
+# Not alex@example.com: that is the example identity, which draft and schedule refuse.
+ME_NAME, ME_EMAIL = "Alex Doe", "alex.doe@example.org"
 
 
 class Season:

@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from coffeechat.config import Config
+from coffeechat.config import Config, require_identity
 from coffeechat.errors import UserError
 from coffeechat.models import Contact
 from coffeechat.pipeline import Stage, can_move
@@ -53,9 +53,14 @@ def schedule(
     minutes: int | None,
     location: str,
 ) -> Scheduled:
-    """Create or move the contact's meeting, write its .ics, move the contact to scheduled."""
+    """Create or move the contact's meeting, write its .ics, move the contact to scheduled.
+
+    The user is the event's ORGANIZER and their domain is in its UID for life, so [me]
+    must be set (and not the example) before anything is stored.
+    """
     from coffeechat.calendar import meeting_uid
 
+    require_identity(config)
     existing = store.latest_meeting(contact.id)
     minutes = minutes or config.outreach.meeting_minutes
     row = {
@@ -99,7 +104,11 @@ def _save(
 
 
 def cancel(store: Store, config: Config, contact: Contact) -> Scheduled:
-    """Mark the contact's meeting cancelled (SEQUENCE + 1) and rewrite its .ics."""
+    """Mark the contact's meeting cancelled (SEQUENCE + 1) and rewrite its .ics.
+
+    Checks [me] first: the CANCEL is drafted as the user, after the meeting is changed.
+    """
+    require_identity(config)
     existing = store.latest_meeting(contact.id)
     if existing is None:
         raise UserError(

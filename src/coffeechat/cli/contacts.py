@@ -45,9 +45,11 @@ def init(
 ) -> None:
     """Write a commented config file and create the database.
 
-    Example: coffeechat init --name "Alex Doe" --email alex@example.com --maildir ~/Mail/cc
+    Example: coffeechat init --name "Jo Student" --email jo@uni.example --maildir ~/Mail/cc
     """
-    from coffeechat.output import say
+    from coffeechat.config import require_identity
+    from coffeechat.errors import ConfigError
+    from coffeechat.output import say, warn
     from coffeechat.setup import initialize
 
     result = initialize(
@@ -65,12 +67,16 @@ def init(
     me = result.config.me
     say(f"Config written to {result.config_path}")
     say(f"Database ready at {result.database_path}")
-    say(f"You are {me.name} <{me.email}>, in {me.timezone}.")
-    if not (name and (email or "@" in (imap_user or ""))):
+    try:
+        require_identity(result.config)
+    except ConfigError as err:  # init leaves what it was not given empty, never an example
+        warn(str(err))
         say(
-            "Edit [me] in the config if that is not you (or run init again with --name and "
-            "--email and --force)."
+            f"Your time zone is {me.timezone}. Until then `coffeechat draft`, `schedule` and "
+            "`watch` refuse to run (or run init again with --name, --email and --force)."
         )
+    else:
+        say(f"You are {me.name} <{me.email}>, in {me.timezone}.")
     if result.config.mail.backend == "imap":
         say("Next: `coffeechat login` to store your password in the OS keyring.")
     else:

@@ -153,11 +153,15 @@ def watch(app: App, once: bool, as_json: bool) -> None:
     import json as json_module
 
     from coffeechat.clock import now
+    from coffeechat.config import require_identity
     from coffeechat.output import err_console, say
     from coffeechat.sync import Change
     from coffeechat.watcher import connected, run_pass, watch_forever
 
     store, config = app.store, app.config
+    # me.email tells the user's own mail from a contact's: without it a Bcc-to-self copy
+    # of the user's reply would be taken for the contact's reply, and stored as such.
+    require_identity(config, "email")
 
     def show(change: Change) -> None:
         if as_json:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from coffeechat.compose.context import Record, context_for
 from coffeechat.compose.message import Identity, build_message
 from coffeechat.compose.templates import RenderedDraft, TemplateLibrary
+from coffeechat.config import require_identity
 
 if TYPE_CHECKING:
     from coffeechat.config import Config
@@ -46,7 +47,8 @@ def compose_draft(
     in_reply_to: str | None = None,
     references: Sequence[str] = (),
 ) -> Draft:
-    """context_for + render + build_message for one contact."""
+    """context_for + render + build_message for one contact, as the user in [me]."""
+    require_identity(config)
     context = context_for(
         me=config.me,
         contact=contact,
