@@ -297,36 +297,25 @@ def require_identity(config: Config, *keys: str) -> None:
     """
     me = config.me
     keys = keys or ("name", "email")
-    missing = [key for key in keys if not getattr(me, key).strip()]
-    example_email = me.email.strip().lower() == EXAMPLE_EMAIL
-    example = [
-        key
-        for key in keys
-        if key not in missing
-        and example_email
-        and (key == "email" or me.name.strip() == EXAMPLE_NAME)
-    ]
-    if not missing and not example:
+    unset = [key for key in keys if not getattr(me, key).strip()]
+    # An older `init` wrote the example pair: its name is stale only beside its address.
+    example = me.email.strip().lower() == EXAMPLE_EMAIL
+    stale = [key for key in keys if example and (key == "email" or me.name == EXAMPLE_NAME)]
+    if not unset and not stale:
         return
-    problems = []
-    if missing:
-        problems.append(f"{_keys(missing)} {'is' if len(missing) == 1 else 'are'} not set")
-    if example:
-        value = EXAMPLE_EMAIL if example == ["email"] else f"{EXAMPLE_NAME} <{EXAMPLE_EMAIL}>"
-        problems.append(
-            f'{_keys(example)} {"is" if len(example) == 1 else "are"} still "{value}", '
-            f"the example written by `coffeechat init`"
-        )
-    bad = [key for key in keys if key in missing or key in example]
-    verb = "add" if not example else "put your own"
-    it = "" if example else (" it" if len(bad) == 1 else " them")
-    hints = " and ".join(_IDENTITY_HINTS[key] for key in bad)
+    problems = [f"{_keys(unset)} not set"] if unset else []
+    if stale:
+        value = EXAMPLE_EMAIL if stale == ["email"] else f"{EXAMPLE_NAME} <{EXAMPLE_EMAIL}>"
+        problems.append(f'{_keys(stale)} still "{value}", the example written by `coffeechat init`')
+    fix = "put your own" if stale else "add it" if len(unset) == 1 else "add them"
+    hints = " and ".join(_IDENTITY_HINTS[key] for key in keys if key in unset + stale)
     where = config.source or "the config"
-    raise ConfigError(f"{where}: {'; '.join(problems)}; {verb}{it} under [me], e.g. {hints}")
+    raise ConfigError(f"{where}: {'; '.join(problems)}; {fix} under [me], e.g. {hints}")
 
 
 def _keys(keys: list[str]) -> str:
-    return " and ".join(f"me.{key}" for key in keys)
+    """ "me.name is", "me.name and me.email are"."""
+    return " and ".join(f"me.{key}" for key in keys) + (" is" if len(keys) == 1 else " are")
 
 
 def is_loopback(host: str) -> bool:
