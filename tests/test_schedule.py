@@ -195,3 +195,29 @@ def test_questions_by_topic(workspace: Workspace) -> None:
     assert "typical day" not in result.output
     unknown = workspace.run("questions", "--topic", "astrology")
     assert unknown.exit_code == 1 and "choose one of: work, preparation" in unknown.stderr
+
+
+def test_met_refuses_a_future_time_and_keeps_the_stage(dana: Workspace) -> None:
+    result = dana.run("met", "dana", "--when", "2026-04-03 09:30")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        'Error: "2026-04-03 09:30" is in the future (Fri 2026-04-03 09:30 CEST); give a time '
+        'before Fri 2026-03-27 09:00 CET, like "yesterday 3pm", or leave it out for now\n'
+    )
+    assert json.loads(dana.run("show", "dana", "--json").stdout)["stage"] == "identified"
+    assert json.loads(dana.run("report", "--json").stdout)["meetings_held"] == 0
+    assert dana.run("met", "dana", "--when", "yesterday 3pm").exit_code == 0
+
+
+def test_an_ambiguous_slash_date_is_refused(dana: Workspace) -> None:
+    result = dana.run("schedule", "dana", "12/01/2027 3pm")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        'Error: "12/01/2027 3pm" can be read month first (2027-12-01 15:00) or day first '
+        '(2027-01-12 15:00); write the date the ISO way, "2027-12-01 15:00" or '
+        '"2027-01-12 15:00", or name the month\n'
+    )
+    assert meeting_files(dana) == []
+    day_first = dana.run("schedule", "dana", "31/12/2026 14:00")
+    assert day_first.exit_code == 0, day_first.output
+    assert "Thu 2026-12-31 14:00 CET" in day_first.output

@@ -141,7 +141,7 @@ def agenda(app: App, days: int, as_json: bool) -> None:
     metavar='"Name <email>"',
     help="Someone they suggested you talk to (repeatable).",
 )
-@click.option("--when", metavar="WHEN", help="When you met (default: now).")
+@click.option("--when", metavar="WHEN", help="When you met, not in the future (default: now).")
 @pass_app
 def met(app: App, who: str, notes: str, referrals: tuple[str, ...], when: str | None) -> None:
     """Record a conversation: notes, and the people they referred you to.
@@ -159,7 +159,8 @@ def met(app: App, who: str, notes: str, referrals: tuple[str, ...], when: str | 
     if when:
         from coffeechat.calendar import parse_when
 
-        moment = parse_when(when, config.tz, moment, allow_past=True)
+        # A meeting you record has happened: a future time would count it as held early.
+        moment = parse_when(when, config.tz, moment, allow_past=True, allow_future=False)
     record = record_meeting(store, contact, when=moment, notes=notes, referrals=parsed)
     say(f"{record.contact.name} is now {record.contact.stage.value}.")
     for new in record.added:
