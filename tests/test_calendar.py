@@ -196,6 +196,58 @@ def test_parse_when_allow_past_for_a_meeting_that_happened() -> None:
         parse_when("garbage", BERLIN, NOW, allow_past=True)
 
 
+def test_parse_when_refuses_the_future_for_a_meeting_that_happened() -> None:
+    with pytest.raises(CalendarError) as err:
+        parse_when("2026-03-27 09:30", BERLIN, NOW, allow_past=True, allow_future=False)
+    assert str(err.value) == (
+        '"2026-03-27 09:30" is in the future (Fri 2026-03-27 09:30 CET); give a time '
+        'before Thu 2026-03-26 12:00 CET, like "yesterday 3pm", or leave it out for now'
+    )
+    with pytest.raises(CalendarError, match='"tomorrow 3pm" is in the future'):
+        parse_when("tomorrow 3pm", BERLIN, NOW, allow_past=True, allow_future=False)
+    # a few minutes ahead is clock skew, not the future
+    ahead = parse_when("2026-03-26 12:04", BERLIN, NOW, allow_past=True, allow_future=False)
+    assert ahead == datetime(2026, 3, 26, 12, 4, tzinfo=BERLIN)
+    with pytest.raises(CalendarError, match="in the future"):
+        parse_when("2026-03-26 12:06", BERLIN, NOW, allow_past=True, allow_future=False)
+
+
+@pytest.mark.parametrize(
+    ("text", "month_first", "day_first"),
+    [
+        ("12/01/2026 3pm", "2026-12-01 15:00", "2026-01-12 15:00"),
+        ("3pm 12/01/2026", "2026-12-01 15:00", "2026-01-12 15:00"),
+        ("05.06.2026 15:00", "2026-05-06 15:00", "2026-06-05 15:00"),
+        ("05-06-2026 15:00", "2026-05-06 15:00", "2026-06-05 15:00"),
+    ],
+)
+def test_parse_when_refuses_an_ambiguous_numeric_date(
+    text: str, month_first: str, day_first: str
+) -> None:
+    with pytest.raises(CalendarError) as err:
+        parse_when(text, BERLIN, NOW)
+    assert str(err.value) == (
+        f'"{text}" can be read month first ({month_first}) or day first ({day_first}); '
+        f'write the date the ISO way, "{month_first}" or "{day_first}", or name the month'
+    )
+    with pytest.raises(CalendarError, match="month first"):
+        parse_when(text, BERLIN, NOW, allow_past=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("31/12/2026 14:00", datetime(2026, 12, 31, 14, 0, tzinfo=BERLIN)),  # no 31st month
+        ("12/31/2026 14:00", datetime(2026, 12, 31, 14, 0, tzinfo=BERLIN)),
+        ("1/1/2027 9am", datetime(2027, 1, 1, 9, 0, tzinfo=BERLIN)),  # both readings agree
+        ("1 December 2026 3pm", datetime(2026, 12, 1, 15, 0, tzinfo=BERLIN)),
+        ("Dec 1 2026 3pm", datetime(2026, 12, 1, 15, 0, tzinfo=BERLIN)),
+    ],
+)
+def test_parse_when_reads_an_unambiguous_date(text: str, expected: datetime) -> None:
+    assert parse_when(text, BERLIN, NOW) == expected
+
+
 @pytest.mark.parametrize("text", ["garbage", "soonish", "blah 3", "", "   "])
 def test_parse_when_garbage(text: str) -> None:
     with pytest.raises(CalendarError) as err:

@@ -603,6 +603,16 @@ def test_bad_addresses_are_refused(address: str, expected: str) -> None:
         message(to_address=address)
 
 
+def test_an_empty_contact_address_names_the_edit_command() -> None:
+    with pytest.raises(InvalidAddressError) as info:
+        message(to_address=" ", contact_id=4)
+    assert str(info.value) == (
+        "contact address is empty; add one with `coffeechat edit 4 --email ADDRESS`"
+    )
+    with pytest.raises(InvalidAddressError, match=r"\(coffeechat show 4\)"):
+        message(to_address="sam", contact_id=4)  # a wrong one is not fixed by adding one
+
+
 # A name as a person might type it: any Unicode except control characters and surrogates.
 NAMES = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=80)
 

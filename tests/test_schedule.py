@@ -13,6 +13,8 @@ from coffeechat_fixtures import Workspace
 from dovecot import Dovecot
 from test_draft import drafts_on_server, use_imap
 
+from coffeechat.store import Store
+
 NOW = "2026-03-27T09:00:00+01:00"  # a Friday; Europe/Berlin moves to summer time on Sunday
 
 
@@ -221,3 +223,127 @@ def test_cancel_refuses_the_example_identity_and_keeps_the_meeting(dana: Workspa
     [path] = meeting_files(dana)
     assert str(vevent(path)["STATUS"]) == "CONFIRMED"
     assert json.loads(dana.run("show", "dana", "--json").stdout)["stage"] == "scheduled"
+
+
+def test_met_refuses_a_future_time_and_keeps_the_stage(dana: Workspace) -> None:
+    result = dana.run("met", "dana", "--when", "2026-04-03 09:30")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        'Error: "2026-04-03 09:30" is in the future (Fri 2026-04-03 09:30 CEST); give a time '
+        'before Fri 2026-03-27 09:00 CET, like "yesterday 3pm", or leave it out for now\n'
+    )
+    assert json.loads(dana.run("show", "dana", "--json").stdout)["stage"] == "identified"
+    assert json.loads(dana.run("report", "--json").stdout)["meetings_held"] == 0
+    assert dana.run("met", "dana", "--when", "yesterday 3pm").exit_code == 0
+
+
+def test_an_ambiguous_slash_date_is_refused(dana: Workspace) -> None:
+    result = dana.run("schedule", "dana", "12/01/2027 3pm")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        'Error: "12/01/2027 3pm" can be read month first (2027-12-01 15:00) or day first '
+        '(2027-01-12 15:00); write the date the ISO way, "2027-12-01 15:00" or '
+        '"2027-01-12 15:00", or name the month\n'
+    )
+    assert meeting_files(dana) == []
+    day_first = dana.run("schedule", "dana", "31/12/2026 14:00")
+    assert day_first.exit_code == 0, day_first.output
+    assert "Thu 2026-12-31 14:00 CET" in day_first.output
+
+
+def maildir_drafts(workspace: Workspace) -> list[email.message.Message]:
+    folder = workspace.maildir / ".Drafts" / "cur"
+    return [
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for path in sorted(folder.iterdir() if folder.exists() else [])
+    ]
+
+
+def itip_method(message: email.message.Message) -> str:
+    [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    return str(part.get_param("method"))
+
+
+def stage_and_events(workspace: Workspace, who: str) -> tuple[str, list[str]]:
+    shown = json.loads(workspace.run("show", who, "--json").stdout)
+    return shown["stage"], [event["detail"] for event in shown["events"]]
+
+
+def mark_undeliverable(workspace: Workspace, address: str) -> None:
+    store = Store.open(workspace.database)
+    try:
+        store.mark_undeliverable(address)
+    finally:
+        store.close()
+
+
+def test_invite_to_a_contact_without_address_writes_nothing(dana: Workspace) -> None:
+    dana.run("add", "No Body")
+    before = stage_and_events(dana, "2")
+    result = dana.run("schedule", "2", "2026-03-30 15:00", "--invite")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        "Error: No Body has no email address; add one with `coffeechat edit 2 --email "
+        "ADDRESS`, or schedule without --invite\n"
+    )
+    assert meeting_files(dana) == []
+    assert stage_and_events(dana, "2") == before
+    assert maildir_drafts(dana) == []
+    assert [
+        a for a in json.loads(dana.run("agenda", "--json").stdout) if a["contact_id"] == 2
+    ] == []
+
+
+def test_invite_to_an_undeliverable_address_moves_nothing(dana: Workspace) -> None:
+    assert dana.run("schedule", "dana", "2026-03-30 15:00").exit_code == 0
+    [path] = meeting_files(dana)
+    before = (path.read_bytes(), stage_and_events(dana, "dana"))
+    mark_undeliverable(dana, "dana@acme.example")
+    result = dana.run("schedule", "dana", "2026-03-31 10:00", "--invite")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: Dana Lee's address dana@acme.example bounced; add another with "
+        "`coffeechat edit 1 --email ADDRESS`, or schedule without --invite\n"
+    )
+    assert meeting_files(dana) == [path]
+    assert (path.read_bytes(), stage_and_events(dana, "dana")) == before
+    assert maildir_drafts(dana) == []
+
+
+def test_cancel_without_an_invitation_drafts_no_email(dana: Workspace) -> None:
+    dana.run("schedule", "dana", "2026-03-30 15:00")
+    result = dana.run("schedule", "dana", "--cancel")
+    assert result.exit_code == 0, result.output
+    assert "Cancelled the meeting with Dana Lee on Mon 2026-03-30 15:00 CEST." in result.output
+    assert (
+        "No invitation was drafted for this meeting, so no cancellation email either: "
+        "tell Dana Lee yourself, or add --invite to draft one." in result.output
+    )
+    assert "Invitation draft" not in result.output
+    assert "coffeechat met" not in result.output
+    assert "Next: `coffeechat schedule 1 WHEN` when you agree on another time." in result.output
+    assert maildir_drafts(dana) == []
+    assert vevent(meeting_files(dana)[0])["STATUS"] == "CANCELLED"
+
+
+def test_cancel_after_an_invitation_drafts_the_cancellation(dana: Workspace) -> None:
+    assert dana.run("schedule", "dana", "2026-03-30 15:00", "--invite").exit_code == 0
+    # Moved without --invite: Dana still holds the invitation, so the cancel must reach her.
+    assert dana.run("schedule", "dana", "2026-03-31 10:00").exit_code == 0
+    result = dana.run("schedule", "dana", "--cancel")
+    assert result.exit_code == 0, result.output
+    assert "Cancellation draft written to Drafts: open your mail client to send it." in (
+        result.output
+    )
+    assert "Invitation draft" not in result.output
+    assert "coffeechat met" not in result.output
+    assert sorted(itip_method(m) for m in maildir_drafts(dana)) == ["CANCEL", "REQUEST"]
+
+
+def test_cancel_with_invite_drafts_the_cancellation_anyway(dana: Workspace) -> None:
+    dana.run("schedule", "dana", "2026-03-30 15:00")
+    result = dana.run("schedule", "dana", "--cancel", "--invite")
+    assert result.exit_code == 0, result.output
+    assert "Cancellation draft written to Drafts" in result.output
+    assert [itip_method(m) for m in maildir_drafts(dana)] == ["CANCEL"]

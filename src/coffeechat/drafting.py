@@ -124,17 +124,30 @@ def plan_message(
     return PlannedDraft(contact, kind, message, text, tuple(findings), tuple(warnings))
 
 
-def _check_can_draft(store: Store, contact: Contact, kind: str, force: bool) -> None:
+def recipient_problem(contact: Contact) -> str | None:
+    """Why a draft to `contact` cannot be delivered, with the fix; None when it can.
+
+    `contact.email` is the first address that has not bounced, so a bounced one here
+    means every address did.
+    """
     if not contact.email:
-        raise UserError(
+        return (
             f"{contact.name} has no email address; add one with "
             f"`coffeechat edit {contact.id} --email ADDRESS`"
         )
-    if contact.email in contact.bad_emails and not force:
-        raise UserError(
-            f"{contact.email} bounced; add another address with "
-            f"`coffeechat edit {contact.id} --email ADDRESS`, or pass --force"
+    if contact.email in contact.bad_emails:
+        return (
+            f"{contact.name}'s address {contact.email} bounced; add another with "
+            f"`coffeechat edit {contact.id} --email ADDRESS`"
         )
+    return None
+
+
+def _check_can_draft(store: Store, contact: Contact, kind: str, force: bool) -> None:
+    if not contact.email:
+        raise UserError(str(recipient_problem(contact)))
+    if contact.email in contact.bad_emails and not force:
+        raise UserError(f"{recipient_problem(contact)}, or pass --force")
     if force:
         return
     if contact.stage not in ALLOWED_STAGES[kind]:

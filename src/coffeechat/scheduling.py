@@ -10,11 +10,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coffeechat.config import Config, require_identity
+from coffeechat.drafting import PlannedDraft, recipient_problem
 from coffeechat.errors import UserError
 from coffeechat.models import Contact
 from coffeechat.pipeline import Stage, can_move
@@ -30,6 +30,10 @@ class Scheduled:
     spec: MeetingSpec
     path: Path
     rescheduled: bool
+    # The invitation (or cancellation) to append to Drafts; None when there is none.
+    draft: PlannedDraft | None = None
+    # Why a cancellation has no draft, for the user: "" when it has one.
+    no_draft_reason: str = ""
 
 
 def describe(store: Store, config: Config, contact: Contact) -> str:
@@ -52,15 +56,22 @@ def schedule(
     *,
     minutes: int | None,
     location: str,
+    invite: bool = False,
+    now: datetime,
 ) -> Scheduled:
     """Create or move the contact's meeting, write its .ics, move the contact to scheduled.
 
     The user is the event's ORGANIZER and their domain is in its UID for life, so [me]
-    must be set (and not the example) before anything is stored.
+    must be set (and not the example) before anything is stored. With `invite`, the
+    invitation is composed and proofread before anything is kept: a contact with no
+    usable address leaves the meeting, its file and the stage as they were. The caller
+    appends `Scheduled.draft` to Drafts and then calls `invited`.
     """
     from coffeechat.calendar import meeting_uid
 
     require_identity(config)
+    if invite:
+        check_recipient(contact)
     existing = store.latest_meeting(contact.id)
     minutes = minutes or config.outreach.meeting_minutes
     row = {
@@ -77,36 +88,26 @@ def schedule(
         "notes": describe(store, config, contact),
     }
     with store.transaction():
-        spec, path = _save(store, config, contact, row)
+        spec = _save(store, config, contact, row)
+        draft = _compose(config, contact, spec, now) if invite else None
         detail = ("meeting moved to " if existing else "meeting on ") + _when(spec.start)
         if contact.stage != Stage.SCHEDULED and can_move(contact.stage, Stage.SCHEDULED):
             contact = store.move(contact, Stage.SCHEDULED, detail, "schedule command")
         else:
             store.add_event(contact.id, "meeting", None, None, detail, "schedule command")
-    return Scheduled(contact, spec, path, existing is not None)
+        path = _write(config, spec)
+    return Scheduled(contact, spec, path, existing is not None, draft)
 
 
-def _save(
-    store: Store, config: Config, contact: Contact, row: dict[str, Any]
-) -> tuple[MeetingSpec, Path]:
-    """Store the meeting and write its .ics, inside the caller's transaction: a file that
-    cannot be written rolls the meeting back."""
-    from coffeechat.agenda import meeting_spec
-    from coffeechat.calendar import build_meeting_calendar, meeting_path, write_calendar
-
-    store.save_meeting(row)
-    spec = meeting_spec(store.meeting(row["uid"]), contact, config)
-    assert spec is not None
-    path = write_calendar(
-        meeting_path(config.calendar_path, spec.uid), build_meeting_calendar(spec)
-    )
-    return spec, path
-
-
-def cancel(store: Store, config: Config, contact: Contact) -> Scheduled:
+def cancel(
+    store: Store, config: Config, contact: Contact, *, invite: bool = False, now: datetime
+) -> Scheduled:
     """Mark the contact's meeting cancelled (SEQUENCE + 1) and rewrite its .ics.
 
-    Checks [me] first: the CANCEL is drafted as the user, after the meeting is changed.
+    The METHOD:CANCEL draft goes only to a contact who was invited: coffeechat drafted an
+    invitation for this meeting, or the contact answered one (an iTIP REPLY), or the user
+    says so with `invite`. Cancelling a meeting they never received would only confuse.
+    The .ics names the user as ORGANIZER, so [me] is checked first.
     """
     require_identity(config)
     existing = store.latest_meeting(contact.id)
@@ -114,37 +115,94 @@ def cancel(store: Store, config: Config, contact: Contact) -> Scheduled:
         raise UserError(
             f"{contact.name} has no meeting to cancel; see `coffeechat show {contact.id}`"
         )
+    notify = invite or was_invited(existing)
+    reason = ""
+    if not notify:
+        reason = (
+            f"No invitation was drafted for this meeting, so no cancellation email either: "
+            f"tell {contact.name} yourself, or add --invite to draft one."
+        )
+    elif invite:
+        check_recipient(contact, cancel=True)
+    elif problem := recipient_problem(contact):
+        # The invitation went to an address that is gone or bounced: nothing to take back.
+        notify, reason = False, f"No cancellation email: {problem}."
     row = {**existing, "status": "CANCELLED", "sequence": int(existing["sequence"]) + 1}
     with store.transaction():
-        spec, path = _save(store, config, contact, row)
+        spec = _save(store, config, contact, row)
+        draft = _compose(config, contact, spec, now) if notify else None
         detail = f"meeting on {_when(spec.start)} cancelled"
         if contact.stage == Stage.SCHEDULED:
             contact = store.move(contact, Stage.REPLIED, detail, "schedule --cancel")
         else:
             store.add_event(contact.id, "meeting", None, None, detail, "schedule --cancel")
-    return Scheduled(contact, spec, path, True)
+        path = _write(config, spec)
+    return Scheduled(contact, spec, path, True, draft, reason)
 
 
-def invitation(
-    store: Store, config: Config, scheduled: Scheduled, *, now: datetime
-) -> EmailMessage:
-    """The REQUEST (or, for a cancelled meeting, CANCEL) draft calendar clients accept."""
+def was_invited(meeting: dict[str, Any] | None) -> bool:
+    """Whether the contact holds an invitation to `meeting` (a `meetings` row): we drafted
+    one, or they answered one in their calendar (an iTIP REPLY set partstat)."""
+    if meeting is None:
+        return False
+    answered = (meeting.get("partstat") or "NEEDS-ACTION") != "NEEDS-ACTION"
+    return bool(meeting.get("invitation")) or answered
+
+
+def invited(store: Store, scheduled: Scheduled, message_id: str) -> None:
+    """Record that the invitation for `scheduled` is in Drafts (so a cancel follows it)."""
+    if scheduled.spec.status != "CANCELLED":
+        store.set_meeting_invitation(scheduled.spec.uid, message_id)
+
+
+def check_recipient(contact: Contact, *, cancel: bool = False) -> None:
+    """Refuse `--invite` to a contact without a deliverable address, naming the fix."""
+    problem = recipient_problem(contact)
+    if problem:
+        raise UserError(f"{problem}, or {'cancel' if cancel else 'schedule'} without --invite")
+
+
+def _save(store: Store, config: Config, contact: Contact, row: dict[str, Any]) -> MeetingSpec:
+    """Store the meeting (inside the caller's transaction) and return what its .ics shows."""
+    from coffeechat.agenda import meeting_spec
+
+    store.save_meeting(row)
+    spec = meeting_spec(store.meeting(row["uid"]), contact, config)
+    assert spec is not None
+    return spec
+
+
+def _write(config: Config, spec: MeetingSpec) -> Path:
+    """Write the meeting's .ics: the caller's last step before its transaction commits, so
+    every check has passed before the file changes, and a file that cannot be written
+    rolls the meeting back."""
+    from coffeechat.calendar import build_meeting_calendar, meeting_path, write_calendar
+
+    return write_calendar(
+        meeting_path(config.calendar_path, spec.uid), build_meeting_calendar(spec)
+    )
+
+
+def _compose(config: Config, contact: Contact, spec: MeetingSpec, now: datetime) -> PlannedDraft:
+    """The REQUEST (or, for a cancelled meeting, CANCEL) draft calendar clients accept,
+    composed and proofread; raises (before anything is kept) when it cannot be written."""
     from coffeechat.calendar import build_meeting_calendar, invitation_message
     from coffeechat.compose import TemplateLibrary, compose_draft, meeting_info
+    from coffeechat.drafting import plan_message
 
-    spec = scheduled.spec
     cancelled = spec.status == "CANCELLED"
-    method = "CANCEL" if cancelled else "REQUEST"
+    kind, method = ("cancellation", "CANCEL") if cancelled else ("invitation", "REQUEST")
     draft = compose_draft(
         TemplateLibrary(config.templates_path),
-        "cancellation" if cancelled else "invitation",
+        kind,
         config=config,
-        contact=scheduled.contact,
+        contact=contact,
         now=now,
         meeting=meeting_info(spec.start, spec.minutes, spec.location),
     )
     calendar_bytes = build_meeting_calendar(spec, method=method).to_ical()
-    return invitation_message(draft.message, calendar_bytes, method)
+    message = invitation_message(draft.message, calendar_bytes, method)
+    return plan_message(config, contact, kind, message)
 
 
 def _when(start: datetime) -> str:

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from dateparser.date import DateDataParser
 
 EXAMPLES = 'write it like "2026-12-03 15:00" or "tomorrow 3pm"'
+# How far ahead of the clock a meeting that already happened may be: clock skew between
+# the user's devices, or "met --when 10:30" typed at 10:28.
+SKEW = timedelta(minutes=5)
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # "next tuesday 10:30": some dateparser versions return None or drop the time for
@@ -31,14 +34,22 @@ _NEXT_WEEKDAY = re.compile(
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 
 
-def parse_when(text: str, tz: ZoneInfo, now: datetime, *, allow_past: bool = False) -> datetime:
+def parse_when(
+    text: str,
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    allow_past: bool = False,
+    allow_future: bool = True,
+) -> datetime:
     """The future instant `text` names, as an aware datetime in `tz`.
 
     A time without an offset is wall-clock time in `tz` (the user's zone); one with an
     offset keeps its instant and is shown in `tz`. Raises CalendarError when the text
-    cannot be read, names no time of day, falls in a daylight-saving gap, or is past.
+    cannot be read, names no time of day, has a numeric date that reads both month first
+    and day first, falls in a daylight-saving gap, or is past.
     `allow_past=True` (for `coffeechat met --when`) reads "monday 3pm" as the last Monday
-    and accepts a past time.
+    and accepts a past time; `allow_future=False` then refuses a time more than SKEW ahead.
     """
     cleaned = " ".join(text.split())
     if not cleaned:
@@ -52,6 +63,11 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime, *, allow_past: bool = Fal
         raise CalendarError(
             f'"{text}" is in the past ({show(value)}); give a time after {show(local_now)}, '
             f'like "tomorrow 3pm"'
+        )
+    if value > now + SKEW and not allow_future:
+        raise CalendarError(
+            f'"{text}" is in the future ({show(value)}); give a time before '
+            f'{show(local_now)}, like "yesterday 3pm", or leave it out for now'
         )
     return value
 
@@ -91,6 +107,8 @@ def _from_words(text: str, cleaned: str, tz: ZoneInfo, local_now: datetime, past
     wanted = _NEXT_WEEKDAY.match(cleaned)
     if wanted and (found is None or found[0].weekday() != _WEEKDAYS.index(wanted[1].lower())):
         found = _next_weekday(parser, wanted, local_now.date(), tz)
+    elif found is not None:
+        _refuse_ambiguous(text, cleaned, found[0], tz, local_now, past)
     if found is None:
         raise CalendarError(f'cannot read the time "{text}"; {EXAMPLES}')
     value, period = found
@@ -99,6 +117,26 @@ def _from_words(text: str, cleaned: str, tz: ZoneInfo, local_now: datetime, past
             f'"{text}" has no clear time of day (read as {value:%a %Y-%m-%d}); {EXAMPLES}'
         )
     return localize(value.replace(second=0, microsecond=0), tz)
+
+
+def _refuse_ambiguous(
+    text: str, cleaned: str, month_first: datetime, tz: ZoneInfo, local_now: datetime, past: bool
+) -> None:
+    """Refuse a date that reads both ways ("12/01/2026": 1 December or 12 January).
+
+    dateparser reads an all-numeric date month first for English, so a European
+    "12/01/2026" would silently become 1 December. We ask dateparser again with the day
+    first: when both orders give a date and the dates differ, only the user can say which
+    they meant. Dates that read one way only ("31/12/2026", "1/1/2027", "1 Dec") pass.
+    """
+    day_first = _ask(_parser(tz, local_now, past, date_order="DMY"), cleaned, tz)
+    if day_first is None or day_first[0].date() == month_first.date():
+        return
+    one, other = f"{month_first:%Y-%m-%d %H:%M}", f"{day_first[0]:%Y-%m-%d %H:%M}"
+    raise CalendarError(
+        f'"{text}" can be read month first ({one}) or day first ({other}); '
+        f'write the date the ISO way, "{one}" or "{other}", or name the month'
+    )
 
 
 def _next_weekday(
@@ -113,7 +151,9 @@ def _next_weekday(
     return _ask(parser, f"{day.isoformat()} {rest}", tz)
 
 
-def _parser(tz: ZoneInfo, local_now: datetime, past: bool) -> DateDataParser:
+def _parser(
+    tz: ZoneInfo, local_now: datetime, past: bool, *, date_order: str | None = None
+) -> DateDataParser:
     # Imported here: dateparser takes a noticeable moment to import, and most commands
     # never read a date.
     from dateparser.date import DateDataParser
@@ -131,6 +171,8 @@ def _parser(tz: ZoneInfo, local_now: datetime, past: bool) -> DateDataParser:
         # "period" tells a day ("monday") from a time ("monday 3pm"): a meeting needs both.
         "RETURN_TIME_AS_PERIOD": True,
     }
+    if date_order:  # only to check the other reading; English's own order is month first
+        settings["DATE_ORDER"] = date_order
     # English only: the examples and messages are English, and language detection makes
     # an unreadable text take seconds and sometimes read "morgen 15 Uhr" as noon.
     return DateDataParser(languages=["en"], settings=settings)

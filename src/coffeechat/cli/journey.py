@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from coffeechat.cli import App, _refresh_feed, json_option, main, pass_app
+
+if TYPE_CHECKING:
+    from coffeechat.mail.base import Mailbox
+    from coffeechat.scheduling import Scheduled
 
 # ---------------------------------------------------------------- calendar
 
@@ -19,8 +25,17 @@ from coffeechat.cli import App, _refresh_feed, json_option, main, pass_app
     "--minutes", type=click.IntRange(min=1), help="Length (default outreach.meeting_minutes)."
 )
 @click.option("--location", default="", metavar="L", help="A place, or a video-call link.")
-@click.option("--invite", is_flag=True, help="Also draft an invitation email (METHOD:REQUEST).")
-@click.option("--cancel", is_flag=True, help="Cancel the meeting (and draft the METHOD:CANCEL).")
+@click.option(
+    "--invite",
+    is_flag=True,
+    help="Also draft an invitation email (METHOD:REQUEST); with --cancel, draft the "
+    "cancellation even if coffeechat drafted no invitation.",
+)
+@click.option(
+    "--cancel",
+    is_flag=True,
+    help="Cancel the meeting (and draft the METHOD:CANCEL if an invitation was drafted).",
+)
 @pass_app
 def schedule(
     app: App,
@@ -34,6 +49,7 @@ def schedule(
     """Schedule (or move, or cancel) a meeting: an .ics file with an alarm.
 
     WHEN is read in your time zone: "2026-12-03 15:00", "tomorrow 3pm", "next tuesday 10:30".
+    A numeric date that reads both ways ("12/01/2026") is refused: write 2026-12-01.
     Scheduling again moves the same event (same UID, higher SEQUENCE).
 
     Example: coffeechat schedule dana "next tuesday 10:30" --location "Blue Bottle" --invite
@@ -46,41 +62,87 @@ def schedule(
     store, config = app.store, app.config
     contact = store.resolve(who)
     moment = now(config)
-    if cancel:
-        result = scheduling.cancel(store, config, contact)
-        say(f"Cancelled the meeting with {contact.name} on {show(result.spec.start)}.")
-    else:
-        if not when:
-            raise click.UsageError("WHEN is required (unless --cancel)")
-        start = parse_when(when, config.tz, moment)
-        result = scheduling.schedule(
-            store, config, contact, start, minutes=minutes, location=location
-        )
-        verb = "Moved" if result.rescheduled else "Scheduled"
-        say(
-            f"{verb}: {result.spec.summary}, {show(result.spec.start)}, "
-            f"{result.spec.minutes} minutes."
-        )
-    say(f"Calendar file: {result.path}")
-    if invite or cancel:
-        from coffeechat.drafting import plan_message, write_drafts
+    if not cancel and not when:
+        raise click.UsageError("WHEN is required (unless --cancel)")
+    start = None if cancel or not when else parse_when(when, config.tz, moment)
+    if invite:  # the address first: no point logging in to draft to nobody
+        scheduling.check_recipient(contact, cancel=cancel)
+    mailbox = None
+    if invite or (cancel and scheduling.was_invited(store.latest_meeting(contact.id))):
         from coffeechat.mail import open_mailbox
-        from coffeechat.proofread import format_finding
 
-        message = scheduling.invitation(store, config, result, now=moment)
-        plan = plan_message(
-            config, result.contact, "cancellation" if cancel else "invitation", message
-        )
-        for finding in plan.findings:
-            say(format_finding("invitation", finding))
-        with contextlib.closing(open_mailbox(config)) as mailbox:
-            [outcome] = write_drafts(store, mailbox, [plan], now=moment)
-        say(f"Invitation draft written to {outcome.folder}: open your mail client to send it.")
+        # Open it (log in, find Drafts) before anything is saved: a mailbox that cannot
+        # take the draft stops the command while nothing has changed yet.
+        mailbox = open_mailbox(config)
+    with contextlib.ExitStack() as stack:
+        if mailbox is not None:
+            stack.callback(mailbox.close)
+            mailbox.drafts_folder()
+        if cancel:
+            result = scheduling.cancel(store, config, contact, invite=invite, now=moment)
+            say(f"Cancelled the meeting with {contact.name} on {show(result.spec.start)}.")
+        else:
+            assert start is not None
+            result = scheduling.schedule(
+                store,
+                config,
+                contact,
+                start,
+                minutes=minutes,
+                location=location,
+                invite=invite,
+                now=moment,
+            )
+            verb = "Moved" if result.rescheduled else "Scheduled"
+            say(
+                f"{verb}: {result.spec.summary}, {show(result.spec.start)}, "
+                f"{result.spec.minutes} minutes."
+            )
+        say(f"Calendar file: {result.path}")
+        if result.no_draft_reason:
+            say(result.no_draft_reason)
+        if result.draft is not None:
+            assert mailbox is not None
+            _write_meeting_draft(app, mailbox, result, moment)
     _refresh_feed(app)
-    say(
-        "Next: `coffeechat agenda`; after the conversation, `coffeechat met "
-        f"{contact.id} --notes ...`."
-    )
+    if cancel:
+        say(f"Next: `coffeechat schedule {contact.id} WHEN` when you agree on another time.")
+    else:
+        say(
+            "Next: `coffeechat agenda`; after the conversation, `coffeechat met "
+            f"{contact.id} --notes ...`."
+        )
+
+
+def _write_meeting_draft(app: App, mailbox: Mailbox, result: Scheduled, moment: datetime) -> None:
+    """Append the invitation or cancellation to Drafts, after the meeting is saved."""
+    from coffeechat import scheduling
+    from coffeechat.drafting import write_drafts
+    from coffeechat.errors import UserError
+    from coffeechat.output import say
+    from coffeechat.proofread import format_finding
+
+    assert result.draft is not None
+    cancelled = result.spec.status == "CANCELLED"
+    label = "Cancellation" if cancelled else "Invitation"
+    for finding in result.draft.findings:
+        say(format_finding(result.draft.kind, finding))
+    try:
+        [outcome] = write_drafts(app.store, mailbox, [result.draft], now=moment)
+    except UserError as err:
+        # Every check passed and the meeting is saved; only the mail server failed.
+        if cancelled:
+            raise UserError(
+                f"the meeting is cancelled, but the cancellation draft was not written: "
+                f"{err}; tell {result.contact.name} yourself"
+            ) from err
+        raise UserError(
+            f"the meeting is saved, but the invitation draft was not written: {err}; once "
+            f"the mailbox works, run `coffeechat schedule {result.contact.id} "
+            f'"{result.spec.start:%Y-%m-%d %H:%M}" --invite`'
+        ) from err
+    scheduling.invited(app.store, result, outcome.message_id)
+    say(f"{label} draft written to {outcome.folder}: open your mail client to send it.")
 
 
 @main.command()
@@ -141,7 +203,7 @@ def agenda(app: App, days: int, as_json: bool) -> None:
     metavar='"Name <email>"',
     help="Someone they suggested you talk to (repeatable).",
 )
-@click.option("--when", metavar="WHEN", help="When you met (default: now).")
+@click.option("--when", metavar="WHEN", help="When you met, not in the future (default: now).")
 @pass_app
 def met(app: App, who: str, notes: str, referrals: tuple[str, ...], when: str | None) -> None:
     """Record a conversation: notes, and the people they referred you to.
@@ -159,7 +221,8 @@ def met(app: App, who: str, notes: str, referrals: tuple[str, ...], when: str | 
     if when:
         from coffeechat.calendar import parse_when
 
-        moment = parse_when(when, config.tz, moment, allow_past=True)
+        # A meeting you record has happened: a future time would count it as held early.
+        moment = parse_when(when, config.tz, moment, allow_past=True, allow_future=False)
     record = record_meeting(store, contact, when=moment, notes=notes, referrals=parsed)
     say(f"{record.contact.name} is now {record.contact.stage.value}.")
     for new in record.added:

@@ -195,7 +195,11 @@ def build_message(
     check_header_value("contact name", to_name, contact_fix)
     check_header_value("subject", subject, "remove the line break from the template's Subject")
     sender_local, sender_domain = _address("your address", sender.email, me_fix)
-    to_local, to_domain = _address("contact address", to_address, contact_fix)
+    address_fix = contact_fix
+    if contact_id is not None and not to_address.strip():
+        # `edit --email` adds an address; it is the fix only when there is none yet.
+        address_fix = f"add one with `coffeechat edit {contact_id} --email ADDRESS`"
+    to_local, to_domain = _address("contact address", to_address, address_fix)
     parent = _msgid("In-Reply-To", in_reply_to) if in_reply_to else None
     chain = [_msgid("References", ref) for ref in references]
     own_id = _msgid("Message-ID", message_id) if message_id else None

@@ -555,6 +555,14 @@ class Store:
         )
         return rows[0] if rows else None
 
+    def set_meeting_invitation(self, uid: str, message_id: str) -> None:
+        """Remember that an invitation (Message-ID) was drafted for the meeting `uid`."""
+        self.conn.execute(
+            # `updated` stays: it is the event's DTSTAMP, and the event itself did not change.
+            "UPDATE meetings SET invitation = ? WHERE uid = ?",
+            [message_id, uid],
+        )
+
     def set_meeting_answer(self, contact_id: int, uid: str | None, partstat: str) -> None:
         """Record the contact's iTIP answer on the meeting `uid`, else on their latest one."""
         if uid is None:

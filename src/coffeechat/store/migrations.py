@@ -128,8 +128,16 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
     db.table("meetings").create_index(["contact_id"])
 
 
+def _m002_meeting_invitation(db: sqlite_utils.Database) -> None:
+    # The Message-ID of the last invitation (METHOD:REQUEST) drafted for the meeting, ""
+    # when none was: `schedule --cancel` drafts a METHOD:CANCEL only to someone who was
+    # invited, since a cancellation of a meeting they never got makes no sense.
+    db.table("meetings").add_column("invitation", str, not_null_default="")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
+    ("002_meeting_invitation", _m002_meeting_invitation),
 ]
 
 
