@@ -178,11 +178,29 @@ def test_misspelling_blocks_unless_forced(
     refused = workspace.run("draft", "outreach", "dana")
     assert refused.exit_code == 1
     assert "spelling" in refused.output and "convresation" in refused.output
+    # The finding names the draft by kind and contact; its line is the draft's, and the
+    # error names the template to fix.
+    assert "outreach for Dana Lee:5:39: error spelling" in refused.output
     assert "nothing was written" in refused.stderr
+    assert str(misspelling_template / "outreach.txt.j2") in refused.stderr
     assert drafts() == []
     forced = workspace.run("draft", "outreach", "dana", "--force")
     assert forced.exit_code == 0, forced.output
     assert len(drafts()) == 1
+
+
+def test_one_contact_at_the_wrong_stage_stops_all_and_says_so(workspace: Workspace) -> None:
+    for name, address in [("Maria Lopez", "maria"), ("Tom Baker", "tom"), ("Ana Ruiz", "ana")]:
+        workspace.run("add", name, "--email", f"{address}@acme.example")
+    workspace.run("stage", "tom", "contacted")
+    result = workspace.run("draft", "outreach", "maria", "tom", "ana")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: Tom Baker is contacted: an outreach draft does not fit; `coffeechat draft "
+        "follow-up 2` is the next step. Nothing was written for the 3 contacts; draft the "
+        "others without Tom Baker, or pass --force\n"
+    )
+    assert not (workspace.maildir / ".Drafts" / "cur").exists()
 
 
 def test_dry_run_writes_nothing(workspace: Workspace) -> None:

@@ -9,6 +9,7 @@ The order matters for "loses nothing, doubles nothing":
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -48,6 +49,7 @@ class PlannedDraft:
     text: str  # "Subject: ...\n\n<body>", what the proofreader and the user read
     findings: tuple  # tuple[proofread.Finding, ...]
     warnings: tuple[str, ...] = ()
+    template: str = ""  # the file it was rendered from, for "fix the template"
 
 
 @dataclass(frozen=True)
@@ -74,9 +76,9 @@ def plan_drafts(
     if kind not in KINDS:
         raise UserError(f"unknown draft kind {kind!r}; choose one of: {', '.join(KINDS)}")
     library = TemplateLibrary(config.templates_path)
+    _check_all_can_draft(store, contacts, kind, force)
     plans = []
     for contact in contacts:
-        _check_can_draft(store, contact, kind, force)
         referrer = store.get(contact.referred_by) if contact.referred_by else None
         # Follow-ups, thank-yous and check-ins thread under the last exchange.
         parent = store.last_exchange(contact.id) if kind != "outreach" else None
@@ -92,7 +94,8 @@ def plan_drafts(
             **_history(store, contact, kind, now),
         )
         warnings = _timing_warnings(store, config, contact, kind, now)
-        plans.append(plan_message(config, contact, kind, draft.message, referrer, warnings))
+        plan = plan_message(config, contact, kind, draft.message, referrer, warnings)
+        plans.append(dataclasses.replace(plan, template=draft.rendered.template))
     return plans
 
 
@@ -143,6 +146,27 @@ def recipient_problem(contact: Contact) -> str | None:
     return None
 
 
+def _check_all_can_draft(store: Store, contacts: Sequence[Contact], kind: str, force: bool) -> None:
+    """Refuse the lot when any contact cannot have this draft, saying so: a user who
+    named three contacts must not think the other two were written."""
+    refused = []
+    for contact in contacts:
+        try:
+            _check_can_draft(store, contact, kind, force)
+        except UserError as err:
+            refused.append((contact, str(err)))
+    if not refused:
+        return
+    reasons = "; ".join(reason for _, reason in refused)
+    if len(contacts) == 1:
+        raise UserError(reasons)
+    names = " and ".join(contact.name for contact, _ in refused)
+    raise UserError(
+        f"{reasons}. Nothing was written for the {len(contacts)} contacts; draft the others "
+        f"without {names}, or pass --force"
+    )
+
+
 def _check_can_draft(store: Store, contact: Contact, kind: str, force: bool) -> None:
     if not contact.email:
         raise UserError(str(recipient_problem(contact)))
@@ -158,7 +182,7 @@ def _check_can_draft(store: Store, contact: Contact, kind: str, force: bool) -> 
             else "pass --force to write it anyway"
         )
         raise UserError(
-            f"{contact.name} is {contact.stage.value}: a {kind} draft does not fit; {hint}"
+            f"{contact.name} is {contact.stage.value}: {_a(kind)} draft does not fit; {hint}"
         )
     if kind == "follow-up" and store.messages(contact.id, kind="follow-up"):
         raise UserError(
@@ -166,6 +190,11 @@ def _check_can_draft(store: Store, contact: Contact, kind: str, force: bool) -> 
             f"nudge. Pass --force to write another, or "
             f"`coffeechat stage {contact.id} no-response`"
         )
+
+
+def _a(kind: str) -> str:
+    """ "an outreach", "a follow-up": the kinds are all said as spelled."""
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
 
 
 def _timing_warnings(

@@ -38,7 +38,8 @@ def draft(app: App, kind: str, who: tuple[str, ...], dry_run: bool, force: bool)
     plans = plan_drafts(store, config, kind, contacts, now=now(config), force=force)
     blocked = []
     for plan in plans:
-        label = f"{kind}:{plan.contact.id}"
+        # FILE:LINE:COL, where the "file" is the draft as --dry-run shows it.
+        label = f"{kind} for {plan.contact.name}"
         if dry_run:
             say(f"--- {kind} for {plan.contact.name} <{plan.contact.email}>", style="bold")
             say(preview(plan.message))
@@ -50,11 +51,13 @@ def draft(app: App, kind: str, who: tuple[str, ...], dry_run: bool, force: bool)
         for line in plan.warnings:
             warn(f"{plan.contact.name}: {line}")
         if has_errors(plan.findings):
-            blocked.append(plan.contact.name)
+            blocked.append(plan)
     if blocked and not force and not dry_run:
+        names = ", ".join(plan.contact.name for plan in blocked)
+        templates = ", ".join(dict.fromkeys(plan.template for plan in blocked))
         raise ProofreadError(
-            f"proofreading found errors in the draft for {', '.join(blocked)}; nothing was "
-            f"written. Fix the template or the contact, or pass --force to write it anyway"
+            f"proofreading found errors in the draft for {names}; nothing was written. Fix "
+            f"the template ({templates}) or the contact, or pass --force to write it anyway"
         )
     if dry_run:
         say(f"Dry run: {len(plans)} draft(s) checked; nothing was written.")
