@@ -219,3 +219,34 @@ def test_init_without_name_and_email_leaves_them_empty_and_says_so(tmp_path: Pat
         )
     assert [p for sub in ("cur", "new") for p in (maildir / ".Drafts" / sub).glob("*")] == []
     assert json.loads(run("show", "ben", "--json").stdout)["stage"] == "identified"
+
+
+def test_init_creates_the_maildir(tmp_path: Path) -> None:
+    """`init` is where a new Maildir is made; commands after it only open it."""
+    maildir = tmp_path / "new" / "Mail"
+    config = tmp_path / "c.toml"
+    args = ["--config", str(config), "init", "--maildir", str(maildir)]
+    result = CliRunner().invoke(main, [*args, "--database", str(tmp_path / "c.db")])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in maildir.iterdir()} >= {"cur", "new", "tmp", ".Drafts", ".Sent"}
+
+
+def test_init_without_a_backend_creates_the_default_maildir(
+    tmp_path: Path, isolated_home: Path
+) -> None:
+    config = tmp_path / "c.toml"
+    result = CliRunner().invoke(main, ["--config", str(config), "init"])
+    assert result.exit_code == 0, result.output
+    assert (isolated_home / "Mail" / "coffeechat" / ".Drafts").is_dir()
+
+
+def test_init_refuses_a_folder_that_is_not_a_maildir_and_writes_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "Documents"
+    folder.mkdir()
+    (folder / "cv.pdf").write_bytes(b"%PDF")
+    config = tmp_path / "c.toml"
+    result = CliRunner().invoke(main, ["--config", str(config), "init", "--maildir", str(folder)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {folder}: not a Maildir")
+    assert not config.exists()
+    assert [p.name for p in folder.iterdir()] == ["cv.pdf"]

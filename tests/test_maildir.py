@@ -1,16 +1,21 @@
-"""The Maildir backend on its own: what a long-running `watch` sees of a changing folder."""
+"""The Maildir backend: what a long-running `watch` sees of a changing folder, and which
+commands may create a Maildir (only `init` and `demo`)."""
 
 from __future__ import annotations
 
 import os
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from coffeechat_fixtures import Workspace
 
-from coffeechat.config import Mail
-from coffeechat.errors import MailError
+from coffeechat.config import Mail, load
+from coffeechat.errors import MaildirMissing, MailError
 from coffeechat.mail.maildir import MaildirMailbox
+from coffeechat.store import Store
+from coffeechat.watcher import watch_forever
 
 
 def message(n: int) -> bytes:
@@ -22,7 +27,7 @@ def test_each_pass_sees_mail_that_did_not_change_the_folder_mtime(tmp_path: Path
     last listing leaves the directory's mtime as it was. Python's mailbox.Maildir trusts
     that mtime once its listing is 2 s old, so a Maildir kept open by `watch` must not."""
     root = tmp_path / "Mail"
-    watching = MaildirMailbox.open(root, Mail())
+    watching = MaildirMailbox.create(root, Mail())
     assert watching.folder_state("INBOX").uidnext == 1
     new = root / "new"
     listed = os.stat(new).st_mtime_ns
@@ -47,3 +52,87 @@ def test_a_folder_of_other_things_is_refused_untouched(tmp_path: Path) -> None:
     with pytest.raises(MailError, match=r"not a Maildir .* set mail.maildir"):
         MaildirMailbox.open(tmp_path, Mail())
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_opening_a_missing_maildir_creates_nothing(tmp_path: Path) -> None:
+    """A typo in mail.maildir must not become a new, empty Maildir that `watch` then scans."""
+    with pytest.raises(MaildirMissing, match=r"^mail\.maildir: .*/typo/Mial does not exist; "):
+        MaildirMailbox.open(tmp_path / "typo" / "Mial", Mail())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_create_makes_a_new_maildir_with_drafts_and_sent(tmp_path: Path) -> None:
+    root = tmp_path / "new" / "Mail"
+    MaildirMailbox.create(root, Mail())
+    assert {p.name for p in root.iterdir()} >= {"cur", "new", "tmp", ".Drafts", ".Sent"}
+    MaildirMailbox.open(root, Mail()).append("Drafts", message(1))
+
+
+def test_a_missing_drafts_folder_in_an_existing_maildir_is_made(tmp_path: Path) -> None:
+    """mbsync makes only the folders the server has; Drafts may come later."""
+    root = tmp_path / "Mail"
+    for sub in ("cur", "new", "tmp"):
+        (root / sub).mkdir(parents=True)
+    MaildirMailbox.open(root, Mail()).append("Drafts", message(1))
+    assert len(list((root / ".Drafts" / "new").iterdir())) == 1
+
+
+def point_at(workspace: Workspace, maildir: Path) -> None:
+    text = workspace.config_path.read_text()
+    old = f'maildir = "{workspace.maildir}"'
+    assert old in text
+    workspace.config_path.write_text(text.replace(old, f'maildir = "{maildir}"'))
+
+
+def missing_error(workspace: Workspace, maildir: Path) -> str:
+    return (
+        f"Error: {workspace.config_path}: mail.maildir: {maildir} does not exist; correct "
+        f"mail.maildir, or run `mkdir -p {maildir}` to start an empty Maildir there\n"
+    )
+
+
+def test_watch_with_a_mistyped_maildir_fails_and_creates_nothing(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    typo = tmp_path / "typo" / "Mial"
+    point_at(workspace, typo)
+    result = workspace.run("watch", "--once")
+    assert result.exit_code == 1
+    assert result.stderr == missing_error(workspace, typo)
+    assert not (tmp_path / "typo").exists()
+
+
+def test_draft_with_a_missing_maildir_fails_and_moves_no_stage(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    missing = tmp_path / "nonexistent" / "Mail"
+    point_at(workspace, missing)
+    workspace.run("add", "Ana Lima", "--email", "ana@example.org")
+    result = workspace.run("draft", "outreach", "ana")
+    assert result.exit_code == 1
+    assert result.stderr == missing_error(workspace, missing)
+    assert not (tmp_path / "nonexistent").exists()
+    assert "identified" in workspace.run("list").output
+
+
+def test_watch_does_not_retry_a_missing_maildir(workspace: Workspace, tmp_path: Path) -> None:
+    """Waiting will not fix a path: no "reconnecting" loop."""
+    point_at(workspace, tmp_path / "gone")
+    config = load(workspace.config_path)
+    store = Store.open(config.database_path)
+
+    def fail(what: object) -> None:
+        raise AssertionError(f"watch went on: {what}")
+
+    try:
+        with pytest.raises(MaildirMissing):
+            watch_forever(
+                store,
+                config,
+                on_change=lambda change: None,
+                on_status=fail,  # "watching ..." or "reconnecting ..."
+                now=lambda: datetime.now(UTC),
+                sleep=fail,
+            )
+    finally:
+        store.close()

@@ -26,6 +26,7 @@ from coffeechat.config import load, render_example
 from coffeechat.errors import UserError
 from coffeechat.fileutil import write_atomically
 from coffeechat.mail.base import Mailbox
+from coffeechat.mail.maildir import MaildirMailbox
 from coffeechat.resources import data_file
 from coffeechat.store import Store
 
@@ -286,6 +287,8 @@ def run_demo(
     root = prepare_folder(directory)
     season = Season(root, today.astimezone(ZoneInfo(TIMEZONE)).date(), say)
     season.write_config(mail_section)
+    if mail_section is None:
+        MaildirMailbox.create(season.maildir, load(season.config_path).mail)
     Store.open(season.database).close()
     shutil.copyfile(data_file("demo-connections.csv"), root / "Connections.csv")
     say(f"A networking season in {root}: your config, database, Maildir and calendar.")

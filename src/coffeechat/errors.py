@@ -59,3 +59,7 @@ class MailError(UserError):
 
 class CalendarError(UserError):
     """A date could not be read or a calendar file could not be written."""
+
+
+class MaildirMissing(MailError):
+    """mail.maildir names no folder: a path to correct, not a connection to retry."""

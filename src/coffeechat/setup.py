@@ -1,4 +1,4 @@
-"""`coffeechat init`: write the commented config and create the database."""
+"""`coffeechat init`: write the commented config, create the database and the Maildir."""
 
 from __future__ import annotations
 
@@ -66,6 +66,12 @@ def initialize(
     import tomllib
 
     config = config_module.from_mapping(tomllib.loads(text), config_path)
+    if config.mail.backend == "maildir":
+        # Before the config is written, so a refused folder leaves nothing behind. This
+        # is the one place a new Maildir is made; other commands refuse a missing one.
+        from coffeechat.mail.maildir import MaildirMailbox
+
+        MaildirMailbox.create(config.maildir_path, config.mail)
     write_atomically(config_path, text, mode=0o600)
     Store.open(config.database_path).close()
     return InitResult(config_path, config.database_path, config)

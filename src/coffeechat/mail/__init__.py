@@ -25,4 +25,4 @@ def open_mailbox(config: Config) -> Mailbox:
         return ImapMailbox.connect(config.mail, password=get_password(config.mail))
     from coffeechat.mail.maildir import MaildirMailbox
 
-    return MaildirMailbox.open(config.maildir_path, config.mail)
+    return MaildirMailbox.open(config.maildir_path, config.mail, config_file=config.source)

@@ -13,13 +13,14 @@ import email
 import email.policy
 import mailbox
 import os
+import shlex
 import time
 from collections.abc import Iterator, Sequence
 from email.message import EmailMessage
 from pathlib import Path
 
 from coffeechat.config import Mail
-from coffeechat.errors import MailError
+from coffeechat.errors import MaildirMissing, MailError
 from coffeechat.mail.base import HEADER_FIELDS, AppendResult, FetchedMessage, FolderState
 
 UIDLIST = "coffeechat-uidlist"
@@ -46,22 +47,47 @@ class MaildirMailbox:
         self._keys_by_uid: dict[str, dict[int, str]] = {}
 
     @classmethod
-    def open(cls, root: Path, mail: Mail) -> MaildirMailbox:
-        """Open (creating when missing) a Maildir++ tree with Drafts and Sent folders.
+    def create(cls, root: Path, mail: Mail) -> MaildirMailbox:
+        """Make a new Maildir++ tree at `root`, parent folders included, and open it.
 
-        An existing empty folder becomes a Maildir; a folder with other things in it and
-        none of cur/, new/, tmp/ is refused rather than filled with mail folders.
+        Only `init` and `demo` call this: they are where the user names a new Maildir.
+        Every other command goes through `open`, which never makes the root.
         """
+        try:
+            root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as err:
+            raise MailError(
+                f"{root}: cannot create the Maildir ({err.strerror}); choose another folder"
+            ) from err
+        return cls.open(root, mail)
+
+    @classmethod
+    def open(cls, root: Path, mail: Mail, *, config_file: Path | None = None) -> MaildirMailbox:
+        """Open a Maildir++ tree, adding any of cur/, new/, tmp/, Drafts and Sent it lacks.
+
+        The root must exist: a mistyped or unmounted mail.maildir would otherwise become a
+        new, empty Maildir that `watch` scans without complaint and `draft` fills, where
+        no mail client looks. Missing folders inside it are made, since mbsync creates
+        only those the server has. An existing empty folder becomes a Maildir (the user
+        made it for this); a folder with other things in it and none of cur/, new/, tmp/
+        is refused rather than filled with mail folders.
+        """
+        if not root.exists():
+            where = f"{config_file}: " if config_file else ""
+            raise MaildirMissing(
+                f"{where}mail.maildir: {root} does not exist; correct mail.maildir, or run "
+                f"`mkdir -p {shlex.quote(str(root))}` to start an empty Maildir there"
+            )
         subdirs = [root / sub for sub in ("cur", "new", "tmp")]
         try:
             if root.is_dir() and not any(sub.is_dir() for sub in subdirs) and any(root.iterdir()):
                 raise MailError(
                     f"{root}: not a Maildir (no cur/, new/ or tmp/ in it) and not empty; "
-                    f"set mail.maildir to a Maildir or to a folder that does not exist yet"
+                    f"set mail.maildir to a Maildir, or to an empty or new folder"
                 )
             for sub in subdirs:
-                sub.mkdir(mode=0o700, parents=True, exist_ok=True)
-            inbox = mailbox.Maildir(root, create=True)
+                sub.mkdir(mode=0o700, exist_ok=True)
+            inbox = mailbox.Maildir(root, create=False)
             for name in ("Drafts", "Sent"):
                 if name not in inbox.list_folders():
                     inbox.add_folder(name)
