@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from coffeechat_fixtures import Workspace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -324,6 +325,38 @@ def test_csv_mapping_is_reported(tmp_path: Path) -> None:
     assert jane.contact.name == "Doe, Jane"
     assert jane.contact.emails == ("jane@acme.example", "jane.doe@gmail.example")
     assert jane.referrer == "Raj Patel"
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        ("csv_unterminated_quote_at_end.csv", 2),
+        # Without strict parsing, Ben's and Cy's rows became part of one name.
+        ("csv_unterminated_quote_swallows_rows.csv", 3),
+    ],
+)
+def test_an_unterminated_quote_refuses_the_file(name: str, line: int) -> None:
+    with pytest.raises(ImportFileError) as caught:
+        parse_csv(DATA / name)
+    assert str(caught.value) == (
+        f'{DATA / name}:{line}: unterminated quote (a " that is never closed, so the rest of '
+        f"the file would be read as one value); close the quote or remove it"
+    )
+
+
+def test_text_after_a_closing_quote_refuses_the_file() -> None:
+    """'"Dana" Lee' was read as 'Dana Lee': a guess at what a broken quote meant."""
+    with pytest.raises(ImportFileError, match=r"text_after_closing_quote\.csv:2: not readable"):
+        parse_csv(DATA / "csv_text_after_closing_quote.csv")
+
+
+def test_cli_import_of_an_unterminated_quote_imports_nothing(workspace: Workspace) -> None:
+    path = DATA / "csv_unterminated_quote_at_end.csv"
+    for extra in ((), ("--dry-run",), ("--skip-bad",)):
+        result = workspace.run("import", "csv", str(path), *extra)
+        assert result.exit_code == 1, extra
+        assert result.stderr.startswith(f"Error: {path}:2: unterminated quote"), extra
+    assert workspace.run("list", "--json").stdout.strip() == "[]"
 
 
 def test_csv_semicolons_and_first_last_columns() -> None:

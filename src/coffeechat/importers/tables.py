@@ -28,8 +28,15 @@ from coffeechat.models import NewContact
 
 
 def _records(path: Path, text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
-    """(line where the record starts, cells) for each non-blank CSV record."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    """(line where the record starts, cells) for each non-blank CSV record.
+
+    Strict, because the lenient reader guesses: at the end of the file it closes a quote
+    that was never closed, so `"Ben,ben@x.example` and every row after it became one
+    name (a value may span lines only inside quotes), and it read `"Dana" Lee` as
+    `Dana Lee`. The strict one raises instead, and the whole file is refused: after a
+    broken quote, where the next row starts is a guess too.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     end = 0
     try:
         for cells in reader:
@@ -37,6 +44,11 @@ def _records(path: Path, text: str, delimiter: str = ",") -> Iterator[tuple[int,
             if any(cell.strip() for cell in cells):
                 yield start, cells
     except csv.Error as err:
+        if str(err) == "unexpected end of data":  # the file ended inside quotes
+            raise ImportFileError(
+                f'{path}:{end + 1}: unterminated quote (a " that is never closed, so the '
+                f"rest of the file would be read as one value); close the quote or remove it"
+            ) from err
         raise ImportFileError(
             f"{path}:{end + 1}: not readable as CSV ({err}); check the quoting there"
         ) from err
