@@ -359,6 +359,30 @@ def test_cli_import_of_an_unterminated_quote_imports_nothing(workspace: Workspac
     assert workspace.run("list", "--json").stdout.strip() == "[]"
 
 
+def test_cli_dry_run_fails_like_the_import_on_bad_rows(workspace: Workspace) -> None:
+    path = str(DATA / "linkedin_bad_rows.csv")
+    real = workspace.run("import", "linkedin", path)
+    dry = workspace.run("import", "linkedin", path, "--dry-run")
+    assert real.exit_code == dry.exit_code == 1
+    assert real.stderr.splitlines()[-1] == dry.stderr.splitlines()[-1]
+    assert dry.stderr.splitlines()[-1].startswith(
+        "Error: linkedin_bad_rows.csv has 2 bad row(s): linkedin_bad_rows.csv:6: no name"
+    )
+    assert "Dry run" not in dry.output
+
+
+def test_cli_dry_run_with_skip_bad_lists_what_would_be_skipped(workspace: Workspace) -> None:
+    path = str(DATA / "linkedin_bad_rows.csv")
+    dry = workspace.run("import", "linkedin", path, "--dry-run", "--skip-bad")
+    assert dry.exit_code == 0, dry.output
+    assert "linkedin_bad_rows.csv:6: would skip: no name" in dry.stderr
+    assert "would add 2, merge 0, leave 0 unchanged, 2 bad row(s)" in dry.stdout
+    assert workspace.run("list", "--json").stdout.strip() == "[]"
+    real = workspace.run("import", "linkedin", path, "--skip-bad")
+    assert "linkedin_bad_rows.csv:6: skipped: no name" in real.stderr
+    assert "2 added" in real.stdout
+
+
 def test_csv_semicolons_and_first_last_columns() -> None:
     parsed = parse_csv(DATA / "csv_first_last_semicolons.csv")
 

@@ -318,11 +318,13 @@ def import_(app: App, kind: str, file: Path, dry_run: bool, skip_bad: bool) -> N
     """Import contacts: a LinkedIn Connections.csv, a CSV file, or vCards.
 
     Re-importing merges by email address or LinkedIn URL instead of duplicating.
-    An import is all or nothing unless --skip-bad is given.
+    An import is all or nothing unless --skip-bad is given; --dry-run fails on bad rows
+    just as the import would.
 
     Example: coffeechat import linkedin ~/Downloads/Connections.csv --dry-run
     """
-    from coffeechat.importers import apply_import, parse, plan_import
+    from coffeechat.errors import ImportFileError
+    from coffeechat.importers import apply_import, parse, plan_import, problems_message
     from coffeechat.output import say, warn
 
     parsed = parse(kind, file)
@@ -333,8 +335,11 @@ def import_(app: App, kind: str, file: Path, dry_run: bool, skip_bad: bool) -> N
     if dry_run:
         for line in plan.lines():
             say(line)
+        if parsed.problems and not skip_bad:
+            # The same refusal as the real import, so a clean dry run means it will work.
+            raise ImportFileError(problems_message(parsed))
         for problem in parsed.problems:
-            warn(f"{file.name}:{problem.line}: {problem.message}")
+            warn(f"{file.name}:{problem.line}: would skip: {problem.message}")
         say("Dry run: nothing was changed.")
         return
     summary = apply_import(app.store, plan, skip_bad=skip_bad)
