@@ -250,3 +250,25 @@ def test_init_refuses_a_folder_that_is_not_a_maildir_and_writes_nothing(tmp_path
     assert result.stderr.startswith(f"Error: {folder}: not a Maildir")
     assert not config.exists()
     assert [p.name for p in folder.iterdir()] == ["cv.pdf"]
+
+
+def test_add_with_an_address_suggests_the_first_draft(workspace: Workspace) -> None:
+    result = workspace.run("add", "Dana Lee", "--email", "dana@acme.com")
+    assert result.output.splitlines()[-1] == (
+        "Next: `coffeechat draft outreach 1` to write the first email."
+    )
+
+
+def test_add_without_an_address_suggests_adding_one_not_drafting(workspace: Workspace) -> None:
+    """A referral often comes as a name only; `draft` would refuse it until `edit --email`."""
+    result = workspace.run("add", "Nobody Yet", "--company", "Acme")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "Added Nobody Yet (id 1), stage identified; no email address yet.",
+        "Next: `coffeechat edit 1 --email ADDRESS` once you have their address; "
+        "then `coffeechat draft outreach 1`.",
+    ]
+    draft = workspace.run("draft", "outreach", "1", "--dry-run")
+    assert draft.exit_code == 1  # what the old hint led to
+    assert workspace.run("edit", "1", "--email", "nobody@acme.com").exit_code == 0
+    assert workspace.run("draft", "outreach", "1", "--dry-run").exit_code == 0

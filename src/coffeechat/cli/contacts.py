@@ -113,7 +113,13 @@ def login(app: App) -> None:
 
 @main.command()
 @click.argument("name")
-@click.option("--email", "emails", multiple=True, metavar="E", help="Email address (repeatable).")
+@click.option(
+    "--email",
+    "emails",
+    multiple=True,
+    metavar="E",
+    help="Email address (repeatable); if you know only a name, add it later with `edit`.",
+)
 @click.option("--company", default="", metavar="C")
 @click.option("--role", default="", metavar="R")
 @click.option("--linkedin", default="", metavar="URL", help="LinkedIn profile URL.")
@@ -150,8 +156,18 @@ def add(
         how_met=how_met,
         tags=tags,
     )
-    say(f"Added {contact.name} (id {contact.id}), stage {contact.stage.value}.")
-    say(f"Next: `coffeechat draft outreach {contact.id}` to write the first email.")
+    added = f"Added {contact.name} (id {contact.id}), stage {contact.stage.value}"
+    if contact.email:
+        say(f"{added}.")
+        say(f"Next: `coffeechat draft outreach {contact.id}` to write the first email.")
+    else:
+        # A referral often comes as a name only; `draft` refuses a contact without an
+        # address, so the next step is getting one.
+        say(f"{added}; no email address yet.")
+        say(
+            f"Next: `coffeechat edit {contact.id} --email ADDRESS` once you have their "
+            f"address; then `coffeechat draft outreach {contact.id}`."
+        )
 
 
 @main.command()
