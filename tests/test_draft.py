@@ -200,7 +200,8 @@ def test_one_contact_at_the_wrong_stage_stops_all_and_says_so(workspace: Workspa
         "follow-up 2` is the next step. Nothing was written for the 3 contacts; draft the "
         "others without Tom Baker, or pass --force\n"
     )
-    assert not (workspace.maildir / ".Drafts" / "cur").exists()
+    drafts = workspace.maildir / ".Drafts"
+    assert [p for sub in ("cur", "new", "tmp") for p in (drafts / sub).glob("*")] == []
 
 
 def test_dry_run_writes_nothing(workspace: Workspace) -> None:

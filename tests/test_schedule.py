@@ -74,6 +74,18 @@ def test_past_and_unreadable_times_are_refused(dana: Workspace) -> None:
     assert meeting_files(dana) == []
 
 
+def test_invite_with_a_missing_maildir_schedules_nothing(dana: Workspace) -> None:
+    """The mailbox is opened before the meeting is written: a wrong mail.maildir must not
+    leave a meeting (and a `scheduled` stage) without its invitation."""
+    text = dana.config_path.read_text()
+    dana.config_path.write_text(text.replace(str(dana.maildir), str(dana.root / "typo")))
+    result = dana.run("schedule", "dana", "2026-03-30 15:00", "--invite")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {dana.config_path}: mail.maildir: ")
+    assert meeting_files(dana) == []
+    assert json.loads(dana.run("show", "dana", "--json").stdout)["stage"] == "identified"
+
+
 def test_invitation_from_dovecot_has_the_itip_structure(
     imap_account: tuple[Dovecot, str], dana: Workspace
 ) -> None:
