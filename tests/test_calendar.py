@@ -351,11 +351,23 @@ def test_tricky_names_and_notes_round_trip() -> None:
         organizer_name='Alex "Al" Doe; PhD',
         description=NOTES,
     )
-    event = only_event(reparse(build_meeting_calendar(spec, "REQUEST")))
+    event = only_event(reparse(build_meeting_calendar(spec)))
     assert str(event["SUMMARY"]) == f"Informational interview: {TRICKY_NAME} (Acme, Inc.; Berlin)"
     assert event["ATTENDEE"].params["CN"] == TRICKY_NAME
     assert event["ORGANIZER"].params["CN"] == 'Alex "Al" Doe; PhD'
     assert str(event["DESCRIPTION"]) == NOTES
+
+
+@pytest.mark.parametrize("method", ["REQUEST", "CANCEL"])
+def test_what_goes_to_the_contact_leaves_out_your_notes_and_alarm(method: str) -> None:
+    # The DESCRIPTION holds the questions you prepared and your notes on them; the alarm
+    # is your reminder. Both stay in your own file.
+    spec = make_spec(status="CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    event = only_event(reparse(build_meeting_calendar(spec, method)))
+    assert "DESCRIPTION" not in event
+    assert event.walk("VALARM") == []
+    own = only_event(reparse(build_meeting_calendar(make_spec())))
+    assert str(own["DESCRIPTION"]) == NOTES and own.walk("VALARM")
 
 
 @pytest.mark.parametrize("name", ["\\", "Ann\\", "x\\;y", "DOM\\ann", "Ann\x00\u2028Lee"])
@@ -645,7 +657,7 @@ def test_text_values_round_trip(name: str, company: str, description: str) -> No
         organizer_name=name,
         description=description,
     )
-    event = only_event(reparse(build_meeting_calendar(spec, "REQUEST")))
+    event = only_event(reparse(build_meeting_calendar(spec)))  # the file that has notes
     assert str(event["SUMMARY"]) == ical_text(summary_for(name, company))
     # a CN keeps the name, but for "\\" and unprintable characters (see common_name)
     cn = common_name(name)

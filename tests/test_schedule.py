@@ -91,6 +91,7 @@ def test_invitation_from_dovecot_has_the_itip_structure(
 ) -> None:
     dovecot, user = imap_account
     use_imap(dana, dovecot, user)
+    dana.run("note", "dana", "Seems stressed; avoid asking about the layoffs")
     result = dana.run("schedule", "dana", "2026-03-30 15:00", "--invite")
     assert result.exit_code == 0, result.output
     [message] = read_drafts(dovecot, user)
@@ -107,6 +108,11 @@ def test_invitation_from_dovecot_has_the_itip_structure(
     assert attachment.get_filename() == "invite.ics"
     assert attachment.get_payload(decode=True) == calendar_part.get_payload(decode=True)
     event = invite.walk("VEVENT")[0]
+    # Your notes and prepared questions are in your own .ics, never in the invitation.
+    assert "DESCRIPTION" not in event
+    assert "layoffs" not in plain.get_content()
+    [own] = meeting_files(dana)
+    assert "layoffs" in str(vevent(own)["DESCRIPTION"])
     assert str(event["ATTENDEE"]) == "mailto:dana@acme.example"
     assert event["ATTENDEE"].params["RSVP"] == "TRUE"
     assert str(event["ORGANIZER"]) == "mailto:alex.doe@example.org"

@@ -163,7 +163,8 @@ def build_meeting_calendar(spec: MeetingSpec, method: str | None = None) -> ical
 
     `method` None: a plain file for the user's own calendar. "REQUEST": an invitation.
     "CANCEL": its cancellation (STATUS:CANCELLED; the caller raises SEQUENCE, see
-    `MeetingSpec.cancelled`).
+    `MeetingSpec.cancelled`). Both go to the contact, so they carry neither the user's
+    notes nor the user's alarm.
     """
     if method in ("REQUEST", "CANCEL") and not spec.attendee_email:
         # RFC 5546 §3.2.2/§3.2.5: a REQUEST or CANCEL names at least one ATTENDEE.
@@ -173,6 +174,10 @@ def build_meeting_calendar(spec: MeetingSpec, method: str | None = None) -> ical
         )
     if method == "CANCEL" and spec.status != "CANCELLED":
         spec = replace(spec, status="CANCELLED")
+    if method is not None:
+        # What goes to the contact: the DESCRIPTION holds the user's prepared questions
+        # and notes about them, and the alarm is the user's own reminder.
+        spec = replace(spec, description="", alarm_minutes=None)
     cal = new_calendar(method)
     cal.add_component(meeting_event(spec))
     return with_timezones(cal)
