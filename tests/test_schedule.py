@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import mailbox
 from pathlib import Path
 
 import icalendar
@@ -365,3 +366,30 @@ def test_cancel_with_invite_drafts_the_cancellation_anyway(dana: Workspace) -> N
     assert result.exit_code == 0, result.output
     assert "Cancellation draft written to Drafts" in result.output
     assert [itip_method(m) for m in maildir_drafts(dana)] == ["CANCEL"]
+
+
+def test_a_new_invitation_warns_of_the_unsent_one_still_in_drafts(dana: Workspace) -> None:
+    assert dana.run("schedule", "dana", "2026-03-30 15:00", "--invite").exit_code == 0
+    moved = dana.run("schedule", "dana", "2026-03-31 10:00", "--invite")
+    assert moved.exit_code == 0, moved.output
+    assert moved.stderr == (
+        "Warning: the earlier invitation to Dana Lee is still in Drafts, unsent: delete it, "
+        "so that only this one goes out\n"
+    )
+    cancelled = dana.run("schedule", "dana", "--cancel")
+    assert cancelled.exit_code == 0, cancelled.output
+    assert cancelled.stderr == (
+        "Warning: the invitation to Dana Lee is still in Drafts, unsent: delete it and this "
+        "cancellation, and nothing needs to go out\n"
+    )
+
+
+def test_no_warning_once_the_earlier_invitation_was_sent(dana: Workspace) -> None:
+    assert dana.run("schedule", "dana", "2026-03-30 15:00", "--invite").exit_code == 0
+    [draft] = maildir_drafts(dana)
+    # The user sends it: their mail client files the same message in Sent.
+    mailbox.Maildir(dana.maildir / ".Sent", create=False).add(draft.as_bytes())
+    assert dana.run("watch", "--once").exit_code == 0
+    moved = dana.run("schedule", "dana", "2026-03-31 10:00", "--invite")
+    assert moved.exit_code == 0, moved.output
+    assert "Warning" not in moved.stderr

@@ -149,6 +149,18 @@ def was_invited(meeting: dict[str, Any] | None) -> bool:
     return bool(meeting.get("invitation")) or answered
 
 
+def unsent_invitation(store: Store, uid: str) -> str | None:
+    """The Message-ID of the meeting's last invitation while it is still an unsent draft.
+
+    The mailbox interface deletes nothing, so a new invitation (or a cancellation) leaves
+    the earlier draft in Drafts; sent, it is superseded by the higher SEQUENCE, unsent it
+    would tell the contact a stale time if the user sent it by mistake.
+    """
+    message_id = store.meeting(uid).get("invitation")
+    message = store.message(message_id) if message_id else None
+    return message_id if message and message["direction"] == "draft" else None
+
+
 def invited(store: Store, scheduled: Scheduled, message_id: str) -> None:
     """Record that the invitation for `scheduled` is in Drafts (so a cancel follows it)."""
     if scheduled.spec.status != "CANCELLED":

@@ -119,12 +119,13 @@ def _write_meeting_draft(app: App, mailbox: Mailbox, result: Scheduled, moment: 
     from coffeechat import scheduling
     from coffeechat.drafting import write_drafts
     from coffeechat.errors import UserError
-    from coffeechat.output import say
+    from coffeechat.output import say, warn
     from coffeechat.proofread import format_finding
 
     assert result.draft is not None
     cancelled = result.spec.status == "CANCELLED"
     label = "Cancellation" if cancelled else "Invitation"
+    unsent = scheduling.unsent_invitation(app.store, result.spec.uid)
     for finding in result.draft.findings:
         say(format_finding(result.draft.kind, finding))
     try:
@@ -143,6 +144,16 @@ def _write_meeting_draft(app: App, mailbox: Mailbox, result: Scheduled, moment: 
         ) from err
     scheduling.invited(app.store, result, outcome.message_id)
     say(f"{label} draft written to {outcome.folder}: open your mail client to send it.")
+    if unsent and cancelled:
+        warn(
+            f"the invitation to {result.contact.name} is still in Drafts, unsent: delete it "
+            f"and this cancellation, and nothing needs to go out"
+        )
+    elif unsent:
+        warn(
+            f"the earlier invitation to {result.contact.name} is still in Drafts, unsent: "
+            f"delete it, so that only this one goes out"
+        )
 
 
 @main.command()
