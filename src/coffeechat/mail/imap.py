@@ -154,8 +154,8 @@ def _ssl_context(mail: Mail) -> ssl.SSLContext:
             context.load_verify_locations(cafile=str(path))
         except (OSError, ssl.SSLError) as err:
             raise MailError(
-                f"mail.ca_file: cannot load {str(path)!r} as a CA certificate ({err}); "
-                f'point it at a PEM file, or set it to ""'
+                f"mail.ca_file: cannot load {str(path)!r} as a CA certificate ({err})",
+                'point it at a PEM file, or set it to ""',
             ) from err
     return context
 
@@ -207,39 +207,41 @@ class ImapMailbox:
         except CapabilityError as err:
             _shutdown(client)
             raise MailError(
-                f'{where} does not offer STARTTLS; set mail.security = "tls" '
-                f"(usually with mail.port = 993)"
+                f"{where} does not offer STARTTLS",
+                'set mail.security = "tls" (usually with mail.port = 993)',
             ) from err
         except ssl.SSLCertVerificationError as err:
             _shutdown(client)
             reason = err.verify_message or str(err)
             raise MailError(
-                f"cannot verify the TLS certificate of {where} ({reason}); if the server "
-                f"uses a self-signed certificate or a private CA, set mail.ca_file to that "
-                f"CA's PEM file, and check that mail.host is the name on the certificate"
+                f"cannot verify the TLS certificate of {where} ({reason})",
+                "if the server uses a self-signed certificate or a private CA, set "
+                "mail.ca_file to that CA's PEM file, and check that mail.host is the name "
+                "on the certificate",
             ) from err
         except ssl.SSLError as err:
             _shutdown(client)
             raise MailError(
-                f"TLS handshake with {where} failed ({err.reason or err}); check mail.port "
-                f'and mail.security (port 993 is usually "tls", 143 "starttls")'
+                f"TLS handshake with {where} failed ({err.reason or err})",
+                'check mail.port and mail.security (port 993 is usually "tls", 143 "starttls")',
             ) from err
         except TimeoutError as err:
             _shutdown(client)
             raise MailError(
-                f"timed out connecting to {where} after {mail.timeout_seconds} s; check "
-                f"mail.host and mail.port, and that the server is reachable"
+                f"timed out connecting to {where} after {mail.timeout_seconds} s",
+                "check mail.host and mail.port, and that the server is reachable",
             ) from err
         except OSError as err:
             _shutdown(client)
             raise MailError(
-                f"cannot connect to {where}: {err.strerror or err}; check mail.host and mail.port"
+                f"cannot connect to {where} ({err.strerror or err})",
+                "check mail.host and mail.port",
             ) from err
         except IMAPClientError as err:
             _shutdown(client)
             raise MailError(
-                f"{where} did not answer like an IMAP server ({_scrub(str(err), password)}); "
-                f"check mail.port and mail.security"
+                f"{where} did not answer like an IMAP server ({_scrub(str(err), password)})",
+                "check mail.port and mail.security",
             ) from err
         try:
             client.login(mail.username, password)
@@ -303,8 +305,8 @@ class ImapMailbox:
             self._selected = None
             self._interrupted = True  # a timeout too: LOGOUT would wait as long again
             raise MailError(
-                f"lost the connection to {self._where} while {action} ({err}); "
-                f"run the command again"
+                f"lost the connection to {self._where} while {action}: {err}",
+                "run the command again",
             ) from err
         except IMAPClientError as err:
             raise MailError(f"{self._where} refused {action}: {err}") from err
