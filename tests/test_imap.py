@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from dovecot import Dovecot, free_port
 
-from coffeechat.errors import MailError
+from coffeechat.errors import LoginFailed, MailError
 from coffeechat.mail import imap as imap_module
 from coffeechat.mail import open_mailbox
 from coffeechat.mail.imap import (
@@ -145,11 +145,29 @@ def test_wrong_password_names_user_host_and_port_but_never_the_password(
     with pytest.raises(MailError) as info:
         ImapMailbox.connect(server.mail(user), password=wrong)
     message = str(info.value)
-    assert message.startswith(f"login failed for {user} at {server.host}:{server.port}")
-    assert "run `coffeechat login`" in message
+    # The server's words, decoded; and since mail.password_command is set (server.mail
+    # sets it), the fix is that command: a password stored by `coffeechat login` is unused.
+    assert message == (
+        f"login failed for {user} at {server.host}:{server.port} ([AUTHENTICATIONFAILED] "
+        "Authentication failed.); check that mail.password_command prints the right "
+        "password on its first line (while it is set, `coffeechat login` is not used)"
+    )
+    assert isinstance(info.value, LoginFailed)
     shown = "".join(traceback.format_exception(info.value)) + caplog.text
     assert wrong not in shown
     assert server.password not in shown
+
+
+def test_wrong_password_from_the_keyring_says_to_log_in_again(
+    imap_account: tuple[Dovecot, str],
+) -> None:
+    server, user = imap_account
+    with pytest.raises(LoginFailed) as info:
+        ImapMailbox.connect(server.mail(user, password_command=""), password="wrong")
+    assert str(info.value) == (
+        f"login failed for {user} at {server.host}:{server.port} ([AUTHENTICATIONFAILED] "
+        "Authentication failed.); run `coffeechat login` to store the right password"
+    )
 
 
 def test_password_is_not_logged_on_success(

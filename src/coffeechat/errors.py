@@ -73,3 +73,7 @@ class CalendarError(UserError):
 
 class MaildirMissing(MailError):
     """mail.maildir names no folder: a path to correct, not a connection to retry."""
+
+
+class LoginFailed(MailError):
+    """The server refused the username and password: a password to fix, not a retry."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from coffeechat.config import Config
-from coffeechat.errors import CredentialsError, MaildirMissing, MailError
+from coffeechat.errors import CredentialsError, LoginFailed, MaildirMissing, MailError
 from coffeechat.mail.base import Mailbox
 from coffeechat.pipeline import Stage
 from coffeechat.store import Store
@@ -133,11 +133,9 @@ def watch_forever(
                         on_change(change)
                     timeout = min(config.mail.poll_seconds, IDLE_RENEW_SECONDS)
                     mailbox.wait_for_change([mailbox.inbox_folder()], timeout)
-        except (CredentialsError, MaildirMissing):
+        except (CredentialsError, LoginFailed, MaildirMissing):
             raise  # waiting fixes neither a password nor a path
         except MailError as err:
-            if "login failed" in str(err):
-                raise
             # The reason only: the error's fix ("run the command again", "check
             # mail.host") is for a command that gives up, and this one retries by itself.
             if opened:

@@ -32,7 +32,7 @@ from imapclient.datetime_util import format_criteria_date
 from imapclient.exceptions import CapabilityError, IMAPClientAbortError, IMAPClientError, LoginError
 
 from coffeechat.config import Mail, is_loopback
-from coffeechat.errors import MailError
+from coffeechat.errors import LoginFailed, MailError
 from coffeechat.mail.base import HEADER_FIELDS, AppendResult, FetchedMessage, FolderState
 from coffeechat.mail.fetch_answer import read_fetch_answer
 
@@ -136,6 +136,15 @@ def message_bytes(message: EmailMessage) -> bytes:
 
 def _scrub(text: str, secret: str) -> str:
     return text.replace(secret, "***") if secret else text
+
+
+def _server_words(err: BaseException) -> str:
+    """What the server said. imaplib raises with the response's bytes, and imapclient
+    rewraps that as the text "b'...'": take the bytes from the error it wrapped."""
+    for candidate in (err, err.__context__):
+        if candidate is not None and candidate.args and isinstance(candidate.args[0], bytes):
+            return candidate.args[0].decode("utf-8", errors="replace")
+    return str(err)
 
 
 def _batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -247,10 +256,17 @@ class ImapMailbox:
             client.login(mail.username, password)
         except LoginError as err:
             _shutdown(client)
-            reason = _scrub(str(err), password)
-            raise MailError(
-                f"login failed for {mail.username} at {where} ({reason}); run "
-                f"`coffeechat login` to store the right password, or fix mail.password_command"
+            if mail.password_command:  # the keyring is not read then: see credentials.py
+                fix = (
+                    "check that mail.password_command prints the right password on its "
+                    "first line (while it is set, `coffeechat login` is not used)"
+                )
+            else:
+                fix = "run `coffeechat login` to store the right password"
+            raise LoginFailed(
+                f"login failed for {mail.username} at {where} "
+                f"({_scrub(_server_words(err), password)})",
+                fix,
             ) from err
         except (IMAPClientError, OSError) as err:
             _shutdown(client)
