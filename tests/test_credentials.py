@@ -9,7 +9,11 @@ from pathlib import Path
 import keyring
 import keyring.backend
 import keyring.backends.fail
+import keyring.backends.null
 import pytest
+from coffeechat_fixtures import Workspace
+from dovecot import Dovecot, free_port
+from test_draft import use_imap
 
 from coffeechat.config import Mail
 from coffeechat.credentials import (
@@ -135,3 +139,113 @@ def test_slow_password_command_times_out() -> None:
     command = f"{sys.executable} -c 'import time; time.sleep(5)'"
     with pytest.raises(CredentialsError, match=r"did not finish within 0\.2 s"):
         run_password_command(command, timeout=0.2)
+
+
+# --- coffeechat login: checked against the real Dovecot, stored in a memory keyring -----
+
+
+@pytest.fixture
+def login_workspace(
+    workspace: Workspace, imap_account: tuple[Dovecot, str], use_keyring: object
+) -> tuple[Workspace, Dovecot, str]:
+    """A workspace on the IMAP backend with no password_command: the keyring's case."""
+    server, user = imap_account
+    use_imap(workspace, server, user, password_command='""')
+    return workspace, server, user
+
+
+def test_login_checks_the_password_then_stores_it(
+    login_workspace: tuple[Workspace, Dovecot, str],
+) -> None:
+    workspace, server, user = login_workspace
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    result = workspace.run("login", input=server.password + "\n")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith(
+        f"Password checked against {server.host} and stored in the OS keyring.\n"
+    )
+    assert backend.entries == {(SERVICE, f"{user}@{server.host}"): server.password}
+
+
+def test_login_with_a_refused_password_stores_nothing(
+    login_workspace: tuple[Workspace, Dovecot, str],
+) -> None:
+    workspace, server, user = login_workspace
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    result = workspace.run("login", input="not-the-password\n")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: login failed for {user} at {server.host}:{server.port} ([AUTHENTICATIONFAILED] "
+        "Authentication failed.); nothing was stored: run `coffeechat login` again with the "
+        "right password\n"
+    )
+    assert backend.entries == {}
+
+
+def test_login_to_an_unreachable_server_stores_nothing(
+    login_workspace: tuple[Workspace, Dovecot, str],
+) -> None:
+    workspace, server, user = login_workspace
+    port = free_port()  # nothing listens there
+    use_imap(workspace, server, user, password_command='""', port=str(port))
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    result = workspace.run("login", input=server.password + "\n")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: cannot check the password, so it was not stored: cannot connect to "
+        f"127.0.0.1:{port} (Connection refused); check mail.host and mail.port, then run "
+        "`coffeechat login` again\n"
+    )
+    assert backend.entries == {}
+
+
+@pytest.mark.parametrize(
+    "backend", [keyring.backends.fail.Keyring, keyring.backends.null.Keyring], ids=["fail", "null"]
+)
+def test_login_without_a_keyring_fails_before_asking(
+    login_workspace: tuple[Workspace, Dovecot, str], backend: type
+) -> None:
+    workspace, server, user = login_workspace
+    keyring.set_keyring(backend())
+    result = workspace.run("login", input=server.password + "\n")
+    assert result.exit_code == 1
+    assert "IMAP password for" not in result.output  # never asked
+    assert result.stderr.startswith(
+        f"Error: no OS keyring is available to hold the password for {user}@{server.host}: "
+    )
+
+
+def test_login_refuses_when_password_command_is_set(
+    login_workspace: tuple[Workspace, Dovecot, str],
+) -> None:
+    workspace, server, user = login_workspace
+    use_imap(workspace, server, user, password_command='"pass show mail/me"')
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    result = workspace.run("login", input=server.password + "\n")
+    assert result.exit_code == 1
+    assert "IMAP password for" not in result.output
+    assert result.stderr == (
+        "Error: mail.password_command is set, so the password comes from that command and "
+        "`coffeechat login` is not needed; to keep the password in the OS keyring instead, "
+        'set password_command = "" and run `coffeechat login` again\n'
+    )
+    assert backend.entries == {}
+
+
+def test_login_with_no_password_given_says_so(
+    login_workspace: tuple[Workspace, Dovecot, str],
+) -> None:
+    workspace, _server, _user = login_workspace
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    result = workspace.run("login", input="")  # stdin closed before a password came
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: no password given; run `coffeechat login` again and type the password "
+        "(it is not shown)\n"
+    )
+    assert backend.entries == {}

@@ -354,3 +354,69 @@ def test_watch_needs_your_address_to_tell_your_mail_from_replies(workspace: Work
     workspace.set_me('email = "alex.doe@example.org"\ntimezone = "UTC"')
     assert workspace.run("watch", "--once").exit_code == 0
     assert stage_of(workspace, ids["jane"]) == ("replied", ["reply"])
+
+
+class Stop(Exception):
+    """Ends watch_forever from its injected sleep."""
+
+
+@pytest.mark.slow
+def test_reconnect_messages_give_the_cause_without_one_shot_advice(tmp_path: Path) -> None:
+    """While watch retries by itself, "run the command again" or "check mail.host" would
+    contradict it: each line says what happened and when the next try comes."""
+    import threading
+    from datetime import UTC, datetime
+
+    from dovecot import start_dovecot
+    from test_hardening import crash
+
+    from coffeechat.watcher import watch_forever
+
+    statuses: list[str] = []
+    delays: list[float] = []
+    ended: list[BaseException] = []
+
+    def sleep(seconds: float) -> None:
+        delays.append(seconds)
+        if len(delays) == 3:
+            raise Stop
+
+    with start_dovecot() as server:
+        config = server.config(tmp_path, server.new_user())
+
+        def run() -> None:
+            store = Store.open(config.database_path)  # sqlite: one connection per thread
+            try:
+                watch_forever(
+                    store,
+                    config,
+                    on_change=lambda change: None,
+                    on_status=statuses.append,
+                    now=lambda: datetime.now(UTC),
+                    sleep=sleep,
+                )
+            except BaseException as err:  # handed to the test thread
+                ended.append(err)
+            finally:
+                store.close()
+
+        Store.open(config.database_path).close()  # created here, not by both threads at once
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        wait_until(lambda: Store.open(config.database_path).cursor("INBOX") is not None, 15)
+        time.sleep(0.3)  # let it enter IDLE
+        crash(server)
+        thread.join(30)
+    assert [type(err) for err in ended] == [Stop], ended
+    where = f"{server.host}:{server.port}"
+    assert statuses[0] == "watching INBOX and Sent (Ctrl-C to stop)"
+    lost = statuses[1]  # the socket error's words vary: an EOF, an SSL error, a reset
+    assert lost.startswith(
+        f"connection lost (lost the connection to {where} while waiting for new mail in 'INBOX': "
+    ), lost
+    assert lost.endswith("); reconnecting in 1 s") and lost.count(";") == 1, lost
+    assert statuses[2:] == [
+        f"cannot connect to {where} (Connection refused); retrying in 2 s",
+        f"cannot connect to {where} (Connection refused); retrying in 4 s",
+    ]
+    assert delays == [1, 2, 4]

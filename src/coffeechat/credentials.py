@@ -66,6 +66,36 @@ def store_password(mail: Mail, password: str) -> None:
         ) from err
 
 
+def require_keyring(mail: Mail) -> None:
+    """Fail, with the fix, when there is no usable OS keyring: before asking for a password."""
+    keyring, _errors = _keyring()
+    _require_backend(keyring, mail)
+
+
+def check_and_store_password(mail: Mail, password: str) -> None:
+    """Log in to the server once with `password`; store it in the keyring only if that works.
+
+    A typo stored silently would surface only at the next `draft` or `watch`.
+    """
+    from coffeechat.errors import LoginFailed, MailError
+    from coffeechat.mail.imap import ImapMailbox
+
+    try:
+        ImapMailbox.connect(mail, password=password).close()
+    except LoginFailed as err:
+        raise CredentialsError(
+            f"{err.reason}; nothing was stored: run `coffeechat login` again with the "
+            f"right password"
+        ) from err
+    except MailError as err:
+        then = f"{err.fix}, then run" if err.fix else "run"
+        raise CredentialsError(
+            f"cannot check the password, so it was not stored: {err.reason}; {then} "
+            f"`coffeechat login` again"
+        ) from err
+    store_password(mail, password)
+
+
 def run_password_command(command: str, timeout: float = PASSWORD_COMMAND_TIMEOUT_SECONDS) -> str:
     """The first line `command` prints. Run as argv (shlex.split), never through a shell.
 
@@ -120,11 +150,12 @@ def _keyring() -> tuple[Any, Any]:
 
 def _require_backend(keyring: Any, mail: Mail) -> None:
     """Fail early, with the fix, when keyring found no usable backend."""
-    from keyring.backends import chainer, fail
+    from keyring.backends import chainer, fail, null
 
     backend = keyring.get_keyring()
     empty_chain = isinstance(backend, chainer.ChainerBackend) and not backend.backends
-    if isinstance(backend, fail.Keyring) or empty_chain:
+    # The null backend "stores" by dropping the password: as good as none.
+    if isinstance(backend, fail.Keyring | null.Keyring) or empty_chain:
         raise CredentialsError(_no_backend_message(mail))
 
 

@@ -54,7 +54,17 @@ class CredentialsError(UserError):
 
 
 class MailError(UserError):
-    """The mailbox (IMAP server or Maildir) failed or refused an operation."""
+    """The mailbox (IMAP server or Maildir) failed or refused an operation.
+
+    `reason` says what happened and `fix` what to do about it, joined by "; " in the
+    message. The fix is advice for a command that gives up; `watch`, which retries by
+    itself, prints only the reason.
+    """
+
+    def __init__(self, reason: str, fix: str = "") -> None:
+        super().__init__(f"{reason}; {fix}" if fix else reason)
+        self.reason = reason
+        self.fix = fix
 
 
 class CalendarError(UserError):
@@ -63,3 +73,7 @@ class CalendarError(UserError):
 
 class MaildirMissing(MailError):
     """mail.maildir names no folder: a path to correct, not a connection to retry."""
+
+
+class LoginFailed(MailError):
+    """The server refused the username and password: a password to fix, not a retry."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from coffeechat.config import Config
-from coffeechat.errors import CredentialsError, MaildirMissing, MailError
+from coffeechat.errors import CredentialsError, LoginFailed, MaildirMissing, MailError
 from coffeechat.mail.base import Mailbox
 from coffeechat.pipeline import Stage
 from coffeechat.store import Store
@@ -119,8 +119,10 @@ def watch_forever(
     """
     backoff = BACKOFF_START
     while True:
+        opened = False
         try:
             with connected(config) as mailbox:
+                opened = True
                 backoff = BACKOFF_START
                 on_status(
                     f"watching {mailbox.inbox_folder()} and {mailbox.sent_folder()}"
@@ -131,12 +133,15 @@ def watch_forever(
                         on_change(change)
                     timeout = min(config.mail.poll_seconds, IDLE_RENEW_SECONDS)
                     mailbox.wait_for_change([mailbox.inbox_folder()], timeout)
-        except (CredentialsError, MaildirMissing):
+        except (CredentialsError, LoginFailed, MaildirMissing):
             raise  # waiting fixes neither a password nor a path
         except MailError as err:
-            if "login failed" in str(err):
-                raise
-            on_status(f"connection lost ({err}); reconnecting in {backoff:.0f} s")
+            # The reason only: the error's fix ("run the command again", "check
+            # mail.host") is for a command that gives up, and this one retries by itself.
+            if opened:
+                on_status(f"connection lost ({err.reason}); reconnecting in {backoff:.0f} s")
+            else:
+                on_status(f"{err.reason}; retrying in {backoff:.0f} s")
         except (OSError, EOFError) as err:
             on_status(
                 f"connection lost ({err or type(err).__name__}); reconnecting in {backoff:.0f} s"

@@ -87,25 +87,36 @@ def init(
 @main.command()
 @pass_app
 def login(app: App) -> None:
-    """Store the IMAP password in the OS keyring (asked once, not echoed).
+    """Check the IMAP password against the server, then store it in the OS keyring.
+
+    Asked once, not echoed; stored only if the server accepts it.
 
     Example: coffeechat login
     """
-    from coffeechat.credentials import keyring_user, store_password
+    from coffeechat.credentials import check_and_store_password, keyring_user, require_keyring
+    from coffeechat.errors import CredentialsError
+    from coffeechat.output import say
 
     mail = app.config.mail
     if mail.backend != "imap":
         raise UserError('mail.backend is "maildir"; there is no password to store')
-    from coffeechat.output import say, warn
-
     if mail.password_command:
-        warn(
-            "mail.password_command is set, so coffeechat will use it and not the keyring; "
-            "empty it to use the password stored now"
+        # get_password never reads the keyring then: a stored password would go unused.
+        raise CredentialsError(
+            "mail.password_command is set, so the password comes from that command and "
+            "`coffeechat login` is not needed; to keep the password in the OS keyring "
+            'instead, set password_command = "" and run `coffeechat login` again'
         )
-    password = click.prompt(f"IMAP password for {keyring_user(mail)}", hide_input=True)
-    store_password(mail, password)
-    say(f"Password stored in the OS keyring for {keyring_user(mail)}.")
+    require_keyring(mail)  # before the prompt: no point typing a password nowhere to keep
+    try:
+        password = click.prompt(f"IMAP password for {keyring_user(mail)}", hide_input=True)
+    except click.Abort:  # end of input (or Ctrl-C) before a password
+        raise CredentialsError(
+            "no password given; run `coffeechat login` again and type the password "
+            "(it is not shown)"
+        ) from None
+    check_and_store_password(mail, password)
+    say(f"Password checked against {mail.host} and stored in the OS keyring.")
 
 
 # ---------------------------------------------------------------- contacts

@@ -32,7 +32,7 @@ from imapclient.datetime_util import format_criteria_date
 from imapclient.exceptions import CapabilityError, IMAPClientAbortError, IMAPClientError, LoginError
 
 from coffeechat.config import Mail, is_loopback
-from coffeechat.errors import MailError
+from coffeechat.errors import LoginFailed, MailError
 from coffeechat.mail.base import HEADER_FIELDS, AppendResult, FetchedMessage, FolderState
 from coffeechat.mail.fetch_answer import read_fetch_answer
 
@@ -138,6 +138,15 @@ def _scrub(text: str, secret: str) -> str:
     return text.replace(secret, "***") if secret else text
 
 
+def _server_words(err: BaseException) -> str:
+    """What the server said. imaplib raises with the response's bytes, and imapclient
+    rewraps that as the text "b'...'": take the bytes from the error it wrapped."""
+    for candidate in (err, err.__context__):
+        if candidate is not None and candidate.args and isinstance(candidate.args[0], bytes):
+            return candidate.args[0].decode("utf-8", errors="replace")
+    return str(err)
+
+
 def _batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -154,8 +163,8 @@ def _ssl_context(mail: Mail) -> ssl.SSLContext:
             context.load_verify_locations(cafile=str(path))
         except (OSError, ssl.SSLError) as err:
             raise MailError(
-                f"mail.ca_file: cannot load {str(path)!r} as a CA certificate ({err}); "
-                f'point it at a PEM file, or set it to ""'
+                f"mail.ca_file: cannot load {str(path)!r} as a CA certificate ({err})",
+                'point it at a PEM file, or set it to ""',
             ) from err
     return context
 
@@ -207,48 +216,57 @@ class ImapMailbox:
         except CapabilityError as err:
             _shutdown(client)
             raise MailError(
-                f'{where} does not offer STARTTLS; set mail.security = "tls" '
-                f"(usually with mail.port = 993)"
+                f"{where} does not offer STARTTLS",
+                'set mail.security = "tls" (usually with mail.port = 993)',
             ) from err
         except ssl.SSLCertVerificationError as err:
             _shutdown(client)
             reason = err.verify_message or str(err)
             raise MailError(
-                f"cannot verify the TLS certificate of {where} ({reason}); if the server "
-                f"uses a self-signed certificate or a private CA, set mail.ca_file to that "
-                f"CA's PEM file, and check that mail.host is the name on the certificate"
+                f"cannot verify the TLS certificate of {where} ({reason})",
+                "if the server uses a self-signed certificate or a private CA, set "
+                "mail.ca_file to that CA's PEM file, and check that mail.host is the name "
+                "on the certificate",
             ) from err
         except ssl.SSLError as err:
             _shutdown(client)
             raise MailError(
-                f"TLS handshake with {where} failed ({err.reason or err}); check mail.port "
-                f'and mail.security (port 993 is usually "tls", 143 "starttls")'
+                f"TLS handshake with {where} failed ({err.reason or err})",
+                'check mail.port and mail.security (port 993 is usually "tls", 143 "starttls")',
             ) from err
         except TimeoutError as err:
             _shutdown(client)
             raise MailError(
-                f"timed out connecting to {where} after {mail.timeout_seconds} s; check "
-                f"mail.host and mail.port, and that the server is reachable"
+                f"timed out connecting to {where} after {mail.timeout_seconds} s",
+                "check mail.host and mail.port, and that the server is reachable",
             ) from err
         except OSError as err:
             _shutdown(client)
             raise MailError(
-                f"cannot connect to {where}: {err.strerror or err}; check mail.host and mail.port"
+                f"cannot connect to {where} ({err.strerror or err})",
+                "check mail.host and mail.port",
             ) from err
         except IMAPClientError as err:
             _shutdown(client)
             raise MailError(
-                f"{where} did not answer like an IMAP server ({_scrub(str(err), password)}); "
-                f"check mail.port and mail.security"
+                f"{where} did not answer like an IMAP server ({_scrub(str(err), password)})",
+                "check mail.port and mail.security",
             ) from err
         try:
             client.login(mail.username, password)
         except LoginError as err:
             _shutdown(client)
-            reason = _scrub(str(err), password)
-            raise MailError(
-                f"login failed for {mail.username} at {where} ({reason}); run "
-                f"`coffeechat login` to store the right password, or fix mail.password_command"
+            if mail.password_command:  # the keyring is not read then: see credentials.py
+                fix = (
+                    "check that mail.password_command prints the right password on its "
+                    "first line (while it is set, `coffeechat login` is not used)"
+                )
+            else:
+                fix = "run `coffeechat login` to store the right password"
+            raise LoginFailed(
+                f"login failed for {mail.username} at {where} "
+                f"({_scrub(_server_words(err), password)})",
+                fix,
             ) from err
         except (IMAPClientError, OSError) as err:
             _shutdown(client)
@@ -303,8 +321,8 @@ class ImapMailbox:
             self._selected = None
             self._interrupted = True  # a timeout too: LOGOUT would wait as long again
             raise MailError(
-                f"lost the connection to {self._where} while {action} ({err}); "
-                f"run the command again"
+                f"lost the connection to {self._where} while {action}: {err}",
+                "run the command again",
             ) from err
         except IMAPClientError as err:
             raise MailError(f"{self._where} refused {action}: {err}") from err
