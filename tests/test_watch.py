@@ -420,3 +420,28 @@ def test_reconnect_messages_give_the_cause_without_one_shot_advice(tmp_path: Pat
         f"cannot connect to {where} (Connection refused); retrying in 4 s",
     ]
     assert delays == [1, 2, 4]
+
+
+def test_watch_stops_cleanly_on_sigterm(
+    imap_account: tuple[Dovecot, str], workspace: Workspace
+) -> None:
+    # What a service manager (systemd, a container runtime) sends to stop it.
+    dovecot, user = imap_account
+    use_imap(workspace, dovecot, user)
+    seed(workspace.database, {})
+    env = {**os.environ, "COFFEECHAT_CONFIG": str(workspace.config_path)}
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "coffeechat", "watch"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until(lambda: Store.open(workspace.database).cursor("INBOX") is not None, 15)
+        time.sleep(0.3)  # let it enter IDLE
+    finally:
+        watcher.send_signal(signal.SIGTERM)
+        _, err = watcher.communicate(timeout=10)
+    assert watcher.returncode == 0, err
+    assert err.rstrip().endswith("stopped")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -194,10 +195,15 @@ def watch(app: App, once: bool, as_json: bool) -> None:
         show(change)
         _refresh_feed(app)
 
+    # A service manager stops it with SIGTERM: the same clean stop as Ctrl-C, between
+    # statements, so a batch's transaction is either committed or rolled back whole.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         watch_forever(store, config, on_change=on_change, on_status=status, now=lambda: now(config))
     except KeyboardInterrupt:
         status("stopped")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextlib.contextmanager
