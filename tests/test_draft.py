@@ -68,7 +68,7 @@ def test_non_ascii_draft_reads_back_from_dovecot(
     workspace.run("add", "José Núñez", "--email", "jose@acme.example", "--company", "Acme")
     result = workspace.run("draft", "outreach", "jose")
     assert result.exit_code == 0, result.output
-    assert "1 draft(s) written to Drafts" in result.output
+    assert f"1 draft(s) written to Drafts in {user}'s mailbox on {dovecot.host}." in result.output
     assert "then run `coffeechat watch`" in result.output
     [(flags, message)] = drafts_on_server(dovecot, user)
     assert b"\\Draft" in flags

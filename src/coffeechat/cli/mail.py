@@ -74,7 +74,7 @@ def draft(app: App, kind: str, who: tuple[str, ...], dry_run: bool, force: bool)
     where = (
         f"the Maildir {config.maildir_path}"
         if config.mail.backend == "maildir"
-        else config.mail.host
+        else f"{config.mail.username}'s mailbox on {config.mail.host}"
     )
     say(f"{len(outcomes)} draft(s) written to {folder} in {where}.")
     say("Open your mail client to review and send them; then run `coffeechat watch`.")
