@@ -14,6 +14,7 @@ from coffeechat_fixtures import Workspace
 from dovecot import Dovecot
 from test_draft import drafts_on_server, use_imap
 
+from coffeechat.resources import templates_dir
 from coffeechat.store import Store
 
 NOW = "2026-03-27T09:00:00+01:00"  # a Friday; Europe/Berlin moves to summer time on Sunday
@@ -393,3 +394,25 @@ def test_no_warning_once_the_earlier_invitation_was_sent(dana: Workspace) -> Non
     moved = dana.run("schedule", "dana", "2026-03-31 10:00", "--invite")
     assert moved.exit_code == 0, moved.output
     assert "Warning" not in moved.stderr
+
+
+def test_invitation_with_proofreading_errors_saves_nothing_unless_forced(
+    dana: Workspace,
+) -> None:
+    folder = dana.root / "my-templates"
+    folder.mkdir()
+    packaged = (templates_dir() / "invitation.txt.j2").read_text(encoding="utf-8")
+    (folder / "invitation.txt.j2").write_text(
+        packaged.replace("I look forward to it", "I look forwrad to it"), encoding="utf-8"
+    )
+    text = dana.config_path.read_text().replace('templates = ""', f'templates = "{folder}"')
+    dana.config_path.write_text(text)
+    refused = dana.run("schedule", "dana", "2026-03-30 15:00", "--invite")
+    assert refused.exit_code == 1
+    assert "invitation for Dana Lee:" in refused.stderr and "forwrad" in refused.stderr
+    assert f"fix the template ({folder / 'invitation.txt.j2'}), or pass --force" in (refused.stderr)
+    assert meeting_files(dana) == [] and maildir_drafts(dana) == []
+    assert json.loads(dana.run("show", "dana", "--json").stdout)["stage"] == "identified"
+    forced = dana.run("schedule", "dana", "2026-03-30 15:00", "--invite", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert len(meeting_files(dana)) == 1 and len(maildir_drafts(dana)) == 1

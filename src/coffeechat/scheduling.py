@@ -57,6 +57,7 @@ def schedule(
     minutes: int | None,
     location: str,
     invite: bool = False,
+    force: bool = False,
     now: datetime,
 ) -> Scheduled:
     """Create or move the contact's meeting, write its .ics, move the contact to scheduled.
@@ -65,7 +66,8 @@ def schedule(
     must be set (and not the example) before anything is stored. With `invite`, the
     invitation is composed and proofread before anything is kept: a contact with no
     usable address leaves the meeting, its file and the stage as they were. The caller
-    appends `Scheduled.draft` to Drafts and then calls `invited`.
+    appends `Scheduled.draft` to Drafts and then calls `invited`. Proofreading errors in
+    the invitation refuse the lot unless `force`, as `coffeechat draft` does.
     """
     from coffeechat.calendar import meeting_uid
 
@@ -89,7 +91,7 @@ def schedule(
     }
     with store.transaction():
         spec = _save(store, config, contact, row)
-        draft = _compose(config, contact, spec, now) if invite else None
+        draft = _compose(config, contact, spec, now, force=force) if invite else None
         detail = ("meeting moved to " if existing else "meeting on ") + _when(spec.start)
         if contact.stage != Stage.SCHEDULED and can_move(contact.stage, Stage.SCHEDULED):
             contact = store.move(contact, Stage.SCHEDULED, detail, "schedule command")
@@ -100,7 +102,13 @@ def schedule(
 
 
 def cancel(
-    store: Store, config: Config, contact: Contact, *, invite: bool = False, now: datetime
+    store: Store,
+    config: Config,
+    contact: Contact,
+    *,
+    invite: bool = False,
+    force: bool = False,
+    now: datetime,
 ) -> Scheduled:
     """Mark the contact's meeting cancelled (SEQUENCE + 1) and rewrite its .ics.
 
@@ -130,7 +138,7 @@ def cancel(
     row = {**existing, "status": "CANCELLED", "sequence": int(existing["sequence"]) + 1}
     with store.transaction():
         spec = _save(store, config, contact, row)
-        draft = _compose(config, contact, spec, now) if notify else None
+        draft = _compose(config, contact, spec, now, force=force) if notify else None
         detail = f"meeting on {_when(spec.start)} cancelled"
         if contact.stage == Stage.SCHEDULED:
             contact = store.move(contact, Stage.REPLIED, detail, "schedule --cancel")
@@ -195,12 +203,17 @@ def _write(config: Config, spec: MeetingSpec) -> Path:
     )
 
 
-def _compose(config: Config, contact: Contact, spec: MeetingSpec, now: datetime) -> PlannedDraft:
+def _compose(
+    config: Config, contact: Contact, spec: MeetingSpec, now: datetime, *, force: bool
+) -> PlannedDraft:
     """The REQUEST (or, for a cancelled meeting, CANCEL) draft calendar clients accept,
-    composed and proofread; raises (before anything is kept) when it cannot be written."""
+    composed and proofread; raises (before anything is kept) when it cannot be written,
+    or has proofreading errors and not `force`."""
     from coffeechat.calendar import build_meeting_calendar, invitation_message
     from coffeechat.compose import TemplateLibrary, compose_draft, meeting_info
     from coffeechat.drafting import plan_message
+    from coffeechat.errors import ProofreadError
+    from coffeechat.proofread import format_finding, has_errors
 
     cancelled = spec.status == "CANCELLED"
     kind, method = ("cancellation", "CANCEL") if cancelled else ("invitation", "REQUEST")
@@ -214,7 +227,15 @@ def _compose(config: Config, contact: Contact, spec: MeetingSpec, now: datetime)
     )
     calendar_bytes = build_meeting_calendar(spec, method=method).to_ical()
     message = invitation_message(draft.message, calendar_bytes, method)
-    return plan_message(config, contact, kind, message)
+    plan = plan_message(config, contact, kind, message)
+    if has_errors(plan.findings) and not force:
+        label = f"{kind} for {contact.name}"
+        findings = "\n".join(format_finding(label, f) for f in plan.findings)
+        raise ProofreadError(
+            f"proofreading found errors in the {kind}; nothing was saved or written:\n"
+            f"{findings}\nfix the template ({draft.rendered.template}), or pass --force"
+        )
+    return plan
 
 
 def _when(start: datetime) -> str:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Cancel the meeting (and draft the METHOD:CANCEL if an invitation was drafted).",
 )
+@click.option("--force", is_flag=True, help="Write the email even with proofreading errors.")
 @pass_app
 def schedule(
     app: App,
@@ -45,6 +46,7 @@ def schedule(
     location: str,
     invite: bool,
     cancel: bool,
+    force: bool,
 ) -> None:
     """Schedule (or move, or cancel) a meeting: an .ics file with an alarm.
 
@@ -79,7 +81,9 @@ def schedule(
             stack.callback(mailbox.close)
             mailbox.drafts_folder()
         if cancel:
-            result = scheduling.cancel(store, config, contact, invite=invite, now=moment)
+            result = scheduling.cancel(
+                store, config, contact, invite=invite, force=force, now=moment
+            )
             say(f"Cancelled the meeting with {contact.name} on {show(result.spec.start)}.")
         else:
             assert start is not None
@@ -91,6 +95,7 @@ def schedule(
                 minutes=minutes,
                 location=location,
                 invite=invite,
+                force=force,
                 now=moment,
             )
             verb = "Moved" if result.rescheduled else "Scheduled"
@@ -127,7 +132,7 @@ def _write_meeting_draft(app: App, mailbox: Mailbox, result: Scheduled, moment: 
     label = "Cancellation" if cancelled else "Invitation"
     unsent = scheduling.unsent_invitation(app.store, result.spec.uid)
     for finding in result.draft.findings:
-        say(format_finding(result.draft.kind, finding))
+        say(format_finding(f"{result.draft.kind} for {result.contact.name}", finding))
     try:
         [outcome] = write_drafts(app.store, mailbox, [result.draft], now=moment)
     except UserError as err:
