@@ -215,6 +215,16 @@ def test_a_silent_server_times_out(dovecot: Dovecot) -> None:
             ImapMailbox.connect(mail, password=dovecot.password)
 
 
+def test_starttls_to_the_tls_port_points_at_mail_security(dovecot: Dovecot) -> None:
+    # The server waits for a TLS handshake and the client for a greeting: only the
+    # timeout ends it, so the message must name the likely cause.
+    mail = dovecot.mail("alex", security="starttls", timeout_seconds=1)
+    with pytest.raises(MailError) as info:
+        ImapMailbox.connect(mail, password=dovecot.password)
+    assert str(info.value).startswith(f"timed out connecting to {dovecot.host}:{dovecot.port}")
+    assert 'if that port expects TLS from the start, set mail.security = "tls"' in str(info.value)
+
+
 def test_tls_to_the_cleartext_port_explains_the_port(dovecot: Dovecot) -> None:
     mail = dovecot.mail("alex", port=dovecot.starttls_port)
     with pytest.raises(MailError, match=r"TLS handshake with .* failed.*mail\.port"):

@@ -236,9 +236,13 @@ class ImapMailbox:
             ) from err
         except TimeoutError as err:
             _shutdown(client)
+            fix = "check mail.host and mail.port, and that the server is reachable"
+            if mail.security != "tls":
+                # A TLS-only port (993) waits for a handshake while we wait for a
+                # greeting, and only the timeout ends it.
+                fix += '; if that port expects TLS from the start, set mail.security = "tls"'
             raise MailError(
-                f"timed out connecting to {where} after {mail.timeout_seconds} s",
-                "check mail.host and mail.port, and that the server is reachable",
+                f"timed out connecting to {where} after {mail.timeout_seconds} s", fix
             ) from err
         except OSError as err:
             _shutdown(client)
