@@ -59,9 +59,11 @@ def schedule(
     from coffeechat import scheduling
     from coffeechat.calendar import parse_when, show
     from coffeechat.clock import now
+    from coffeechat.config import require_identity
     from coffeechat.output import say
 
     store, config = app.store, app.config
+    require_identity(config)  # before logging in: the .ics names the user as ORGANIZER
     contact = store.resolve(who)
     moment = now(config)
     if not cancel and not when:
