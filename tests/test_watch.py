@@ -7,8 +7,11 @@ connection for IMAP), one watch pass, then the contact's stage and events are ch
 
 from __future__ import annotations
 
+import email
+import email.policy
 import imaplib
 import json
+import mailbox
 import os
 import signal
 import subprocess
@@ -445,3 +448,22 @@ def test_watch_stops_cleanly_on_sigterm(
         _, err = watcher.communicate(timeout=10)
     assert watcher.returncode == 0, err
     assert err.rstrip().endswith("stopped")
+
+
+def test_a_sent_draft_never_sorts_before_its_drafting(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Some clients keep the draft's own Date when they send it; the stamp may then fall
+    # a second (or more) before the moment the draft was recorded.
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-03-02T09:00:30+00:00")
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.example")
+    assert workspace.run("draft", "outreach", "dana").exit_code == 0
+    [path] = (workspace.maildir / ".Drafts" / "cur").iterdir()
+    sent = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    sent.replace_header("Date", "Mon, 02 Mar 2026 09:00:00 +0000")
+    mailbox.Maildir(workspace.maildir / ".Sent", create=False).add(sent.as_bytes())
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-03-02T10:00:00+00:00")
+    assert workspace.run("watch", "--once").exit_code == 0
+    events = json.loads(workspace.run("show", "dana", "--json").stdout)["events"]
+    moves = [(e["from_stage"], e["to_stage"]) for e in events if e["kind"] == "stage"]
+    assert moves == [(None, "identified"), ("identified", "drafted"), ("drafted", "contacted")]

@@ -20,6 +20,7 @@ from coffeechat.mail.base import FetchedMessage, FolderState, Mailbox
 from coffeechat.models import Contact
 from coffeechat.pipeline import Stage, can_move
 from coffeechat.store import Store
+from coffeechat.store.values import as_utc
 from coffeechat.tracker.prefilter import Mentions, might_concern
 
 FolderRole = Literal["sent", "inbox"]
@@ -323,6 +324,10 @@ def _apply(
     direction = "sent" if result.kind == tracker.Kind.SENT else "received"
     draft = store.message(message_id)
     draft_kind = draft["kind"] if draft and draft["direction"] == "draft" else None
+    if draft is not None and draft_kind is not None:
+        # A client may send the draft with its own Date, stamped just before coffeechat
+        # recorded it: the sending cannot come before the drafting on the timeline.
+        at = max(as_utc(at), as_utc(draft["at"]))
     if result.kind == tracker.Kind.SENT and draft_kind is None:
         draft_kind = _guess_sent_kind(store, contact)
     if draft is None:
