@@ -9,7 +9,6 @@ The order matters for "loses nothing, doubles nothing":
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -50,6 +49,11 @@ class PlannedDraft:
     findings: tuple  # tuple[proofread.Finding, ...]
     warnings: tuple[str, ...] = ()
     template: str = ""  # the file it was rendered from, for "fix the template"
+
+    @property
+    def label(self) -> str:
+        """What its proofreading findings are reported against: "outreach for Dana Lee"."""
+        return f"{self.kind} for {self.contact.name}"
 
 
 @dataclass(frozen=True)
@@ -94,8 +98,17 @@ def plan_drafts(
             **_history(store, contact, kind, now),
         )
         warnings = _timing_warnings(store, config, contact, kind, now)
-        plan = plan_message(config, contact, kind, draft.message, referrer, warnings)
-        plans.append(dataclasses.replace(plan, template=draft.rendered.template))
+        plans.append(
+            plan_message(
+                config,
+                contact,
+                kind,
+                draft.message,
+                referrer,
+                warnings,
+                template=draft.rendered.template,
+            )
+        )
     return plans
 
 
@@ -106,6 +119,8 @@ def plan_message(
     message: EmailMessage,
     referrer: Contact | None = None,
     warnings: Sequence[str] = (),
+    *,
+    template: str = "",
 ) -> PlannedDraft:
     """Proofread a composed message, as the user will read it, into a draft to write."""
     from coffeechat.proofread import ProofreadContext, proofread
@@ -124,7 +139,7 @@ def plan_message(
             words=config.proofread.words,
         ),
     )
-    return PlannedDraft(contact, kind, message, text, tuple(findings), tuple(warnings))
+    return PlannedDraft(contact, kind, message, text, tuple(findings), tuple(warnings), template)
 
 
 def recipient_problem(contact: Contact) -> str | None:

@@ -227,13 +227,12 @@ def _compose(
     )
     calendar_bytes = build_meeting_calendar(spec, method=method).to_ical()
     message = invitation_message(draft.message, calendar_bytes, method)
-    plan = plan_message(config, contact, kind, message)
+    plan = plan_message(config, contact, kind, message, template=draft.rendered.template)
     if has_errors(plan.findings) and not force:
-        label = f"{kind} for {contact.name}"
-        findings = "\n".join(format_finding(label, f) for f in plan.findings)
+        findings = "\n".join(format_finding(plan.label, f) for f in plan.findings)
         raise ProofreadError(
             f"proofreading found errors in the {kind}; nothing was saved or written:\n"
-            f"{findings}\nfix the template ({draft.rendered.template}), or pass --force"
+            f"{findings}\nfix the template ({plan.template}), or pass --force"
         )
     return plan
 

@@ -134,7 +134,7 @@ def _write_meeting_draft(app: App, mailbox: Mailbox, result: Scheduled, moment: 
     label = "Cancellation" if cancelled else "Invitation"
     unsent = scheduling.unsent_invitation(app.store, result.spec.uid)
     for finding in result.draft.findings:
-        say(format_finding(f"{result.draft.kind} for {result.contact.name}", finding))
+        say(format_finding(result.draft.label, finding))
     try:
         [outcome] = write_drafts(app.store, mailbox, [result.draft], now=moment)
     except UserError as err:

@@ -39,14 +39,12 @@ def draft(app: App, kind: str, who: tuple[str, ...], dry_run: bool, force: bool)
     plans = plan_drafts(store, config, kind, contacts, now=now(config), force=force)
     blocked = []
     for plan in plans:
-        # FILE:LINE:COL, where the "file" is the draft as --dry-run shows it.
-        label = f"{kind} for {plan.contact.name}"
         if dry_run:
-            say(f"--- {kind} for {plan.contact.name} <{plan.contact.email}>", style="bold")
+            say(f"--- {plan.label} <{plan.contact.email}>", style="bold")
             say(preview(plan.message))
         for finding in plan.findings:
             say(
-                format_finding(label, finding),
+                format_finding(plan.label, finding),  # the draft as --dry-run shows it
                 style="red" if finding.severity == "error" else "yellow",
             )
         for line in plan.warnings:
