@@ -288,15 +288,11 @@ def test_watch_never_marks_mail_seen(
     assert not any(b"\\Seen" in item for item in flags)
 
 
-def test_running_watch_sees_a_reply_within_two_seconds(
-    imap_account: tuple[Dovecot, str], workspace: Workspace
-) -> None:
-    dovecot, user = imap_account
-    backend = use_imap(workspace, dovecot, user)
-    ids = seed(workspace.database, {})
+def start_watching(workspace: Workspace, *args: str) -> subprocess.Popen[str]:
+    """`coffeechat watch` in its own process, once its first pass is done and it idles."""
     env = {**os.environ, "COFFEECHAT_CONFIG": str(workspace.config_path)}
     watcher = subprocess.Popen(
-        [sys.executable, "-m", "coffeechat", "watch", "--json"],
+        [sys.executable, "-m", "coffeechat", "watch", *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -304,7 +300,22 @@ def test_running_watch_sees_a_reply_within_two_seconds(
     )
     try:
         wait_until(lambda: Store.open(workspace.database).cursor("INBOX") is not None, 15)
-        time.sleep(0.3)  # let it enter IDLE
+    except BaseException:
+        watcher.kill()
+        watcher.communicate()
+        raise
+    time.sleep(0.3)  # let it enter IDLE
+    return watcher
+
+
+def test_running_watch_sees_a_reply_within_two_seconds(
+    imap_account: tuple[Dovecot, str], workspace: Workspace
+) -> None:
+    dovecot, user = imap_account
+    backend = use_imap(workspace, dovecot, user)
+    ids = seed(workspace.database, {})
+    watcher = start_watching(workspace, "--json")
+    try:
         started = time.monotonic()
         backend.deliver("inbox", (MAIL / "reply_threaded.eml").read_bytes())
         wait_until(lambda: stage_of(workspace, ids["jane"])[0] == "replied", 5)
@@ -432,20 +443,9 @@ def test_watch_stops_cleanly_on_sigterm(
     dovecot, user = imap_account
     use_imap(workspace, dovecot, user)
     seed(workspace.database, {})
-    env = {**os.environ, "COFFEECHAT_CONFIG": str(workspace.config_path)}
-    watcher = subprocess.Popen(
-        [sys.executable, "-m", "coffeechat", "watch"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        wait_until(lambda: Store.open(workspace.database).cursor("INBOX") is not None, 15)
-        time.sleep(0.3)  # let it enter IDLE
-    finally:
-        watcher.send_signal(signal.SIGTERM)
-        _, err = watcher.communicate(timeout=10)
+    watcher = start_watching(workspace)
+    watcher.send_signal(signal.SIGTERM)
+    _, err = watcher.communicate(timeout=10)
     assert watcher.returncode == 0, err
     assert err.rstrip().endswith("stopped")
 
