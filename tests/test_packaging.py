@@ -1,5 +1,6 @@
 """A plain (non-editable) install must carry the templates and the example config."""
 
+import site
 import subprocess
 import venv
 from pathlib import Path
@@ -12,10 +13,20 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.slow
 def test_wheel_install_finds_templates_and_example_config(tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
-    # System site-packages provide the dependencies, so the test needs no network;
-    # coffeechat itself is installed into the venv from the source tree, not editable.
-    venv.create(env_dir, with_pip=True, system_site_packages=True)
+    venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
+    # The running environment lends its site directories (the dependencies, and hatchling to build
+    # with), so the test needs no network. It is put on the path by a plain .pth line, not as
+    # a site directory, so its own .pth files -- the editable coffeechat among them -- stay
+    # unread, and coffeechat must come from the wheel installed below.
+    fresh_site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    lent = "\n".join(site.getsitepackages())
+    (Path(fresh_site) / "lent-packages.pth").write_text(lent + "\n")
     subprocess.run(
         [python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", str(ROOT)],
         check=True,
