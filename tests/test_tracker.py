@@ -447,6 +447,13 @@ RECEIVED = datetime(2026, 2, 20, 9, 0, tzinfo=timezone(timedelta(hours=-8)))  # 
         ("Ik ben afwezig tot en met 3 maart.", date(2026, 3, 3)),
         ("Estarei ausente até 3 de março.", date(2026, 3, 3)),
         ("Back on January 5.", date(2027, 1, 5)),  # next occurrence, not last January
+        ("Back on Sept. 7th.", date(2026, 9, 7)),
+        ("Ich bin bis 3. Marz nicht da.", date(2026, 3, 3)),  # written without the umlaut
+        ("Ich bin bis 3. Maerz nicht da.", date(2026, 3, 3)),
+        ("Absent jusqu'au 2 févr. 2027.", date(2027, 2, 2)),
+        ("Absent jusqu'au 2 jui.", None),  # juin or juillet: not a guess
+        ("Back on Tuesday, March 5.", date(2026, 3, 5)),  # the date wins over the weekday
+        ("Back on February 20.", None),  # the day it arrived, not next year's
         ("I was back on February 2, 2026.", None),  # in the past
         ("I am back 20.2.2026.", None),  # the day it was received is not after it
         ("Thank you for your message, I will answer soon.", None),
