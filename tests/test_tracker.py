@@ -156,6 +156,20 @@ def test_reply_from_another_address_in_the_thread_reports_the_address() -> None:
     assert "thread" in result.detail
 
 
+def test_thread_reply_with_the_contact_in_copy_is_someone_else_writing() -> None:
+    headers = ParsedHeaders(
+        from_addr="sam.roe@acme.example",
+        to=("alex@example.com", "jane.rivera@acme.example"),
+        in_reply_to="<outreach-1.coffeechat@example.com>",
+    )
+    (result,) = classify(
+        headers, folder_role="inbox", my_addresses=ME, known_message_ids=KNOWN,
+        contact_for_address=CONTACTS.get,
+    )  # fmt: skip
+    assert (result.kind, result.contact_id, result.address_is_new) == (Kind.REPLY, 1, False)
+    assert "in copy" in result.detail
+
+
 def test_known_sender_wins_over_the_thread_of_another_contact() -> None:
     # Jane introduced Ben in her thread; Ben answers in it: the reply is Ben's.
     headers = ParsedHeaders(

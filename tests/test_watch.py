@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -220,9 +221,42 @@ def test_reply_from_second_address_is_remembered(backend: Backend) -> None:
     workspace = backend.workspace
     ids = seed(workspace.database, {})
     backend.deliver("inbox", (MAIL / "reply_other_address.eml").read_bytes())
-    workspace.run("watch", "--once")
+    result = workspace.run("watch", "--once")
+    # Said, not done silently: the line and the timeline both name the address.
+    assert "(new address jane.rivera.home@mailbox.example saved)" in result.stdout
     shown = json.loads(workspace.run("show", str(ids["jane"]), "--json").stdout)
     assert "jane.rivera.home@mailbox.example" in shown["emails"]
+    assert any("jane.rivera.home@mailbox.example added" in e["detail"] for e in shown["events"])
+
+
+@pytest.mark.parametrize(
+    "sender",
+    [
+        # A colleague answers in Jane's thread with Jane in copy.
+        b"Sam Roe <sam.roe@acme.example>\r\nCc: jane.rivera@acme.example",
+        # Her assistant answers alone, under another name.
+        b"Office of J. Rivera <office@acme.example>",
+    ],
+    ids=["colleague-with-contact-in-copy", "someone-else-by-name"],
+)
+def test_thread_reply_from_someone_else_counts_but_teaches_no_address(
+    backend: Backend, sender: bytes
+) -> None:
+    workspace = backend.workspace
+    ids = seed(workspace.database, {})
+    backend.deliver(
+        "inbox",
+        b"From: " + sender + b"\r\nTo: alex@example.com\r\n"
+        b"Subject: Re: Coffee chat about data journalism?\r\n"
+        b"Date: Thu, 5 Mar 2026 09:00:00 -0800\r\nMessage-ID: <colleague@acme.example>\r\n"
+        b"In-Reply-To: <outreach-1.coffeechat@example.com>\r\n\r\nJane forwarded your note.\r\n",
+    )
+    result = workspace.run("watch", "--once")
+    assert result.exit_code == 0, result.output
+    assert "new address" not in result.stdout
+    assert stage_of(workspace, ids["jane"]) == ("replied", ["reply"])
+    shown = json.loads(workspace.run("show", str(ids["jane"]), "--json").stdout)
+    assert shown["emails"] == ["jane.rivera@acme.example"]
 
 
 def test_what_a_message_teaches_counts_for_the_next_in_the_same_pass(backend: Backend) -> None:
@@ -467,3 +501,19 @@ def test_a_sent_draft_never_sorts_before_its_drafting(
     events = json.loads(workspace.run("show", "dana", "--json").stdout)["events"]
     moves = [(e["from_stage"], e["to_stage"]) for e in events if e["kind"] == "stage"]
     assert moves == [(None, "identified"), ("identified", "drafted"), ("drafted", "contacted")]
+
+
+def test_change_line_is_in_the_users_time_zone_with_the_date_for_other_days() -> None:
+    from zoneinfo import ZoneInfo
+
+    from coffeechat.sync import Change
+
+    change = Change(
+        datetime(2026, 3, 5, 23, 30, tzinfo=UTC), 1, "Dana Lee", "reply", "contacted",
+        "replied", "Re: Coffee chat?", "reply",
+    )  # fmt: skip
+    berlin = ZoneInfo("Europe/Berlin")  # 23:30 UTC is 00:30 the next day there
+    assert change.line(berlin, date(2026, 3, 6)) == (
+        '00:30 Dana Lee  contacted → replied  "Re: Coffee chat?"'
+    )
+    assert change.line(berlin, date(2026, 3, 9)).startswith("2026-03-06 00:30 Dana Lee")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from typing import Literal
 
 from coffeechat import tracker
@@ -20,7 +20,7 @@ from coffeechat.mail.base import FetchedMessage, FolderState, Mailbox
 from coffeechat.models import Contact
 from coffeechat.pipeline import Stage, can_move
 from coffeechat.store import Store
-from coffeechat.store.values import as_utc
+from coffeechat.store.values import as_utc, fold
 from coffeechat.tracker.prefilter import Mentions, might_concern
 
 FolderRole = Literal["sent", "inbox"]
@@ -44,16 +44,23 @@ class Change:
     to_stage: str | None  # None: logged, stage unchanged
     subject: str
     detail: str
+    learned_address: str = ""  # an address of theirs this message taught us
 
-    def line(self) -> str:
-        when = self.at.strftime("%H:%M") if self.at else "--:--"
+    def line(self, tz: tzinfo | None = None, today: date | None = None) -> str:
+        """`14:02 Dana Lee  contacted → replied  "Re: Coffee chat?"`, in the user's time
+        zone `tz`; a message from another day than `today` (a backfill) shows its date."""
+        when = "--:--"
+        if self.at:
+            local = self.at.astimezone(tz)
+            when = local.strftime("%H:%M" if local.date() == today else "%Y-%m-%d %H:%M")
         move = (
             f"{self.from_stage} → {self.to_stage}"
             if self.to_stage
             else f"{self.kind} (stays {self.from_stage})"
         )
         about = f'  "{self.subject}"' if self.subject else f"  ({self.detail})"
-        return f"{when} {self.contact_name}  {move}{about}"
+        learned = f"  (new address {self.learned_address} saved)" if self.learned_address else ""
+        return f"{when} {self.contact_name}  {move}{about}{learned}"
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -65,6 +72,7 @@ class Change:
             "to_stage": self.to_stage,
             "subject": self.subject,
             "detail": self.detail,
+            "learned_address": self.learned_address or None,
         }
 
 
@@ -346,11 +354,14 @@ def _apply(
         store.mark_sent(message_id, at=at, folder=folder, uid=uid)
     context.remember_message(message_id, contact.id)
     extra: dict[str, object] = {"why": result.detail}
-    new_address = result.address if result.address_is_new else ""
-    if new_address and store.contact_id_for_email(new_address) is None:
-        # Replied in the thread from another address: remember it for next time.
-        store.add_email(contact.id, new_address)
-        context.remember_address(new_address, contact.id)
+    learned = _learnable_address(result, contact)
+    if learned and store.contact_id_for_email(learned) is None:
+        # They replied in the thread from another account: remember it for next time.
+        store.add_email(contact.id, learned)
+        context.remember_address(learned, contact.id)
+        extra["learned_address"] = learned
+    else:
+        learned = ""
     if result.kind == tracker.Kind.AUTO_REPLY and result.returns:
         extra["returns"] = result.returns.isoformat()
     if result.kind == tracker.Kind.BOUNCE:
@@ -361,6 +372,8 @@ def _apply(
         extra["partstat"] = result.partstat
     target = tracker.decide(result, contact.stage, draft_kind=draft_kind)
     detail = _detail(result, draft_kind)
+    if learned:
+        detail += f"; {learned} added to their addresses"
     # The message is an event (and the key that makes a rescan add nothing); the stage
     # change it proves is another, with the same cause.
     store.add_event(contact.id, kind, None, None, detail, message_id, at=at, extra=extra)
@@ -377,7 +390,22 @@ def _apply(
         target.value if moved and target else None,
         result.subject,
         detail,
+        learned,
     )
+
+
+def _learnable_address(result: tracker.Classification, contact: Contact) -> str:
+    """The new address a thread reply came from, if it is the contact's own.
+
+    A thread is also answered by assistants and colleagues, and an address wrongly added
+    would make all their mail count as the contact's; so the From name must be the
+    contact's name ("Jane Rivera", "Rivera, Jane"), not merely present.
+    """
+    if not result.address_is_new:
+        return ""
+    said = set(fold(result.sender_name).replace(",", " ").split())
+    names = fold(contact.name).split()
+    return result.address if names and {names[0], names[-1]} <= said else ""
 
 
 def _guess_sent_kind(store: Store, contact: Contact) -> str | None:

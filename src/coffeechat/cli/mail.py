@@ -169,7 +169,7 @@ def watch(app: App, once: bool, as_json: bool) -> None:
         if as_json:
             click.echo(json_module.dumps(change.to_json(), ensure_ascii=False))
         else:
-            say(change.line())
+            say(change.line(config.tz, now(config).date()))
 
     if once:
         with connected(config) as mailbox, _progress(as_json) as progress:

@@ -46,7 +46,9 @@ class Classification:
     `address` is the contact's address involved: the recipient for SENT, the sender for
     REPLY/AUTO_REPLY/ITIP_REPLY, the first bounced address for BOUNCE. `address_is_new` is
     true when a reply was matched by its thread but came from an address the contact does not
-    have yet: the caller may add it to the contact.
+    have yet, and the contact was not among its recipients (then someone else wrote, such as
+    a colleague with the contact in copy): the caller may add it to the contact, if
+    `sender_name` is the contact's own.
     """
 
     kind: Kind
@@ -63,6 +65,7 @@ class Classification:
     partstat: str | None = None  # ITIP_REPLY: ACCEPTED, DECLINED, TENTATIVE...
     event_uid: str | None = None  # ITIP_REPLY: the UID of the meeting answered
     address_is_new: bool = False
+    sender_name: str = ""  # inbox: the From display name, as written
 
 
 FolderRole = Literal["sent", "inbox"]
@@ -226,14 +229,17 @@ def _classify_inbox(
     # both in Cc). Only an unknown sender is matched by thread — and then reported as a new
     # address of that contact (they replied from another account).
     contact = lookup(sender) if sender else None
-    new_address = False
+    new_address = in_copy = False
     if contact is None:
         if _is_machine(headers):
             return _ignore(headers, f"from an automated sender {sender}")
         contact, thread_id = _thread_contact(headers, known)
         if contact is None:
             return _ignore(headers, "not from a contact")
-        new_address = True
+        # Someone who writes to the contact is not the contact: a colleague answering for
+        # them counts as a reply in the thread, but their address is not the contact's.
+        in_copy = any(lookup(address) == contact for address in headers.to)
+        new_address = not in_copy
     else:
         thread_contact, thread_id = _thread_contact(headers, known)
         if thread_contact != contact:
@@ -245,7 +251,9 @@ def _classify_inbox(
     how = f"in thread {thread_id}" if thread_id else "by sender address"
     if new_address:
         how += f", from a new address {sender}"
-    common = {"contact_id": contact, "address": sender}
+    if in_copy:
+        how += f", from {sender} writing with the contact in copy"
+    common = {"contact_id": contact, "address": sender, "sender_name": headers.from_name}
     itip = _itip_hint(headers)
     if itip is not None:
         return (
