@@ -1,4 +1,5 @@
-"""The IMAP backend against the real Dovecot of the `dovecot` fixture (no fakes).
+"""The IMAP backend against the real Dovecot of the `dovecot` fixture (no fakes; a bare
+socket only for server behaviour Dovecot cannot be made to show on cue).
 
 What the backend wrote is read back with the stdlib's imaplib and email parser, so a test
 never trusts the code under test to check itself.
@@ -24,7 +25,8 @@ from pathlib import Path
 import pytest
 from dovecot import Dovecot, free_port
 
-from coffeechat.errors import LoginFailed, MailError
+from coffeechat.config import Mail
+from coffeechat.errors import LoginFailed, MailError, MailUnreachable
 from coffeechat.mail import imap as imap_module
 from coffeechat.mail import open_mailbox
 from coffeechat.mail.imap import (
@@ -186,13 +188,15 @@ def test_unknown_ca_points_at_mail_ca_file(dovecot: Dovecot) -> None:
     message = str(info.value)
     assert f"cannot verify the TLS certificate of {dovecot.host}:{dovecot.port}" in message
     assert "mail.ca_file" in message
+    assert not isinstance(info.value, MailUnreachable)  # a setting to fix, not a retry
 
 
 def test_unreadable_ca_file_names_the_setting(dovecot: Dovecot, tmp_path: Path) -> None:
     bad = tmp_path / "ca.pem"
     bad.write_text("not a certificate\n")
-    with pytest.raises(MailError, match=r"^mail\.ca_file: cannot load"):
+    with pytest.raises(MailError, match=r"^mail\.ca_file: cannot load") as info:
         ImapMailbox.connect(dovecot.mail("alex", ca_file=str(bad)), password=dovecot.password)
+    assert not isinstance(info.value, MailUnreachable)
 
 
 def test_connection_refused_names_host_and_port(dovecot: Dovecot) -> None:
@@ -203,6 +207,7 @@ def test_connection_refused_names_host_and_port(dovecot: Dovecot) -> None:
         f"cannot connect to 127.0.0.1:{port} (Connection refused); check mail.host and mail.port"
     )
     assert info.value.reason == f"cannot connect to 127.0.0.1:{port} (Connection refused)"
+    assert isinstance(info.value, MailUnreachable)  # the server may be restarting
 
 
 def test_a_silent_server_times_out(dovecot: Dovecot) -> None:
@@ -211,7 +216,7 @@ def test_a_silent_server_times_out(dovecot: Dovecot) -> None:
         silent.listen()  # the kernel accepts, nobody ever greets
         port = silent.getsockname()[1]
         mail = dovecot.mail("alex", port=port, timeout_seconds=1)
-        with pytest.raises(MailError, match=rf"^timed out connecting to 127\.0\.0\.1:{port}"):
+        with pytest.raises(MailUnreachable, match=rf"^timed out connecting to 127\.0\.0\.1:{port}"):
             ImapMailbox.connect(mail, password=dovecot.password)
 
 
@@ -227,8 +232,65 @@ def test_starttls_to_the_tls_port_points_at_mail_security(dovecot: Dovecot) -> N
 
 def test_tls_to_the_cleartext_port_explains_the_port(dovecot: Dovecot) -> None:
     mail = dovecot.mail("alex", port=dovecot.starttls_port)
-    with pytest.raises(MailError, match=r"TLS handshake with .* failed.*mail\.port"):
+    with pytest.raises(MailError, match=r"TLS handshake with .* failed.*mail\.port") as info:
         ImapMailbox.connect(mail, password=dovecot.password)
+    assert not isinstance(info.value, MailUnreachable)
+
+
+@contextlib.contextmanager
+def scripted_server(greeting: bytes, login_answer: bytes | None) -> Iterator[int]:
+    """A one-connection server on loopback that greets, answers CAPABILITY, and answers
+    LOGIN with `login_answer` ("{tag}" is replaced), or hangs up at it when None: the
+    ways a server can turn a client away that Dovecot cannot be made to show on cue."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn, conn.makefile("rb") as lines:
+            conn.sendall(greeting)
+            for line in lines:
+                tag, command = line.split()[:2]
+                if command.upper() == b"CAPABILITY":
+                    conn.sendall(b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n" + tag + b" OK done\r\n")
+                elif login_answer is not None:
+                    conn.sendall(login_answer.replace(b"{tag}", tag))
+                else:
+                    return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+        thread.join(5)
+
+
+@pytest.mark.parametrize(
+    ("greeting", "login_answer", "reason"),
+    [
+        # RFC 3501 7.1.5: a BYE greeting turns the client away, e.g. too many connections.
+        (b"* BYE Too many connections\r\n", None, "{where} closed the connection (* BYE "),
+        # imapclient reports a hang-up during LOGIN as a LoginError, as if refused.
+        (b"* OK ready\r\n", None, "lost the connection to {where} while logging in as alex"),
+        # RFC 5530: the password check itself is down, not the password wrong.
+        (
+            b"* OK ready\r\n",
+            b"{tag} NO [UNAVAILABLE] Temporary authentication failure.\r\n",
+            "{where} cannot log in alex right now ([UNAVAILABLE] Temporary authentication",
+        ),
+    ],
+    ids=["bye-greeting", "hang-up-at-login", "login-unavailable"],
+)
+def test_a_server_that_turns_us_away_for_now_is_worth_a_retry(
+    greeting: bytes, login_answer: bytes | None, reason: str
+) -> None:
+    with scripted_server(greeting, login_answer) as port:
+        mail = Mail(backend="imap", host="127.0.0.1", port=port, security="plain", username="alex")
+        with pytest.raises(MailUnreachable) as info:
+            ImapMailbox.connect(mail, password="secret")
+    assert info.value.reason.startswith(reason.format(where=f"127.0.0.1:{port}"))
+    assert "secret" not in str(info.value)
 
 
 def test_open_mailbox_uses_the_config_and_its_password_command(
