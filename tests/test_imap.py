@@ -220,14 +220,22 @@ def test_a_silent_server_times_out(dovecot: Dovecot) -> None:
             ImapMailbox.connect(mail, password=dovecot.password)
 
 
-def test_starttls_to_the_tls_port_points_at_mail_security(dovecot: Dovecot) -> None:
-    # The server waits for a TLS handshake and the client for a greeting: only the
-    # timeout ends it, so the message must name the likely cause.
-    mail = dovecot.mail("alex", security="starttls", timeout_seconds=1)
+@pytest.mark.parametrize("security", ["starttls", "plain"])
+def test_a_tls_port_is_named_as_such_without_waiting_for_the_timeout(
+    dovecot: Dovecot, security: str
+) -> None:
+    # The server waits for a TLS handshake and the client for a greeting: the silence
+    # prompts a handshake on the side, which the port answers.
+    mail = dovecot.mail("alex", security=security, timeout_seconds=30)
+    started = time.monotonic()
     with pytest.raises(MailError) as info:
         ImapMailbox.connect(mail, password=dovecot.password)
-    assert str(info.value).startswith(f"timed out connecting to {dovecot.host}:{dovecot.port}")
-    assert 'if that port expects TLS from the start, set mail.security = "tls"' in str(info.value)
+    assert time.monotonic() - started < imap_module.GREETING_SECONDS + 5
+    assert str(info.value) == (
+        f"{dovecot.host}:{dovecot.port} expects TLS from the start: it sent no IMAP greeting "
+        'but answered a TLS handshake; set mail.security = "tls"'
+    )
+    assert not isinstance(info.value, MailUnreachable)  # watch stops: a setting to change
 
 
 def test_tls_to_the_cleartext_port_explains_the_port(dovecot: Dovecot) -> None:
@@ -238,15 +246,17 @@ def test_tls_to_the_cleartext_port_explains_the_port(dovecot: Dovecot) -> None:
 
 
 @contextlib.contextmanager
-def scripted_server(greeting: bytes, login_answer: bytes | None) -> Iterator[int]:
-    """A one-connection server on loopback that greets, answers CAPABILITY, and answers
-    LOGIN with `login_answer` ("{tag}" is replaced), or hangs up at it when None: the
-    ways a server can turn a client away that Dovecot cannot be made to show on cue."""
+def scripted_server(
+    greeting: bytes, login_answer: bytes | None, delay: float = 0.0
+) -> Iterator[int]:
+    """A server on loopback that greets (after `delay` seconds), answers CAPABILITY, and
+    answers LOGIN with `login_answer` ("{tag}" is replaced), or hangs up at it when None:
+    what Dovecot cannot be made to do on cue."""
     listener = socket.create_server(("127.0.0.1", 0))
 
-    def serve() -> None:
-        conn, _ = listener.accept()
-        with conn, conn.makefile("rb") as lines:
+    def serve(conn: socket.socket) -> None:
+        with conn, conn.makefile("rb") as lines, contextlib.suppress(OSError, ValueError):
+            time.sleep(delay)
             conn.sendall(greeting)
             for line in lines:
                 tag, command = line.split()[:2]
@@ -257,13 +267,17 @@ def scripted_server(greeting: bytes, login_answer: bytes | None) -> Iterator[int
                 else:
                     return
 
-    thread = threading.Thread(target=serve, daemon=True)
+    def accept() -> None:
+        with contextlib.suppress(OSError):  # the listener closed
+            while True:
+                threading.Thread(target=serve, args=(listener.accept()[0],), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
         yield listener.getsockname()[1]
     finally:
         listener.close()
-        thread.join(5)
 
 
 @pytest.mark.parametrize(
@@ -291,6 +305,17 @@ def test_a_server_that_turns_us_away_for_now_is_worth_a_retry(
             ImapMailbox.connect(mail, password="secret")
     assert info.value.reason.startswith(reason.format(where=f"127.0.0.1:{port}"))
     assert "secret" not in str(info.value)
+
+
+def test_a_server_slow_to_greet_is_not_taken_for_a_tls_port(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # It greets after the short wait: the handshake on the side gets no TLS answer, so
+    # the connection is tried again with the whole timeout, and the login goes through.
+    monkeypatch.setattr(imap_module, "GREETING_SECONDS", 0.2)
+    with scripted_server(b"* OK slow\r\n", b"{tag} OK logged in\r\n", delay=0.6) as port:
+        mail = Mail(backend="imap", host="127.0.0.1", port=port, security="plain", username="alex")
+        ImapMailbox.connect(mail, password="secret").close()
 
 
 def test_open_mailbox_uses_the_config_and_its_password_command(

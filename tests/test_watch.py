@@ -465,6 +465,7 @@ def waiting_cannot_fix(server: Dovecot, tmp_path: Path) -> dict[str, tuple[dict[
             {"port": server.starttls_port},
             f"TLS handshake with {server.host}:{server.starttls_port} failed",
         ),
+        "starttls-to-the-tls-port": ({"security": "starttls"}, f"{where} expects TLS from"),
         "wrong-password": ({"password_command": "printf %s wrong"}, "login failed for "),
         "unknown-folder": (
             {"sent_folder": "Sent Mail"},
@@ -499,6 +500,7 @@ def watch_in_process(config: Config, statuses: list[str], sleep: Callable[[float
         "ca-file-missing",
         "ca-file-not-a-certificate",
         "tls-to-the-starttls-port",
+        "starttls-to-the-tls-port",
         "wrong-password",
         "unknown-folder",
     ],

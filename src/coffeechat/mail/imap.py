@@ -17,6 +17,7 @@ import imaplib
 import itertools
 import logging
 import re
+import socket
 import ssl
 import time
 from collections.abc import Iterator, Sequence
@@ -216,16 +217,9 @@ class ImapMailbox:
                 f'"plain" is allowed only to localhost; use "tls" or "starttls"'
             )
         context = _ssl_context(mail) if mail.security != "plain" else None
-        timeout = SocketTimeout(connect=mail.timeout_seconds, read=mail.timeout_seconds)
         client: IMAPClient | None = None
         try:
-            client = IMAPClient(
-                mail.host,
-                port=mail.port,
-                ssl=mail.security == "tls",
-                ssl_context=context,
-                timeout=timeout,
-            )
+            client = _greeted(mail, context)
             if mail.security == "starttls":
                 client.starttls(context)
         except CapabilityError as err:
@@ -255,8 +249,8 @@ class ImapMailbox:
             _shutdown(client)
             fix = "check mail.host and mail.port, and that the server is reachable"
             if mail.security != "tls":
-                # A TLS-only port (993) waits for a handshake while we wait for a
-                # greeting, and only the timeout ends it.
+                # A TLS-only port that _greeted could not catch out (its handshake was
+                # slow too) waits for a handshake while we wait for a greeting.
                 fix += '; if that port expects TLS from the start, set mail.security = "tls"'
             raise MailUnreachable(
                 f"timed out connecting to {where} after {mail.timeout_seconds} s", fix
@@ -706,6 +700,61 @@ class ImapMailbox:
 
 
 _NEWS = ("EXISTS", "RECENT", "EXPUNGE")  # untagged responses that mean a folder changed
+# A server greets as soon as it accepts (RFC 3501 7.1); one that has not within this
+# long may be a TLS-only port, waiting for our handshake as we wait for its greeting.
+GREETING_SECONDS = 3.0
+
+
+def _greeted(mail: Mail, context: ssl.SSLContext | None) -> IMAPClient:
+    """A connection to `mail`'s server that has read the greeting.
+
+    Over starttls or plain, a greeting slow to come prompts a TLS handshake on a second
+    connection: a port that completes it expects TLS from the start, and waiting the
+    whole timeout would only end in a vaguer message. Anything else (a slow server,
+    no answer) is given the whole timeout on a new connection.
+    """
+
+    def connect(greeting_seconds: float) -> IMAPClient:
+        return IMAPClient(
+            mail.host,
+            port=mail.port,
+            ssl=mail.security == "tls",
+            ssl_context=context,
+            timeout=SocketTimeout(connect=greeting_seconds, read=mail.timeout_seconds),
+        )
+
+    if mail.security == "tls":
+        return connect(mail.timeout_seconds)
+    patience = min(GREETING_SECONDS, mail.timeout_seconds)
+    try:
+        return connect(patience)
+    except TimeoutError:
+        if _speaks_tls(mail.host, mail.port, context or ssl.create_default_context(), patience):
+            raise MailError(
+                f"{mail.host}:{mail.port} expects TLS from the start: it sent no IMAP "
+                f"greeting but answered a TLS handshake",
+                'set mail.security = "tls"',
+            ) from None
+        if patience >= mail.timeout_seconds:
+            raise
+    return connect(mail.timeout_seconds)
+
+
+def _speaks_tls(host: str, port: int, context: ssl.SSLContext, seconds: float) -> bool:
+    """True when host:port answers a TLS handshake; nothing is sent over the session.
+
+    A certificate we cannot verify still proves the port speaks TLS.
+    """
+    try:
+        with (
+            socket.create_connection((host, port), timeout=seconds) as sock,
+            context.wrap_socket(sock, server_hostname=host),
+        ):
+            return True
+    except ssl.SSLCertVerificationError:
+        return True
+    except OSError:  # ssl.SSLError too: e.g. an IMAP greeting where a TLS record belongs
+        return False
 
 
 def _shutdown(client: IMAPClient | None) -> None:
