@@ -1,4 +1,5 @@
-"""The IMAP backend against the real Dovecot of the `dovecot` fixture (no fakes).
+"""The IMAP backend against the real Dovecot of the `dovecot` fixture (no fakes; a bare
+socket only for server behaviour Dovecot cannot be made to show on cue).
 
 What the backend wrote is read back with the stdlib's imaplib and email parser, so a test
 never trusts the code under test to check itself.
@@ -24,7 +25,8 @@ from pathlib import Path
 import pytest
 from dovecot import Dovecot, free_port
 
-from coffeechat.errors import LoginFailed, MailError
+from coffeechat.config import Mail
+from coffeechat.errors import LoginFailed, MailError, MailUnreachable
 from coffeechat.mail import imap as imap_module
 from coffeechat.mail import open_mailbox
 from coffeechat.mail.imap import (
@@ -186,13 +188,15 @@ def test_unknown_ca_points_at_mail_ca_file(dovecot: Dovecot) -> None:
     message = str(info.value)
     assert f"cannot verify the TLS certificate of {dovecot.host}:{dovecot.port}" in message
     assert "mail.ca_file" in message
+    assert not isinstance(info.value, MailUnreachable)  # a setting to fix, not a retry
 
 
 def test_unreadable_ca_file_names_the_setting(dovecot: Dovecot, tmp_path: Path) -> None:
     bad = tmp_path / "ca.pem"
     bad.write_text("not a certificate\n")
-    with pytest.raises(MailError, match=r"^mail\.ca_file: cannot load"):
+    with pytest.raises(MailError, match=r"^mail\.ca_file: cannot load") as info:
         ImapMailbox.connect(dovecot.mail("alex", ca_file=str(bad)), password=dovecot.password)
+    assert not isinstance(info.value, MailUnreachable)
 
 
 def test_connection_refused_names_host_and_port(dovecot: Dovecot) -> None:
@@ -203,6 +207,7 @@ def test_connection_refused_names_host_and_port(dovecot: Dovecot) -> None:
         f"cannot connect to 127.0.0.1:{port} (Connection refused); check mail.host and mail.port"
     )
     assert info.value.reason == f"cannot connect to 127.0.0.1:{port} (Connection refused)"
+    assert isinstance(info.value, MailUnreachable)  # the server may be restarting
 
 
 def test_a_silent_server_times_out(dovecot: Dovecot) -> None:
@@ -211,24 +216,106 @@ def test_a_silent_server_times_out(dovecot: Dovecot) -> None:
         silent.listen()  # the kernel accepts, nobody ever greets
         port = silent.getsockname()[1]
         mail = dovecot.mail("alex", port=port, timeout_seconds=1)
-        with pytest.raises(MailError, match=rf"^timed out connecting to 127\.0\.0\.1:{port}"):
+        with pytest.raises(MailUnreachable, match=rf"^timed out connecting to 127\.0\.0\.1:{port}"):
             ImapMailbox.connect(mail, password=dovecot.password)
 
 
-def test_starttls_to_the_tls_port_points_at_mail_security(dovecot: Dovecot) -> None:
-    # The server waits for a TLS handshake and the client for a greeting: only the
-    # timeout ends it, so the message must name the likely cause.
-    mail = dovecot.mail("alex", security="starttls", timeout_seconds=1)
+@pytest.mark.parametrize("security", ["starttls", "plain"])
+def test_a_tls_port_is_named_as_such_without_waiting_for_the_timeout(
+    dovecot: Dovecot, security: str
+) -> None:
+    # The server waits for a TLS handshake and the client for a greeting: the silence
+    # prompts a handshake on the side, which the port answers.
+    mail = dovecot.mail("alex", security=security, timeout_seconds=30)
+    started = time.monotonic()
     with pytest.raises(MailError) as info:
         ImapMailbox.connect(mail, password=dovecot.password)
-    assert str(info.value).startswith(f"timed out connecting to {dovecot.host}:{dovecot.port}")
-    assert 'if that port expects TLS from the start, set mail.security = "tls"' in str(info.value)
+    assert time.monotonic() - started < imap_module.GREETING_SECONDS + 5
+    assert str(info.value) == (
+        f"{dovecot.host}:{dovecot.port} expects TLS from the start: it sent no IMAP greeting "
+        'but answered a TLS handshake; set mail.security = "tls"'
+    )
+    assert not isinstance(info.value, MailUnreachable)  # watch stops: a setting to change
 
 
 def test_tls_to_the_cleartext_port_explains_the_port(dovecot: Dovecot) -> None:
     mail = dovecot.mail("alex", port=dovecot.starttls_port)
-    with pytest.raises(MailError, match=r"TLS handshake with .* failed.*mail\.port"):
+    with pytest.raises(MailError, match=r"TLS handshake with .* failed.*mail\.port") as info:
         ImapMailbox.connect(mail, password=dovecot.password)
+    assert not isinstance(info.value, MailUnreachable)
+
+
+@contextlib.contextmanager
+def scripted_server(
+    greeting: bytes, login_answer: bytes | None, delay: float = 0.0
+) -> Iterator[int]:
+    """A server on loopback that greets (after `delay` seconds), answers CAPABILITY, and
+    answers LOGIN with `login_answer` ("{tag}" is replaced), or hangs up at it when None:
+    what Dovecot cannot be made to do on cue."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve(conn: socket.socket) -> None:
+        with conn, conn.makefile("rb") as lines, contextlib.suppress(OSError, ValueError):
+            time.sleep(delay)
+            conn.sendall(greeting)
+            for line in lines:
+                tag, command = line.split()[:2]
+                if command.upper() == b"CAPABILITY":
+                    conn.sendall(b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n" + tag + b" OK done\r\n")
+                elif login_answer is not None:
+                    conn.sendall(login_answer.replace(b"{tag}", tag))
+                else:
+                    return
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):  # the listener closed
+            while True:
+                threading.Thread(target=serve, args=(listener.accept()[0],), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+
+
+@pytest.mark.parametrize(
+    ("greeting", "login_answer", "reason"),
+    [
+        # RFC 3501 7.1.5: a BYE greeting turns the client away, e.g. too many connections.
+        (b"* BYE Too many connections\r\n", None, "{where} closed the connection (* BYE "),
+        # imapclient reports a hang-up during LOGIN as a LoginError, as if refused.
+        (b"* OK ready\r\n", None, "lost the connection to {where} while logging in as alex"),
+        # RFC 5530: the password check itself is down, not the password wrong.
+        (
+            b"* OK ready\r\n",
+            b"{tag} NO [UNAVAILABLE] Temporary authentication failure.\r\n",
+            "{where} cannot log in alex right now ([UNAVAILABLE] Temporary authentication",
+        ),
+    ],
+    ids=["bye-greeting", "hang-up-at-login", "login-unavailable"],
+)
+def test_a_server_that_turns_us_away_for_now_is_worth_a_retry(
+    greeting: bytes, login_answer: bytes | None, reason: str
+) -> None:
+    with scripted_server(greeting, login_answer) as port:
+        mail = Mail(backend="imap", host="127.0.0.1", port=port, security="plain", username="alex")
+        with pytest.raises(MailUnreachable) as info:
+            ImapMailbox.connect(mail, password="secret")
+    assert info.value.reason.startswith(reason.format(where=f"127.0.0.1:{port}"))
+    assert "secret" not in str(info.value)
+
+
+def test_a_server_slow_to_greet_is_not_taken_for_a_tls_port(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # It greets after the short wait: the handshake on the side gets no TLS answer, so
+    # the connection is tried again with the whole timeout, and the login goes through.
+    monkeypatch.setattr(imap_module, "GREETING_SECONDS", 0.2)
+    with scripted_server(b"* OK slow\r\n", b"{tag} OK logged in\r\n", delay=0.6) as port:
+        mail = Mail(backend="imap", host="127.0.0.1", port=port, security="plain", username="alex")
+        ImapMailbox.connect(mail, password="secret").close()
 
 
 def test_open_mailbox_uses_the_config_and_its_password_command(

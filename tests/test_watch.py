@@ -14,6 +14,7 @@ import json
 import mailbox
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,13 +22,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import test_draft
 from coffeechat_fixtures import Workspace
-from dovecot import Dovecot
+from dovecot import Dovecot, free_port
 
-from coffeechat.config import Mail
+from coffeechat.config import Config, Mail
+from coffeechat.errors import MailError
 from coffeechat.mail.maildir import UIDLIST, MaildirMailbox
 from coffeechat.models import NewContact
 from coffeechat.pipeline import Stage
@@ -468,6 +471,135 @@ def test_reconnect_messages_give_the_cause_without_one_shot_advice(tmp_path: Pat
         f"cannot connect to {where} (Connection refused); retrying in 4 s",
     ]
     assert delays == [1, 2, 4]
+
+
+def waiting_cannot_fix(server: Dovecot, tmp_path: Path) -> dict[str, tuple[dict[str, Any], str]]:
+    """Settings that no retry can make work, and how the error each causes begins."""
+    import trustme
+
+    other_ca = tmp_path / "other-ca.pem"  # a CA, but not the one that signed the server
+    trustme.CA().cert_pem.write_to_path(str(other_ca))
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("not a certificate\n")
+    where = f"{server.host}:{server.port}"
+    return {
+        "ca-that-did-not-sign": (
+            {"ca_file": str(other_ca)},
+            f"cannot verify the TLS certificate of {where} (",
+        ),
+        "ca-file-missing": (
+            {"ca_file": str(tmp_path / "missing.pem")},
+            f"mail.ca_file: cannot load {str(tmp_path / 'missing.pem')!r}",
+        ),
+        "ca-file-not-a-certificate": (
+            {"ca_file": str(garbage)},
+            f"mail.ca_file: cannot load {str(garbage)!r}",
+        ),
+        "tls-to-the-starttls-port": (
+            {"port": server.starttls_port},
+            f"TLS handshake with {server.host}:{server.starttls_port} failed",
+        ),
+        "starttls-to-the-tls-port": ({"security": "starttls"}, f"{where} expects TLS from"),
+        "wrong-password": ({"password_command": "printf %s wrong"}, "login failed for "),
+        "unknown-folder": (
+            {"sent_folder": "Sent Mail"},
+            f"mail.sent_folder: there is no folder 'Sent Mail' at {where}",
+        ),
+    }
+
+
+def watch_in_process(config: Config, statuses: list[str], sleep: Callable[[float], None]) -> None:
+    from datetime import UTC, datetime
+
+    from coffeechat.watcher import watch_forever
+
+    store = Store.open(config.database_path)
+    try:
+        watch_forever(
+            store,
+            config,
+            on_change=lambda change: None,
+            on_status=statuses.append,
+            now=lambda: datetime.now(UTC),
+            sleep=sleep,
+        )
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "ca-that-did-not-sign",
+        "ca-file-missing",
+        "ca-file-not-a-certificate",
+        "tls-to-the-starttls-port",
+        "starttls-to-the-tls-port",
+        "wrong-password",
+        "unknown-folder",
+    ],
+)
+def test_watch_gives_up_on_what_waiting_cannot_fix(
+    imap_account: tuple[Dovecot, str], tmp_path: Path, case: str
+) -> None:
+    dovecot, user = imap_account
+    overrides, begins = waiting_cannot_fix(dovecot, tmp_path)[case]
+    config = dovecot.config(tmp_path, user, **overrides)
+
+    def sleep(seconds: float) -> None:
+        raise AssertionError("watch went on to retry")
+
+    statuses: list[str] = []
+    with pytest.raises(MailError) as info:
+        watch_in_process(config, statuses, sleep)
+    assert str(info.value).startswith(begins), info.value
+    assert not any("retrying" in line for line in statuses), statuses
+
+
+@pytest.mark.parametrize("server", ["nothing-listens", "nobody-greets"])
+def test_watch_retries_what_may_pass(dovecot: Dovecot, tmp_path: Path, server: str) -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # the kernel accepts, nobody ever greets
+        port = free_port() if server == "nothing-listens" else silent.getsockname()[1]
+        config = dovecot.config(tmp_path, dovecot.new_user(), port=port, timeout_seconds=1)
+        delays: list[float] = []
+
+        def sleep(seconds: float) -> None:
+            delays.append(seconds)
+            if len(delays) == 2:
+                raise Stop
+
+        statuses: list[str] = []
+        with pytest.raises(Stop):
+            watch_in_process(config, statuses, sleep)
+    why = {
+        "nothing-listens": f"cannot connect to 127.0.0.1:{port} (Connection refused)",
+        "nobody-greets": f"timed out connecting to 127.0.0.1:{port} after 1 s",
+    }[server]
+    assert statuses == [f"{why}; retrying in 1 s", f"{why}; retrying in 2 s"]
+    assert delays == [1, 2]
+
+
+def test_watch_with_the_wrong_ca_exits_at_once_with_the_fix(
+    imap_account: tuple[Dovecot, str], workspace: Workspace, tmp_path: Path
+) -> None:
+    """The command a user (or a service manager) runs: exit 1 and say what to change,
+    where it used to retry the certificate every minute, for ever."""
+    dovecot, user = imap_account
+    overrides, begins = waiting_cannot_fix(dovecot, tmp_path)["ca-that-did-not-sign"]
+    test_draft.use_imap(workspace, dovecot, user, ca_file=f'"{overrides["ca_file"]}"')
+    env = {**os.environ, "COFFEECHAT_CONFIG": str(workspace.config_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "coffeechat", "watch"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith(f"Error: {begins}"), done.stderr
+    assert done.stderr.count("\n") == 1 and "mail.ca_file to that CA's PEM file" in done.stderr
 
 
 def test_watch_stops_cleanly_on_sigterm(

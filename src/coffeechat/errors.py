@@ -57,8 +57,8 @@ class MailError(UserError):
     """The mailbox (IMAP server or Maildir) failed or refused an operation.
 
     `reason` says what happened and `fix` what to do about it, joined by "; " in the
-    message. The fix is advice for a command that gives up; `watch`, which retries by
-    itself, prints only the reason.
+    message. The fix is advice for a command that gives up; `watch`, which retries a
+    `MailUnreachable` by itself, prints only the reason then.
     """
 
     def __init__(self, reason: str, fix: str = "") -> None:
@@ -77,3 +77,11 @@ class MaildirMissing(MailError):
 
 class LoginFailed(MailError):
     """The server refused the username and password: a password to fix, not a retry."""
+
+
+class MailUnreachable(MailError):
+    """The server could not be reached, hung up, or timed out: a later try may work.
+
+    `watch` retries these and only these; every other MailError names a setting or a
+    password to change, which no amount of waiting fixes.
+    """

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from coffeechat.config import Config
-from coffeechat.errors import CredentialsError, LoginFailed, MaildirMissing, MailError
+from coffeechat.errors import MailUnreachable
 from coffeechat.mail.base import Mailbox
 from coffeechat.pipeline import Stage
 from coffeechat.store import Store
@@ -114,8 +114,9 @@ def watch_forever(
 ) -> None:
     """Scan, then wait for the server to report new mail (IDLE) or for the poll interval.
 
-    A dead connection is reconnected with exponential backoff capped at a minute. Login
-    and credential errors are not retried: waiting will not fix a wrong password.
+    A server that cannot be reached or goes away (`MailUnreachable`) is retried with
+    exponential backoff capped at a minute. Every other error ends the watch with its
+    message: waiting fixes neither a password, a certificate, a CA file nor a folder name.
     """
     backoff = BACKOFF_START
     while True:
@@ -133,9 +134,7 @@ def watch_forever(
                         on_change(change)
                     timeout = min(config.mail.poll_seconds, IDLE_RENEW_SECONDS)
                     mailbox.wait_for_change([mailbox.inbox_folder()], timeout)
-        except (CredentialsError, LoginFailed, MaildirMissing):
-            raise  # waiting fixes neither a password nor a path
-        except MailError as err:
+        except MailUnreachable as err:
             # The reason only: the error's fix ("run the command again", "check
             # mail.host") is for a command that gives up, and this one retries by itself.
             if opened:

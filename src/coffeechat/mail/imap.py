@@ -17,6 +17,7 @@ import imaplib
 import itertools
 import logging
 import re
+import socket
 import ssl
 import time
 from collections.abc import Iterator, Sequence
@@ -32,7 +33,7 @@ from imapclient.datetime_util import format_criteria_date
 from imapclient.exceptions import CapabilityError, IMAPClientAbortError, IMAPClientError, LoginError
 
 from coffeechat.config import Mail, is_loopback
-from coffeechat.errors import LoginFailed, MailError
+from coffeechat.errors import LoginFailed, MailError, MailUnreachable
 from coffeechat.mail.base import HEADER_FIELDS, AppendResult, FetchedMessage, FolderState
 from coffeechat.mail.fetch_answer import read_fetch_answer
 
@@ -147,6 +148,21 @@ def _server_words(err: BaseException) -> str:
     return str(err)
 
 
+def hung_up(err: BaseException) -> bool:
+    """True when the server went away rather than answered: an EOF, a BYE (imaplib's
+    abort), or a BYE instead of a greeting, which servers send when too busy to talk
+    (RFC 3501 7.1.5)."""
+    if isinstance(err, IMAPClientAbortError):
+        return True
+    return isinstance(err, IMAPClientError) and _server_words(err).upper().startswith("* BYE")
+
+
+def is_temporary_refusal(words: str) -> bool:
+    """True for a refusal the server marks as temporary: RFC 5530's [UNAVAILABLE] ("a
+    subsystem is down"), which Dovecot and Gmail send when their password check is."""
+    return "[UNAVAILABLE]" in words.upper()
+
+
 def _batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -201,16 +217,9 @@ class ImapMailbox:
                 f'"plain" is allowed only to localhost; use "tls" or "starttls"'
             )
         context = _ssl_context(mail) if mail.security != "plain" else None
-        timeout = SocketTimeout(connect=mail.timeout_seconds, read=mail.timeout_seconds)
         client: IMAPClient | None = None
         try:
-            client = IMAPClient(
-                mail.host,
-                port=mail.port,
-                ssl=mail.security == "tls",
-                ssl_context=context,
-                timeout=timeout,
-            )
+            client = _greeted(mail, context)
             if mail.security == "starttls":
                 client.starttls(context)
         except CapabilityError as err:
@@ -230,7 +239,9 @@ class ImapMailbox:
             ) from err
         except ssl.SSLError as err:
             _shutdown(client)
-            raise MailError(
+            # A hang-up mid-handshake is the server going away, not a wrong setting.
+            kind = MailUnreachable if isinstance(err, ssl.SSLEOFError) else MailError
+            raise kind(
                 f"TLS handshake with {where} failed ({err.reason or err})",
                 'check mail.port and mail.security (port 993 is usually "tls", 143 "starttls")',
             ) from err
@@ -238,20 +249,25 @@ class ImapMailbox:
             _shutdown(client)
             fix = "check mail.host and mail.port, and that the server is reachable"
             if mail.security != "tls":
-                # A TLS-only port (993) waits for a handshake while we wait for a
-                # greeting, and only the timeout ends it.
+                # A TLS-only port that _greeted could not catch out (its handshake was
+                # slow too) waits for a handshake while we wait for a greeting.
                 fix += '; if that port expects TLS from the start, set mail.security = "tls"'
-            raise MailError(
+            raise MailUnreachable(
                 f"timed out connecting to {where} after {mail.timeout_seconds} s", fix
             ) from err
         except OSError as err:
             _shutdown(client)
-            raise MailError(
+            raise MailUnreachable(
                 f"cannot connect to {where} ({err.strerror or err})",
                 "check mail.host and mail.port",
             ) from err
         except IMAPClientError as err:
             _shutdown(client)
+            if hung_up(err):
+                raise MailUnreachable(
+                    f"{where} closed the connection ({_server_words(err)})",
+                    "run the command again",
+                ) from err
             raise MailError(
                 f"{where} did not answer like an IMAP server ({_scrub(str(err), password)})",
                 "check mail.port and mail.security",
@@ -260,6 +276,16 @@ class ImapMailbox:
             client.login(mail.username, password)
         except LoginError as err:
             _shutdown(client)
+            words = _scrub(_server_words(err), password)
+            # imapclient turns every error during LOGIN into a LoginError, a hang-up too.
+            if isinstance(err.__context__, IMAPClientAbortError):
+                lost = f"lost the connection to {where} while logging in as {mail.username}"
+                raise MailUnreachable(f"{lost}: {words}", "run the command again") from err
+            if is_temporary_refusal(words):
+                raise MailUnreachable(
+                    f"{where} cannot log in {mail.username} right now ({words})",
+                    "try again later",
+                ) from err
             if mail.password_command:  # the keyring is not read then: see credentials.py
                 fix = (
                     "check that mail.password_command prints the right password on its "
@@ -268,13 +294,11 @@ class ImapMailbox:
             else:
                 fix = "run `coffeechat login` to store the right password"
             raise LoginFailed(
-                f"login failed for {mail.username} at {where} "
-                f"({_scrub(_server_words(err), password)})",
-                fix,
+                f"login failed for {mail.username} at {where} ({words})", fix
             ) from err
         except (IMAPClientError, OSError) as err:
             _shutdown(client)
-            raise MailError(
+            raise MailUnreachable(
                 f"lost the connection to {where} while logging in as {mail.username}: "
                 f"{_scrub(str(err), password)}"
             ) from err
@@ -324,7 +348,7 @@ class ImapMailbox:
         except (IMAPClientAbortError, OSError) as err:
             self._selected = None
             self._interrupted = True  # a timeout too: LOGOUT would wait as long again
-            raise MailError(
+            raise MailUnreachable(
                 f"lost the connection to {self._where} while {action}: {err}",
                 "run the command again",
             ) from err
@@ -676,6 +700,61 @@ class ImapMailbox:
 
 
 _NEWS = ("EXISTS", "RECENT", "EXPUNGE")  # untagged responses that mean a folder changed
+# A server greets as soon as it accepts (RFC 3501 7.1); one that has not within this
+# long may be a TLS-only port, waiting for our handshake as we wait for its greeting.
+GREETING_SECONDS = 3.0
+
+
+def _greeted(mail: Mail, context: ssl.SSLContext | None) -> IMAPClient:
+    """A connection to `mail`'s server that has read the greeting.
+
+    Over starttls or plain, a greeting slow to come prompts a TLS handshake on a second
+    connection: a port that completes it expects TLS from the start, and waiting the
+    whole timeout would only end in a vaguer message. Anything else (a slow server,
+    no answer) is given the whole timeout on a new connection.
+    """
+
+    def connect(greeting_seconds: float) -> IMAPClient:
+        return IMAPClient(
+            mail.host,
+            port=mail.port,
+            ssl=mail.security == "tls",
+            ssl_context=context,
+            timeout=SocketTimeout(connect=greeting_seconds, read=mail.timeout_seconds),
+        )
+
+    if mail.security == "tls":
+        return connect(mail.timeout_seconds)
+    patience = min(GREETING_SECONDS, mail.timeout_seconds)
+    try:
+        return connect(patience)
+    except TimeoutError:
+        if _speaks_tls(mail.host, mail.port, context or ssl.create_default_context(), patience):
+            raise MailError(
+                f"{mail.host}:{mail.port} expects TLS from the start: it sent no IMAP "
+                f"greeting but answered a TLS handshake",
+                'set mail.security = "tls"',
+            ) from None
+        if patience >= mail.timeout_seconds:
+            raise
+    return connect(mail.timeout_seconds)
+
+
+def _speaks_tls(host: str, port: int, context: ssl.SSLContext, seconds: float) -> bool:
+    """True when host:port answers a TLS handshake; nothing is sent over the session.
+
+    A certificate we cannot verify still proves the port speaks TLS.
+    """
+    try:
+        with (
+            socket.create_connection((host, port), timeout=seconds) as sock,
+            context.wrap_socket(sock, server_hostname=host),
+        ):
+            return True
+    except ssl.SSLCertVerificationError:
+        return True
+    except OSError:  # ssl.SSLError too: e.g. an IMAP greeting where a TLS record belongs
+        return False
 
 
 def _shutdown(client: IMAPClient | None) -> None:
