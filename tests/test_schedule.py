@@ -67,6 +67,28 @@ def test_rescheduling_keeps_the_uid_and_raises_sequence(dana: Workspace) -> None
     assert second.decoded("DTSTART").isoformat() == "2026-03-31T10:00:00+02:00"
 
 
+def test_rescheduling_keeps_when_the_meeting_was_created(
+    dana: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dana.run("schedule", "dana", "2026-03-30 15:00")
+    first = vevent(meeting_files(dana)[0])
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-03-28T12:00:00+01:00")
+    assert dana.run("schedule", "dana", "2026-03-31 10:00").exit_code == 0
+    second = vevent(meeting_files(dana)[0])
+    store = Store.open(dana.database)
+    try:
+        [row] = store.db.query("SELECT created, updated FROM meetings")
+    finally:
+        store.close()
+    assert row["created"] == "2026-03-27T08:00:00+00:00"  # NOW, in UTC
+    assert row["updated"] == "2026-03-28T11:00:00+00:00"
+    assert second["UID"] == first["UID"]
+    assert second.decoded("CREATED") == first.decoded("CREATED")
+    assert second.decoded("CREATED").isoformat() == "2026-03-27T08:00:00+00:00"
+    assert second.decoded("LAST-MODIFIED").isoformat() == "2026-03-28T11:00:00+00:00"
+    assert second.decoded("DTSTAMP").isoformat() == "2026-03-28T11:00:00+00:00"
+
+
 def test_past_and_unreadable_times_are_refused(dana: Workspace) -> None:
     past = dana.run("schedule", "dana", "2026-03-20 10:00")
     assert past.exit_code == 1 and "past" in past.stderr
