@@ -67,6 +67,67 @@ def test_rescheduling_keeps_the_uid_and_raises_sequence(dana: Workspace) -> None
     assert second.decoded("DTSTART").isoformat() == "2026-03-31T10:00:00+02:00"
 
 
+def test_a_new_location_at_the_same_time_is_not_a_move(dana: Workspace) -> None:
+    dana.run("schedule", "dana", "2026-03-30 15:00", "--location", "Café Einstein")
+    first = vevent(meeting_files(dana)[0])
+    result = dana.run("schedule", "dana", "2026-03-30 15:00", "--location", "Blue Bottle")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(
+        "New location: Informational interview: Dana Lee (Acme), Mon 2026-03-30 15:00 CEST, "
+        "20 minutes, at Blue Bottle.\n"
+    )
+    second = vevent(meeting_files(dana)[0])
+    assert second["UID"] == first["UID"]
+    # A new place can change who can come: a significant change (RFC 5545 §3.8.7.4).
+    assert int(second["SEQUENCE"]) == 1
+    assert str(second["LOCATION"]) == "Blue Bottle"
+
+
+def test_a_new_time_and_place_say_both(dana: Workspace) -> None:
+    dana.run("schedule", "dana", "2026-03-30 15:00", "--location", "Café Einstein")
+    result = dana.run("schedule", "dana", "2026-03-31 10:00", "--location", "Blue Bottle")
+    assert result.output.startswith(
+        "Moved, new location: Informational interview: Dana Lee (Acme), Tue 2026-03-31 10:00 "
+        "CEST, 20 minutes, at Blue Bottle.\n"
+    )
+
+
+def test_scheduling_the_same_meeting_again_changes_nothing(dana: Workspace) -> None:
+    dana.run("schedule", "dana", "2026-03-30 15:00", "--location", "Café Einstein")
+    events_before = stage_and_events(dana, "dana")
+    result = dana.run("schedule", "dana", "2026-03-30 15:00")  # no --location: keep it
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(
+        "Nothing changed: Informational interview: Dana Lee (Acme), Mon 2026-03-30 15:00 CEST, "
+        "20 minutes.\n"
+    )
+    event = vevent(meeting_files(dana)[0])
+    assert int(event["SEQUENCE"]) == 0  # calendars have nothing to update
+    assert stage_and_events(dana, "dana") == events_before
+
+
+def test_rescheduling_keeps_when_the_meeting_was_created(
+    dana: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dana.run("schedule", "dana", "2026-03-30 15:00")
+    first = vevent(meeting_files(dana)[0])
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-03-28T12:00:00+01:00")
+    assert dana.run("schedule", "dana", "2026-03-31 10:00").exit_code == 0
+    second = vevent(meeting_files(dana)[0])
+    store = Store.open(dana.database)
+    try:
+        [row] = store.db.query("SELECT created, updated FROM meetings")
+    finally:
+        store.close()
+    assert row["created"] == "2026-03-27T08:00:00+00:00"  # NOW, in UTC
+    assert row["updated"] == "2026-03-28T11:00:00+00:00"
+    assert second["UID"] == first["UID"]
+    assert second.decoded("CREATED") == first.decoded("CREATED")
+    assert second.decoded("CREATED").isoformat() == "2026-03-27T08:00:00+00:00"
+    assert second.decoded("LAST-MODIFIED").isoformat() == "2026-03-28T11:00:00+00:00"
+    assert second.decoded("DTSTAMP").isoformat() == "2026-03-28T11:00:00+00:00"
+
+
 def test_past_and_unreadable_times_are_refused(dana: Workspace) -> None:
     past = dana.run("schedule", "dana", "2026-03-20 10:00")
     assert past.exit_code == 1 and "past" in past.stderr
@@ -359,6 +420,19 @@ def test_cancel_after_an_invitation_drafts_the_cancellation(dana: Workspace) -> 
     assert "Invitation draft" not in result.output
     assert "coffeechat met" not in result.output
     assert sorted(itip_method(m) for m in maildir_drafts(dana)) == ["CANCEL", "REQUEST"]
+
+
+def test_an_unchanged_meeting_can_still_be_invited_to(dana: Workspace) -> None:
+    # What the error after a failed invitation draft tells the user to run.
+    dana.run("schedule", "dana", "2026-03-30 15:00")
+    result = dana.run("schedule", "dana", "2026-03-30 15:00", "--invite")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Nothing changed:")
+    assert "Invitation draft written to Drafts" in result.output
+    [draft] = maildir_drafts(dana)
+    [part] = [p for p in draft.walk() if p.get_content_type() == "text/calendar"]
+    event = icalendar.Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")[0]
+    assert (itip_method(draft), int(event["SEQUENCE"])) == ("REQUEST", 0)
 
 
 def test_cancel_with_invite_drafts_the_cancellation_anyway(dana: Workspace) -> None:

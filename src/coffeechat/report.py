@@ -12,11 +12,12 @@ from coffeechat.models import Contact, Event
 from coffeechat.pipeline import MAIN_PATH, SIDE_EXITS, Stage
 from coffeechat.store import Store
 
-REACHED_CONTACT = {s for s in MAIN_PATH[MAIN_PATH.index(Stage.CONTACTED) :]} | {
-    Stage.NO_RESPONSE,
-    Stage.DECLINED,
-}
-REPLIED_OR_LATER = {s for s in MAIN_PATH[MAIN_PATH.index(Stage.REPLIED) :]} | {Stage.DECLINED}
+# The reply rate is "replied of contacted": the denominator is every contact whose timeline
+# moves into `contacted` (the report's "ever" column), since only that stage says we reached
+# out. A reply is a later move, after that first outreach, to any stage that needs an answer
+# from them: a meeting arranged by phone counts, and a "no" is an answer too. A contact met at
+# a fair and scheduled by hand was never reached out to, so counts in neither.
+ANSWERED = {s for s in MAIN_PATH[MAIN_PATH.index(Stage.REPLIED) :]} | {Stage.DECLINED}
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,21 @@ class ReferralNode:
         }
 
 
-def _first(events: Sequence[Event], stages: set[str]) -> datetime | None:
-    for event in events:
-        if event.kind == "stage" and event.to_stage in stages:
-            return datetime.fromisoformat(event.at)
+def _first_index(events: Sequence[Event], stages: set[Stage], start: int = 0) -> int | None:
+    """Where the timeline first moves into one of `stages` (at or after `start`), or None."""
+    for index in range(start, len(events)):
+        if events[index].kind == "stage" and events[index].to_stage in stages:
+            return index
     return None
+
+
+def _first(events: Sequence[Event], stages: set[Stage]) -> datetime | None:
+    index = _first_index(events, stages)
+    return None if index is None else _at(events[index])
+
+
+def _at(event: Event) -> datetime:
+    return datetime.fromisoformat(event.at)
 
 
 def funnel(
@@ -68,18 +79,19 @@ def funnel(
         reached.add(contact.stage)
         for stage in reached:
             ever[stage.value] += 1
-        if reached & REACHED_CONTACT:
+        sent = _first_index(events, {Stage.CONTACTED})
+        if sent is not None:
             contacted += 1
-        if reached & REPLIED_OR_LATER:
-            replied += 1
-            sent = _first(events, {Stage.CONTACTED.value})
-            answer = _first(events, {s.value for s in REPLIED_OR_LATER})
-            if sent and answer and answer >= sent:
-                waits.append((answer - sent).total_seconds() / 86400)
+            # Only what happened after the outreach can answer it.
+            answer = _first_index(events, ANSWERED, start=sent + 1)
+            if answer is not None:
+                replied += 1
+                wait = _at(events[answer]) - _at(events[sent])
+                waits.append(wait.total_seconds() / 86400)
         if Stage.MET in reached or Stage.THANKED in reached or Stage.KEEPING_IN_TOUCH in reached:
             met += 1
-        met_at = _first(events, {Stage.MET.value})
-        thanked_at = _first(events, {Stage.THANKED.value})
+        met_at = _first(events, {Stage.MET})
+        thanked_at = _first(events, {Stage.THANKED})
         if thanked_at:
             thanked += 1
             if met_at and (thanked_at - met_at).total_seconds() <= thank_you_within_hours * 3600:

@@ -34,6 +34,8 @@ class Scheduled:
     draft: PlannedDraft | None = None
     # Why a cancellation has no draft, for the user: "" when it has one.
     no_draft_reason: str = ""
+    # What a reschedule changed, of ("time", "location"); () for a new meeting or none.
+    changes: tuple[str, ...] = ()
 
 
 def describe(store: Store, config: Config, contact: Contact) -> str:
@@ -77,7 +79,7 @@ def schedule(
     existing = store.latest_meeting(contact.id)
     minutes = minutes or config.outreach.meeting_minutes
     row = {
-        # One UID for the life of the meeting; each change raises SEQUENCE (RFC 5546).
+        # One UID for the life of the meeting; each real change raises SEQUENCE (RFC 5546).
         "uid": existing["uid"]
         if existing
         else meeting_uid(contact.id, config.me.email, secrets.token_hex(6)),
@@ -86,19 +88,38 @@ def schedule(
         "end": (start + timedelta(minutes=minutes)).isoformat(),
         "location": location or (existing["location"] if existing else ""),
         "status": "CONFIRMED",
-        "sequence": int(existing["sequence"]) + 1 if existing else 0,
+        "sequence": 0,
         "notes": describe(store, config, contact),
     }
+    changes: tuple[str, ...] = ()
+    if existing:
+        changes = _changes(existing, row)
+        # A new time or place is significant: attendees must see a newer version
+        # (RFC 5545 §3.8.7.4). The same meeting again keeps its SEQUENCE.
+        row["sequence"] = int(existing["sequence"]) + (1 if changes else 0)
     with store.transaction():
         spec = _save(store, config, contact, row)
         draft = _compose(config, contact, spec, now, force=force) if invite else None
-        detail = ("meeting moved to " if existing else "meeting on ") + _when(spec.start)
+        detail = ("meeting moved to " if "time" in changes else "meeting on ") + _when(spec.start)
+        if "location" in changes:
+            detail += f", now at {spec.location}"
         if contact.stage != Stage.SCHEDULED and can_move(contact.stage, Stage.SCHEDULED):
             contact = store.move(contact, Stage.SCHEDULED, detail, "schedule command")
-        else:
+        elif existing is None or changes:  # an unchanged meeting is no news for the timeline
             store.add_event(contact.id, "meeting", None, None, detail, "schedule command")
         path = _write(config, spec)
-    return Scheduled(contact, spec, path, existing is not None, draft)
+    return Scheduled(contact, spec, path, existing is not None, draft, changes=changes)
+
+
+def _changes(existing: dict[str, Any], row: dict[str, Any]) -> tuple[str, ...]:
+    """What `row` changes in the stored meeting `existing`: "time", "location", both or none."""
+    # Stored times are UTC text, new ones local: compare the instants, not the strings.
+    time = any(
+        datetime.fromisoformat(existing[key]) != datetime.fromisoformat(row[key])
+        for key in ("start", "end")
+    )
+    place = existing["location"] != row["location"]
+    return tuple(name for name, changed in (("time", time), ("location", place)) if changed)
 
 
 def cancel(

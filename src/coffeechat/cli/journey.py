@@ -52,7 +52,8 @@ def schedule(
 
     WHEN is read in your time zone: "2026-12-03 15:00", "tomorrow 3pm", "next tuesday 10:30".
     A numeric date that reads both ways ("12/01/2026") is refused: write 2026-12-01.
-    Scheduling again moves the same event (same UID, higher SEQUENCE).
+    Scheduling again updates the same event (same UID; a new time or place raises
+    its SEQUENCE).
 
     Example: coffeechat schedule dana "next tuesday 10:30" --location "Blue Bottle" --invite
     """
@@ -100,10 +101,10 @@ def schedule(
                 force=force,
                 now=moment,
             )
-            verb = "Moved" if result.rescheduled else "Scheduled"
+            place = f", at {result.spec.location}" if "location" in result.changes else ""
             say(
-                f"{verb}: {result.spec.summary}, {show(result.spec.start)}, "
-                f"{result.spec.minutes} minutes."
+                f"{_schedule_verb(result)}: {result.spec.summary}, {show(result.spec.start)}, "
+                f"{result.spec.minutes} minutes{place}."
             )
         say(f"Calendar file: {result.path}")
         if result.no_draft_reason:
@@ -119,6 +120,18 @@ def schedule(
             "Next: `coffeechat agenda`; after the conversation, `coffeechat met "
             f"{contact.id} --notes ...`."
         )
+
+
+def _schedule_verb(result: Scheduled) -> str:
+    """Say what `schedule` did: a new meeting, or which of its time and place changed."""
+    if not result.rescheduled:
+        return "Scheduled"
+    return {
+        (): "Nothing changed",
+        ("time",): "Moved",
+        ("location",): "New location",
+        ("time", "location"): "Moved, new location",
+    }[result.changes]
 
 
 def _write_meeting_draft(app: App, mailbox: Mailbox, result: Scheduled, moment: datetime) -> None:

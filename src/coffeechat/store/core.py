@@ -532,14 +532,21 @@ class Store:
     # ------------------------------------------------------------ meetings
 
     def save_meeting(self, meeting: dict[str, Any]) -> None:
-        """Insert or replace a meeting row (keyed by its iCalendar UID)."""
+        """Insert or update a meeting row (keyed by its iCalendar UID).
+
+        `created` is the first save, kept for the life of the UID: it is the event's
+        CREATED (RFC 5545 §3.8.7.1), while `updated` is its DTSTAMP and LAST-MODIFIED.
+        """
         row = {
             **meeting,
             "start": as_utc(meeting["start"]),
             "end": as_utc(meeting["end"]),
             "updated": now_iso(),
         }
-        row.setdefault("created", row["updated"])
+        stored = self.conn.execute(
+            "SELECT created FROM meetings WHERE uid = ?", [row["uid"]]
+        ).fetchone()
+        row["created"] = stored[0] if stored else row["updated"]
         self.db.table("meetings").upsert(row, pk="uid")
 
     def meeting(self, uid: str) -> dict[str, Any]:

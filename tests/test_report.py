@@ -1,0 +1,75 @@
+"""`coffeechat report`: the reply rate counts only replies to outreach the timeline shows."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from coffeechat_fixtures import Workspace
+
+DAY_0 = "2026-03-02T09:00:00+01:00"
+DAY_2 = "2026-03-04T09:00:00+01:00"
+DAY_5 = "2026-03-07T09:00:00+01:00"
+
+
+@pytest.fixture
+def people(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    monkeypatch.setenv("COFFEECHAT_NOW", DAY_0)
+    for name, address in (("Dana Lee", "dana@acme.example"), ("Sam Roe", "sam@beta.example")):
+        assert workspace.run("add", name, "--email", address).exit_code == 0
+    return workspace
+
+
+def report(workspace: Workspace) -> dict[str, Any]:
+    result = workspace.run("report", "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def rate(data: dict[str, Any]) -> tuple[int, int, float | None]:
+    return data["replied"], data["contacted"], data["reply_rate"]
+
+
+def test_a_meeting_scheduled_without_outreach_is_no_reply(people: Workspace) -> None:
+    # Met Dana at a fair and scheduled by hand; wrote to Sam, who has not answered.
+    assert people.run("schedule", "dana", "2026-03-10 15:00").exit_code == 0
+    assert people.run("stage", "sam", "contacted").exit_code == 0
+    data = report(people)
+    assert rate(data) == (0, 1, 0.0)
+    assert data["contacted"] == data["reached"]["contacted"]  # the table's "ever" column
+    assert "Reply rate: 0% (0 of 1 contacted)" in people.run("report").output
+
+
+def test_without_outreach_there_is_no_rate(people: Workspace) -> None:
+    assert people.run("schedule", "dana", "2026-03-10 15:00").exit_code == 0
+    assert rate(report(people)) == (0, 0, None)
+    assert "Reply rate: — (0 of 0 contacted)" in people.run("report").output
+
+
+def test_a_meeting_arranged_after_outreach_is_a_reply(
+    people: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Dana answered by phone: the user scheduled right after writing to her.
+    for who in ("dana", "sam"):
+        assert people.run("stage", who, "contacted").exit_code == 0
+    monkeypatch.setenv("COFFEECHAT_NOW", DAY_2)
+    assert people.run("schedule", "dana", "2026-03-10 15:00").exit_code == 0
+    monkeypatch.setenv("COFFEECHAT_NOW", DAY_5)
+    assert people.run("stage", "sam", "declined").exit_code == 0  # a no is an answer too
+    data = report(people)
+    assert rate(data) == (2, 2, 1.0)
+    assert data["median_days_to_reply"] == 3.5
+
+
+def test_only_answers_after_the_outreach_count(
+    people: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Met Dana at a fair first; months later the user writes to her and hears nothing.
+    assert people.run("schedule", "dana", "2026-03-03 15:00").exit_code == 0
+    monkeypatch.setenv("COFFEECHAT_NOW", DAY_5)
+    assert people.run("met", "dana").exit_code == 0
+    assert people.run("stage", "dana", "contacted", "--force").exit_code == 0
+    data = report(people)
+    assert rate(data) == (0, 1, 0.0)
+    assert data["median_days_to_reply"] is None
