@@ -649,3 +649,49 @@ def test_change_line_is_in_the_users_time_zone_with_the_date_for_other_days() ->
         '00:30 Dana Lee  contacted → replied  "Re: Coffee chat?"'
     )
     assert change.line(berlin, date(2026, 3, 9)).startswith("2026-03-06 00:30 Dana Lee")
+
+
+def test_follow_up_threads_under_the_conversation_not_the_out_of_office(
+    workspace: Workspace,
+) -> None:
+    backend = Backend("maildir", workspace, None, None)
+    ids = seed(workspace.database, {})
+    backend.deliver("inbox", (MAIL / "autoreply_gmail_vacation.eml").read_bytes())
+    assert workspace.run("watch", "--once").exit_code == 0
+    result = workspace.run("draft", "follow-up", str(ids["jane"]))
+    assert result.exit_code == 0, result.output
+    ((_, draft),) = test_draft.drafts_in_maildir(workspace)
+    # Jane's own last message, not her vacation responder's.
+    assert draft["In-Reply-To"] == JANE_EARLIER
+
+
+def test_a_received_reply_keeps_its_thread_for_the_next_answer(workspace: Workspace) -> None:
+    backend = Backend("maildir", workspace, None, None)
+    ids = seed(workspace.database, {})
+    backend.deliver(
+        "inbox",
+        b"From: Ben Okafor <ben.okafor@globex.example>\r\nTo: alex@example.com\r\n"
+        b"Subject: Re: Coffee chat?\r\nDate: Thu, 5 Mar 2026 09:00:00 -0800\r\n"
+        b"Message-ID: <ben-reply@globex.example>\r\n"
+        b"References: <outreach-2.coffeechat@example.com>\r\n\r\nHappy to.\r\n",
+    )
+    assert workspace.run("watch", "--once").exit_code == 0
+    store = Store.open(workspace.database)
+    try:
+        parent = store.last_exchange(ids["ben"])
+    finally:
+        store.close()
+    assert parent is not None
+    assert (parent["message_id"], parent["references_"]) == (
+        "<ben-reply@globex.example>",
+        "<outreach-2.coffeechat@example.com>",
+    )
+
+
+def test_thank_you_is_a_new_message_not_a_reply(workspace: Workspace) -> None:
+    ids = seed(workspace.database, {"jane": Stage.MET})
+    result = workspace.run("draft", "thank-you", str(ids["jane"]))
+    assert result.exit_code == 0, result.output
+    ((_, draft),) = test_draft.drafts_in_maildir(workspace)
+    assert draft["Subject"].startswith("Thank you for your time")
+    assert "In-Reply-To" not in draft and "References" not in draft

@@ -84,8 +84,10 @@ def plan_drafts(
     plans = []
     for contact in contacts:
         referrer = store.get(contact.referred_by) if contact.referred_by else None
-        # Follow-ups, thank-yous and check-ins thread under the last exchange.
-        parent = store.last_exchange(contact.id) if kind != "outreach" else None
+        # A follow-up answers the unanswered thread ("Re: ..."). A thank-you and a check-in
+        # are new notes with subjects of their own: threaded, they read "Re: Thank you for
+        # your time", a reply to a message that never existed.
+        parent = store.last_exchange(contact.id) if kind == "follow-up" else None
         draft = compose_draft(
             library,
             kind,

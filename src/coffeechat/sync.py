@@ -309,7 +309,9 @@ def apply_message(
         for item in refined:
             if item.kind == tracker.Kind.IGNORE or item.contact_id is None:
                 continue
-            change = _apply(store, item, message_id, fetched.folder, fetched.uid, context)
+            change = _apply(
+                store, item, message_id, fetched.folder, fetched.uid, context, _chain(headers)
+            )
             if change is not None:
                 changes.append(change)
     return changes
@@ -322,6 +324,7 @@ def _apply(
     folder: str,
     uid: int,
     context: ScanContext,
+    references: str,
 ) -> Change | None:
     assert result.contact_id is not None
     kind = str(result.kind)
@@ -348,6 +351,7 @@ def _apply(
             at=at,
             folder=folder,
             uid=uid,
+            references=references,
         )
     elif draft["direction"] == "draft":
         # The user sent our draft as it was: it now counts as sent mail.
@@ -392,6 +396,14 @@ def _apply(
         detail,
         learned,
     )
+
+
+def _chain(headers: tracker.ParsedHeaders) -> str:
+    """The thread a message continues, so that an answer to it carries the whole chain:
+    its References, else its In-Reply-To alone (RFC 5322 §3.6.4)."""
+    if headers.references:
+        return " ".join(headers.references)
+    return headers.in_reply_to or ""
 
 
 def _learnable_address(result: tracker.Classification, contact: Contact) -> str:

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 BUSY_TIMEOUT_MS = 10_000
+# Kinds of recorded message that are not part of the conversation a follow-up answers.
+NOT_CONVERSATION = ("auto-reply", "bounce", "itip-reply", "invitation", "cancellation")
 
 
 class Store:
@@ -473,13 +475,15 @@ class Store:
         """The latest message between the user and the contact, to thread a new one under.
 
         A message seen in Sent or INBOX wins over our own draft of it: the draft may never
-        have been sent.
+        have been sent. Machine mail (out-of-office, bounce, calendar answer) and calendar
+        invitations are no conversation to answer, so they are passed over.
         """
         rows = list(
             self._query(
                 "SELECT * FROM messages WHERE contact_id = ? AND direction IN ('sent', 'received')"
+                f" AND kind NOT IN ({', '.join('?' * len(NOT_CONVERSATION))})"
                 " ORDER BY at DESC, rowid DESC LIMIT 1",
-                [contact_id],
+                [contact_id, *NOT_CONVERSATION],
             )
         )
         if not rows:
