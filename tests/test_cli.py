@@ -202,7 +202,7 @@ def test_init_without_name_and_email_leaves_them_empty_and_says_so(tmp_path: Pat
         'e.g. name = "Your Name" and email = "you@example.com"\n'
     )
     assert "You are" not in result.stdout
-    assert "Until then `coffeechat draft`, `schedule` and `watch` refuse" in result.stdout
+    assert "Until it is set, `draft`, `schedule` and `watch` refuse to run" in result.stdout
     text = config.read_text()
     me = text[text.index("[me]") : text.index("[mail]")]
     assert '\nname = ""\n' in me and '\nemail = ""\n' in me
@@ -219,6 +219,9 @@ def test_init_without_name_and_email_leaves_them_empty_and_says_so(tmp_path: Pat
         )
     assert [p for sub in ("cur", "new") for p in (maildir / ".Drafts" / sub).glob("*")] == []
     assert json.loads(run("show", "ben", "--json").stdout)["stage"] == "identified"
+    # With the address given, only what signs with the name waits for it.
+    named = run("init", "--maildir", str(maildir), "--email", "me@uni.example", "--force")
+    assert "Until it is set, `draft` and `schedule` refuse to run" in named.stdout
 
 
 def test_init_creates_the_maildir(tmp_path: Path) -> None:

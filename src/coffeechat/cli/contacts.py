@@ -71,9 +71,15 @@ def init(
         require_identity(result.config)
     except ConfigError as err:  # init leaves what it was not given empty, never an example
         warn(str(err))
+        # watch needs only the address (to tell your mail from theirs); drafts need both.
+        blocked = (
+            "`draft` and `schedule` refuse"
+            if me.email
+            else "`draft`, `schedule` and `watch` refuse"
+        )
         say(
-            f"Your time zone is {me.timezone}. Until then `coffeechat draft`, `schedule` and "
-            "`watch` refuse to run (or run init again with --name, --email and --force)."
+            f"Until it is set, {blocked} to run: edit the config, or run init again with "
+            f"--name, --email and --force. Your time zone is {me.timezone}."
         )
     else:
         say(f"You are {me.name} <{me.email}>, in {me.timezone}.")
