@@ -275,3 +275,29 @@ def test_add_without_an_address_suggests_adding_one_not_drafting(workspace: Work
     assert draft.exit_code == 1  # what the old hint led to
     assert workspace.run("edit", "1", "--email", "nobody@acme.com").exit_code == 0
     assert workspace.run("draft", "outreach", "1", "--dry-run").exit_code == 0
+
+
+def test_edit_removes_an_address_and_refuses_one_that_is_not_theirs(workspace: Workspace) -> None:
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.com", "--email", "sam@acme.com")
+    workspace.run("add", "Sam Roe", "--email", "sam.roe@acme.com")
+
+    def emails(who: str) -> list[str]:
+        return json.loads(workspace.run("show", who, "--json").stdout)["emails"]
+
+    refused = workspace.run(
+        "edit", "dana", "--name", "Dana K. Lee", "--remove-email", "sam.roe@acme.com"
+    )
+    assert refused.exit_code == 1
+    assert "sam.roe@acme.com is not an address of Dana Lee" in refused.stderr
+    # Nothing of the edit happened: not the name either.
+    assert json.loads(workspace.run("show", "dana", "--json").stdout)["name"] == "Dana Lee"
+    assert emails("sam") == ["sam.roe@acme.com"]
+
+    taken = workspace.run("edit", "dana", "--name", "Dana K. Lee", "--email", "sam.roe@acme.com")
+    assert taken.exit_code == 1
+    assert json.loads(workspace.run("show", "dana", "--json").stdout)["name"] == "Dana Lee"
+
+    assert workspace.run("edit", "dana", "--remove-email", "SAM@acme.com").exit_code == 0
+    assert emails("dana") == ["dana@acme.com"]
+    # The address is free again for the person it belongs to.
+    assert workspace.run("edit", "sam", "--email", "sam@acme.com").exit_code == 0

@@ -83,8 +83,10 @@ def edit_contact(
     linkedin_url: str | None = None,
     tags: Sequence[str] = (),
     check_in_days: int | None = None,
+    removed_emails: Sequence[str] = (),
 ) -> Contact:
-    """Change the given fields (None leaves a field alone); addresses and tags are added."""
+    """Change the given fields (None leaves a field alone); addresses and tags are added,
+    and `removed_emails` taken away, all in one transaction."""
     values: dict[str, object] = {}
     for label, column, value in (
         ("name", "name", name),
@@ -104,16 +106,14 @@ def edit_contact(
         values["check_in_days"] = check_in_days
     addresses = [check_address(e) for e in emails]
     with store.transaction():
+        for address in removed_emails:
+            store.remove_email(contact.id, address)
         if values:
             store.update_contact(contact.id, **values)
         for address in addresses:
             store.add_email(contact.id, address)
+        changed = [*values, *(["email"] if addresses or removed_emails else [])]
         store.add_event(
-            contact.id,
-            "edit",
-            None,
-            None,
-            "changed " + ", ".join([*values, *(["email"] if addresses else [])]),
-            "edit command",
+            contact.id, "edit", None, None, "changed " + ", ".join(changed), "edit command"
         )
     return store.get(contact.id)

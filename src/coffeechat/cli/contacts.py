@@ -191,6 +191,9 @@ def add(
 @click.argument("who")
 @click.option("--name", help="A corrected name.")
 @click.option("--email", "emails", multiple=True, metavar="E", help="Add an address.")
+@click.option(
+    "--remove-email", "removed_emails", multiple=True, metavar="E", help="Forget an address."
+)
 @click.option("--company", metavar="C")
 @click.option("--role", metavar="R")
 @click.option("--linkedin", metavar="URL")
@@ -212,8 +215,10 @@ def edit(
     linkedin: str | None,
     tags: tuple[str, ...],
     check_in_days: int | None,
+    removed_emails: tuple[str, ...],
 ) -> None:
-    """Change a contact: fix the name, add an address or a tag, set the check-in cadence.
+    """Change a contact: fix the name, add or remove an address, add a tag, set the
+    check-in cadence.
 
     Example: coffeechat edit dana --email dana@home.example --check-in-days 60
     """
@@ -230,6 +235,7 @@ def edit(
         linkedin_url=linkedin,
         tags=tags,
         check_in_days=check_in_days,
+        removed_emails=removed_emails,
     )
     say(f"Updated {contact.name} (id {contact.id}).")
     _refresh_feed(app)

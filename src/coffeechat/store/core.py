@@ -166,6 +166,18 @@ class Store:
             self._add_addresses(contact_id, [address])
             self._touch(contact_id)
 
+    def remove_email(self, contact_id: int, address: str) -> None:
+        """Forget one of a contact's addresses (a wrong one, or one learned from a thread
+        that was not theirs); mail already recorded keeps its events."""
+        if self.contact_id_for_email(address) != contact_id:
+            owned = ", ".join(self.get(contact_id).emails) or "none"
+            raise UserError(
+                f"{address} is not an address of {self.get(contact_id).name} (theirs: {owned})"
+            )
+        with self.transaction():
+            self.conn.execute("DELETE FROM emails WHERE address = ?", [normalize_email(address)])
+            self._touch(contact_id)
+
     def update_contact(self, contact_id: int, **values: Any) -> None:
         if "tags" in values:
             values["tags"] = json.dumps(list(values["tags"]))
