@@ -240,6 +240,13 @@ def test_init_without_a_backend_creates_the_default_maildir(
     assert (isolated_home / "Mail" / "coffeechat" / ".Drafts").is_dir()
 
 
+def test_init_creates_the_config_folder(tmp_path: Path, isolated_home: Path) -> None:
+    # Setting up is init's job: on a first run the platform config dir does not exist yet.
+    result = CliRunner().invoke(main, ["init", "--database", str(tmp_path / "c.db")])
+    assert result.exit_code == 0, result.output
+    assert (isolated_home / "xdg_config_home" / "coffeechat" / "config.toml").is_file()
+
+
 def test_init_refuses_a_folder_that_is_not_a_maildir_and_writes_nothing(tmp_path: Path) -> None:
     folder = tmp_path / "Documents"
     folder.mkdir()

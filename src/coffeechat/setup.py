@@ -72,6 +72,15 @@ def initialize(
         from coffeechat.mail.maildir import MaildirMailbox
 
         MaildirMailbox.create(config.maildir_path, config.mail)
+    # Setting up is init's job, as with the Maildir: on a first run the platform config dir
+    # does not exist yet. Other commands that write files refuse a missing folder.
+    try:
+        config_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConfigError(
+            f"cannot create the folder {config_path.parent}: {err.strerror or err}; "
+            "pass --config PATH in a folder you can write"
+        ) from err
     write_atomically(config_path, text, mode=0o600)
     Store.open(config.database_path).close()
     return InitResult(config_path, config.database_path, config)
