@@ -35,15 +35,12 @@ def initialize(
     """Write the config (refusing to overwrite one without `force`) and create the database.
 
     The new config is validated before it is written, so a bad option leaves nothing behind.
+    Flags of two backends at once are refused earlier, by the command (a usage error).
     """
     if config_path.exists() and not force:
         raise ConfigError(
             f"{config_path}: a config file already exists; edit it, or pass --force to replace it"
         )
-    if imap_host and maildir:
-        raise ConfigError("choose one backend: --maildir or --imap-host, not both")
-    if imap_host and not imap_user:
-        raise ConfigError("--imap-host needs --imap-user (your login, usually your address)")
     values: dict[tuple[str, str], str | int] = {
         ("me", "timezone"): timezone or config_module.local_timezone(),
     }
