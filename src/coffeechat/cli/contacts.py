@@ -381,6 +381,9 @@ def import_(app: App, kind: str, file: Path, dry_run: bool, skip_bad: bool) -> N
     if kind == "csv":
         for column, field in parsed.mapping.items():
             say(f"CSV column {column!r} → {field}")
+    elif kind == "vcard" and parsed.ignored():
+        # One line, not one per card: an address book repeats the same properties.
+        say(f"vCard properties not imported: {', '.join(parsed.ignored())}")
     plan = plan_import(app.store, parsed)
     if dry_run:
         for line in plan.lines():
