@@ -243,6 +243,55 @@ def test_init_without_a_backend_creates_the_default_maildir(
     assert (isolated_home / "Mail" / "coffeechat" / ".Drafts").is_dir()
 
 
+def test_init_creates_the_config_folder(tmp_path: Path, isolated_home: Path) -> None:
+    # Setting up is init's job: on a first run the platform config dir does not exist yet.
+    result = CliRunner().invoke(main, ["init", "--database", str(tmp_path / "c.db")])
+    assert result.exit_code == 0, result.output
+    assert (isolated_home / "xdg_config_home" / "coffeechat" / "config.toml").is_file()
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (
+            ["--imap-port", "143"],
+            "--imap-port is only for IMAP, and no --imap-host was given; add --imap-host HOST "
+            "--imap-user USER to use IMAP, or drop --imap-port to use a Maildir",
+        ),
+        (
+            ["--imap-user", "jo", "--imap-port", "143"],
+            "--imap-user and --imap-port are only for IMAP, and no --imap-host was given; "
+            "add --imap-host HOST --imap-user USER to use IMAP, or drop --imap-user and "
+            "--imap-port to use a Maildir",
+        ),
+        (
+            ["--maildir", "Mail", "--imap-port", "143"],
+            "--imap-port is only for IMAP, and no --imap-host was given; add --imap-host HOST "
+            "--imap-user USER to use IMAP, or drop --imap-port to use a Maildir",
+        ),
+        (
+            ["--maildir", "Mail", "--imap-host", "imap.example.org", "--imap-user", "jo"],
+            "choose one backend: --maildir or --imap-host, not both",
+        ),
+        (
+            ["--imap-host", "imap.example.org"],
+            "--imap-host needs --imap-user (your login, usually your address)",
+        ),
+    ],
+    ids=["port-alone", "user-and-port", "port-with-maildir", "both-backends", "host-no-user"],
+)
+def test_init_refuses_flags_of_two_backends_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flags: list[str], message: str
+) -> None:
+    # Before, `init --imap-port 143` wrote a Maildir config with port = 143 without a word.
+    monkeypatch.chdir(tmp_path)  # so a relative --maildir that slipped through lands here
+    config = tmp_path / "c.toml"
+    result = CliRunner().invoke(main, ["--config", str(config), "init", *flags])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == f"Error: {message}"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_init_refuses_a_folder_that_is_not_a_maildir_and_writes_nothing(tmp_path: Path) -> None:
     folder = tmp_path / "Documents"
     folder.mkdir()

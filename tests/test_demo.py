@@ -107,6 +107,17 @@ def test_demo_refuses_a_folder_with_files(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
 
 
+def test_demo_makes_the_new_folder_but_not_a_mistyped_parent(tmp_path: Path) -> None:
+    missing = tmp_path / "typo"
+    result = CliRunner().invoke(main, ["demo", "--dir", str(missing / "demo")])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: cannot create {missing / 'demo'}: the folder {missing} does not exist; "
+        "create it first, or check the spelling\n"
+    )
+    assert not missing.exists()
+
+
 def test_demo_leaves_the_users_own_setup_alone(tmp_path: Path, isolated_home: Path) -> None:
     CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "demo")], catch_exceptions=False)
     leftovers = [p for p in isolated_home.rglob("*") if p.is_file()]

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from coffeechat_fixtures import Workspace
 
 from coffeechat.export import HEADER, export_csv, export_csv_file
 from coffeechat.models import NewContact
@@ -168,7 +169,7 @@ def test_empty_database_writes_the_header_only(store: Store) -> None:
 
 def test_export_file_is_private_with_a_bom(store: Store, tmp_path: Path) -> None:
     seed(store)
-    path = tmp_path / "out" / "contacts.csv"
+    path = tmp_path / "contacts.csv"
 
     assert export_csv_file(store, path) == 3
 
@@ -178,3 +179,22 @@ def test_export_file_is_private_with_a_bom(store: Store, tmp_path: Path) -> None
     with path.open(encoding="utf-8-sig", newline="") as handle:
         names = [row["Name"] for row in csv.DictReader(handle)]
     assert names[1] == "Kenji Ōta"
+
+
+@pytest.mark.parametrize("kind", ["csv", "json", "ics"])
+def test_export_to_a_missing_folder_is_an_error_and_creates_nothing(
+    workspace: Workspace, kind: str
+) -> None:
+    # A typo in a folder the user typed must not quietly become a new folder tree.
+    missing = workspace.root / "no-such-dir"
+    target = missing / f"x.{kind}"
+
+    result = workspace.run("export", kind, str(target))
+
+    assert result.exit_code == 1
+    assert "Wrote" not in result.output
+    assert result.stderr.startswith(
+        f"Error: cannot write {target}: the folder {missing} does not exist; "
+        "create it first, or check the spelling"
+    )
+    assert not missing.exists()

@@ -32,3 +32,16 @@ def test_write_atomically_names_the_path_on_failure(tmp_path: Path) -> None:
 
     with pytest.raises(UserError, match=r"cannot write .*a-file/out\.csv"):
         write_atomically(blocker / "out.csv", "text")
+
+
+def test_write_atomically_never_creates_the_folder(tmp_path: Path) -> None:
+    missing = tmp_path / "typo"
+
+    with pytest.raises(UserError) as caught:
+        write_atomically(missing / "out.csv", "text")
+
+    assert str(caught.value) == (
+        f"cannot write {missing / 'out.csv'}: the folder {missing} does not exist; "
+        "create it first, or check the spelling"
+    )
+    assert not missing.exists()

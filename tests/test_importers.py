@@ -468,7 +468,8 @@ def test_vcard_21_quoted_printable_with_two_emails() -> None:
     assert row.contact.name == "Jürgen Müller"
     assert row.contact.emails == ("juergen@example.de", "j.mueller@firma.example")
     assert (row.contact.company, row.contact.role) == ("Firma GmbH", "Ingenieur")
-    assert parsed.mapping["NOTE"] == IGNORED
+    assert parsed.mapping["NOTE"] == "notes"
+    assert row.contact_notes == ("Met at\nthe fair",)  # a CRLF in the note, as one newline
 
 
 def test_vcard_30_cards_linkedin_url_and_n_only_name() -> None:
@@ -498,6 +499,45 @@ def test_vcard_40_pref_and_categories(store: Store) -> None:
     ana = store.resolve("Ana Lima")
     assert ana.emails == ("ana@example.org", "ana.home@example.org")
     assert ana.linkedin_url == "https://www.linkedin.com/in/analima"
+
+
+VCARD_NOTE = DATA / "vcard30_note_with_escapes_and_phone.vcf"
+PRIYA_NOTE = "Met at the alumni mixer; very friendly, knows\nthe design team"
+
+
+def test_vcard_note_is_kept_as_a_note_once(store: Store) -> None:
+    parsed = parse_vcard(VCARD_NOTE)
+    (row,) = parsed.rows
+    assert row.contact_notes == (PRIYA_NOTE,)  # \; \, and \n unescaped (RFC 6350 3.4)
+    assert [k for k, v in parsed.mapping.items() if v == IGNORED] == ["TEL", "ADR", "BDAY"]
+
+    apply_import(store, plan_import(store, parsed), skip_bad=False, now=NOW)
+    priya = store.resolve("priya@example.org")
+    assert [e.detail for e in store.events(priya.id, "note")] == [PRIYA_NOTE]
+
+    # Importing the same card again changes nothing and does not double the note.
+    again = apply_import(store, plan_import(store, parse_vcard(VCARD_NOTE)), skip_bad=False)
+    assert (again.added, again.merged, again.unchanged) == (0, 0, 1)
+    assert [e.detail for e in store.events(priya.id, "note")] == [PRIYA_NOTE]
+
+
+def test_vcard_note_merges_into_a_known_contact(store: Store) -> None:
+    priya = store.add_contact(NewContact(name="Priya N.", emails=("priya@example.org",)))
+
+    plan = plan_import(store, parse_vcard(VCARD_NOTE))
+    assert [(r.action, r.changes) for r in plan.rows] == [("merge", ("note",))]
+    apply_import(store, plan, skip_bad=False, now=NOW)
+
+    assert [e.detail for e in store.events(priya.id, "note")] == [PRIYA_NOTE]
+
+
+def test_cli_vcard_import_names_the_properties_it_left_out(workspace: Workspace) -> None:
+    result = workspace.run("import", "vcard", str(VCARD_NOTE))
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "vCard properties not imported: TEL, ADR, BDAY"
+    assert result.stdout.count("not imported") == 1
+    assert "Met at the alumni mixer; very friendly, knows" in workspace.run("show", "priya").stdout
 
 
 def test_a_broken_card_is_a_bad_row_with_its_line() -> None:

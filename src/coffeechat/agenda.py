@@ -430,11 +430,16 @@ def meeting_spec(row: dict[str, Any], contact: Contact, config: Config) -> Meeti
 def write_feed(
     store: Store, config: Config, path: Path | None = None, *, now: datetime | None = None
 ) -> Path:
-    """Write the reminder feed (meetings + due actions); default `<calendar_dir>/coffeechat.ics`."""
+    """Write the reminder feed (meetings + due actions); default `<calendar_dir>/coffeechat.ics`.
+
+    Only the default calendar folder is created if missing; a given `path` is the user's.
+    """
     if now is None:
         from coffeechat.clock import now as clock_now
 
         now = clock_now(config)
     now = now.astimezone(config.tz)
     cal = build_feed(meeting_specs(store, config), due_actions(store, config, now), now)
-    return write_calendar(path or feed_path(config.calendar_path), cal)
+    if path is None:
+        return write_calendar(feed_path(config.calendar_path), cal)
+    return write_calendar(path, cal, create_folder=False)

@@ -272,7 +272,14 @@ def prepare_folder(directory: Path | None) -> Path:
         raise UserError(
             f"{directory} is not empty; give `coffeechat demo --dir` a new or empty folder"
         )
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        # The folder itself may be new, but not its parent: that is usually a typo.
+        directory.mkdir(exist_ok=True)
+    except FileNotFoundError as err:
+        raise UserError(
+            f"cannot create {directory}: the folder {directory.parent} does not exist; "
+            "create it first, or check the spelling"
+        ) from err
     return directory
 
 

@@ -20,12 +20,20 @@ def write_atomically(path: Path, text: str, mode: int = 0o600) -> None:
 
     The file gets `mode` (0600 by default: exports hold names, addresses and notes about
     real people) before a byte of `text` is written to it.
+
+    The folder must exist: a missing one is usually a typo in a path the user gave, and
+    quietly creating it hides the file where nobody will look. Callers that own a folder
+    (the calendar folder, init's config folder) create it themselves first.
     """
     path = Path(path).expanduser()
     folder = path.parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except FileNotFoundError as err:
+        raise UserError(
+            f"cannot write {path}: the folder {folder} does not exist; "
+            "create it first, or check the spelling"
+        ) from err
     except OSError as err:
         raise UserError(
             f"cannot write {path}: {err.strerror or err}; check that {folder} exists "

@@ -35,15 +35,12 @@ def initialize(
     """Write the config (refusing to overwrite one without `force`) and create the database.
 
     The new config is validated before it is written, so a bad option leaves nothing behind.
+    Flags of two backends at once are refused earlier, by the command (a usage error).
     """
     if config_path.exists() and not force:
         raise ConfigError(
             f"{config_path}: a config file already exists; edit it, or pass --force to replace it"
         )
-    if imap_host and maildir:
-        raise ConfigError("choose one backend: --maildir or --imap-host, not both")
-    if imap_host and not imap_user:
-        raise ConfigError("--imap-host needs --imap-user (your login, usually your address)")
     values: dict[tuple[str, str], str | int] = {
         ("me", "timezone"): timezone or config_module.local_timezone(),
     }
@@ -72,6 +69,15 @@ def initialize(
         from coffeechat.mail.maildir import MaildirMailbox
 
         MaildirMailbox.create(config.maildir_path, config.mail)
+    # Setting up is init's job, as with the Maildir: on a first run the platform config dir
+    # does not exist yet. Other commands that write files refuse a missing folder.
+    try:
+        config_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConfigError(
+            f"cannot create the folder {config_path.parent}: {err.strerror or err}; "
+            "pass --config PATH in a folder you can write"
+        ) from err
     write_atomically(config_path, text, mode=0o600)
     Store.open(config.database_path).close()
     return InitResult(config_path, config.database_path, config)

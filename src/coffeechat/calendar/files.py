@@ -35,14 +35,16 @@ def meeting_path(calendar_dir: Path, uid: str) -> Path:
     return calendar_dir / f"{stem}.ics"
 
 
-def write_calendar(path: Path, cal: icalendar.Calendar) -> Path:
+def write_calendar(path: Path, cal: icalendar.Calendar, *, create_folder: bool = True) -> Path:
     """Write `cal` to `path` atomically with mode 0600; return the path.
 
-    The folder is created readable by the user only: the files name real people.
+    The folder is created readable by the user only: the files name real people. Pass
+    `create_folder=False` for a path the user typed, where a missing folder is a typo.
     """
     text = cal.to_ical().decode("utf-8")  # CRLF line ends as RFC 5545 §3.1 requires
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if create_folder:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as err:
         raise CalendarError(
             f"cannot create the calendar folder {path.parent}: {err.strerror or err}; "

@@ -52,6 +52,7 @@ def init(
     from coffeechat.output import say, warn
     from coffeechat.setup import initialize
 
+    _check_backend_flags(maildir, imap_host, imap_user, imap_port)
     result = initialize(
         app.config_path,
         maildir=maildir,
@@ -88,6 +89,28 @@ def init(
     else:
         say(f"Mail goes to the Maildir {result.config.maildir_path}.")
         say("Next: `coffeechat add NAME --email ADDRESS`, or `coffeechat import linkedin FILE`.")
+
+
+def _check_backend_flags(
+    maildir: str | None, imap_host: str | None, imap_user: str | None, imap_port: int | None
+) -> None:
+    """Refuse flags of two backends: init would otherwise write one and drop the rest unsaid."""
+    if imap_host and maildir:
+        raise click.UsageError("choose one backend: --maildir or --imap-host, not both")
+    if imap_host and not imap_user:
+        raise click.UsageError("--imap-host needs --imap-user (your login, usually your address)")
+    given = [
+        flag
+        for flag, value in (("--imap-user", imap_user), ("--imap-port", imap_port))
+        if value is not None
+    ]
+    if given and not imap_host:
+        flags = " and ".join(given)
+        verb = "is" if len(given) == 1 else "are"
+        raise click.UsageError(
+            f"{flags} {verb} only for IMAP, and no --imap-host was given; add --imap-host HOST "
+            f"--imap-user USER to use IMAP, or drop {flags} to use a Maildir"
+        )
 
 
 @main.command()
@@ -370,6 +393,9 @@ def import_(app: App, kind: str, file: Path, dry_run: bool, skip_bad: bool) -> N
     if kind == "csv":
         for column, field in parsed.mapping.items():
             say(f"CSV column {column!r} → {field}")
+    elif kind == "vcard" and parsed.ignored():
+        # One line, not one per card: an address book repeats the same properties.
+        say(f"vCard properties not imported: {', '.join(parsed.ignored())}")
     plan = plan_import(app.store, parsed)
     if dry_run:
         for line in plan.lines():

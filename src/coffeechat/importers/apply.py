@@ -92,12 +92,24 @@ def _insert_new(store: Store, adds: tuple[PlannedAdd, ...], at: str, cause: str)
         " VALUES (?, ?, 'stage', NULL, ?, 'contact added', ?, '{}')",
         [(ids[a.line], at, stage, cause) for a in adds],
     )
+    _insert_notes(conn, [(ids[a.line], note) for a in adds for note in a.contact_notes], at, cause)
     # Referrers added by this same import get their ids only now.
     conn.executemany(
         "UPDATE contacts SET referred_by = ? WHERE id = ?",
         [(ids[a.referrer_line], ids[a.line]) for a in adds if a.referrer_line is not None],
     )
     return ids
+
+
+def _insert_notes(
+    conn: sqlite3.Connection, notes: list[tuple[int, str]], at: str, cause: str
+) -> None:
+    """The same `note` events `coffeechat note` writes, caused by the import."""
+    conn.executemany(
+        "INSERT INTO events (contact_id, at, kind, from_stage, to_stage, detail, cause, extra)"
+        " VALUES (?, ?, 'note', NULL, NULL, ?, ?, '{}')",
+        [(contact_id, at, note, cause) for contact_id, note in notes],
+    )
 
 
 _COLUMNS = frozenset({*FILLABLE, "tags", "referred_by"})
@@ -132,9 +144,12 @@ def _merge_existing(
             "INSERT INTO emails (address, contact_id, position, undeliverable) VALUES (?, ?, ?, 0)",
             [(a, update.contact_id, start + i) for i, a in enumerate(update.new_emails)],
         )
+        _insert_notes(conn, [(update.contact_id, note) for note in update.new_notes], at, cause)
         what = [*(k for k in update.values if k != "tags"), *update.new_emails]
         if "tags" in update.values:
             what.append("tags")
+        if update.new_notes:
+            what.append("notes")
         lines = ", ".join(str(line) for line in update.lines)
         conn.execute(
             "INSERT INTO events (contact_id, at, kind, from_stage, to_stage, detail, cause,"

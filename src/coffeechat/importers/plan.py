@@ -1,8 +1,8 @@
 """Planning an import: each good row becomes add, merge or unchanged; nothing is written.
 
 A row matches a contact by any of its addresses, else by LinkedIn URL, else (when it has
-neither) by a unique exact name. A merge fills empty fields and adds new addresses and
-tags; it never overwrites what the user has. Rows of one file that match merge into one.
+neither) by a unique exact name. A merge fills empty fields and adds new addresses, tags
+and notes; it never overwrites what the user has. Rows of one file that match merge into one.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class PlannedAdd:
     line: int
     contact: NewContact
     referrer_line: int | None = None  # referred by a contact this import adds (its line)
+    contact_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class PlannedUpdate:
     new_emails: tuple[str, ...]
     lines: tuple[int, ...]
     referrer_line: int | None = None
+    new_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,9 @@ class _Target:
     referrer_target: _Target | None = None
     filled: dict[str, Any] = field(default_factory=dict)
     added_emails: list[str] = field(default_factory=list)
+    # Every note the contact has or will have, so a re-import does not repeat one.
+    contact_notes: set[str] = field(default_factory=set)
+    added_notes: list[str] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     contact: NewContact | None = None  # a new target's row, while no other row merged in
 
@@ -192,6 +197,11 @@ class _Planner:
             self.by_name.setdefault(row[1].casefold(), []).append(row[0])
         for address, contact_id in db.execute("SELECT address, contact_id FROM emails"):
             self.by_email[address] = contact_id
+        self.notes: dict[int, set[str]] = {}
+        for contact_id, detail in db.execute(
+            "SELECT contact_id, detail FROM events WHERE kind = 'note'"
+        ):
+            self.notes.setdefault(contact_id, set()).add(detail)
         self.existing: dict[int, _Target] = {}
         self.new: list[_Target] = []
         self.drafts: list[_RowDraft | PlannedRow] = []
@@ -216,6 +226,7 @@ class _Planner:
                 list(json.loads(tags or "[]")),
                 [],
                 referred_by,
+                contact_notes=set(self.notes.get(key, ())),
             )
         return self.existing[key]
 
@@ -278,6 +289,7 @@ class _Planner:
             or (new.how_met and not how_met)
             or (new.connected_on and not connected_on)
             or (row.referrer and referred_by is None)
+            or not self.notes.get(key, set()).issuperset(row.contact_notes)
         ):
             return False
         known = {tag.casefold() for tag in json.loads(tags or "[]")} if new.tags else set()
@@ -297,6 +309,8 @@ class _Planner:
         )
         target.lines.append(row.line)
         target.contact = new
+        target.added_notes = list(dict.fromkeys(row.contact_notes))
+        target.contact_notes = set(target.added_notes)
         draft = _RowDraft(row, target, "add")
         target.referrer_row = draft
         namesakes = self.by_name.get(new.name.casefold(), [])
@@ -345,6 +359,15 @@ class _Planner:
             target.tags.extend(tags)
             target.filled["tags"] = list(target.tags)
             draft.changes.append("tags " + ", ".join(tags))
+        notes = [
+            note
+            for note in dict.fromkeys(draft.row.contact_notes)
+            if note not in target.contact_notes
+        ]
+        if notes:
+            target.contact_notes.update(notes)
+            target.added_notes.extend(notes)
+            draft.changes.append("note" if len(notes) == 1 else f"{len(notes)} notes")
         if draft.row.referrer and target.referred_by is None and not target.referrer:
             target.referrer, target.referrer_row = draft.row.referrer, draft
 
@@ -400,6 +423,7 @@ class _Planner:
                     **t.values,
                 ),
                 t.referrer_target.line if t.referrer_target else None,
+                tuple(t.added_notes),
             )
             for t in self.new
         )
@@ -411,9 +435,10 @@ class _Planner:
                 tuple(t.added_emails),
                 tuple(t.lines),
                 t.referrer_target.line if t.referrer_target else None,
+                tuple(t.added_notes),
             )
             for t in self.existing.values()
-            if t.contact_id is not None and (t.filled or t.added_emails)
+            if t.contact_id is not None and (t.filled or t.added_emails or t.added_notes)
         )
         return ImportPlan(parsed, rows, adds, updates)
 

@@ -33,6 +33,7 @@ class ParsedRow:
     line: int
     contact: NewContact
     referrer: str = ""  # the "referred by" cell, a name or an address; plan_import resolves it
+    contact_notes: tuple[str, ...] = ()  # kept as `note` events, as `coffeechat note` adds
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,10 @@ class ParsedFile:
     rows: list[ParsedRow]
     problems: list[RowProblem]
     mapping: dict[str, str]  # column or vCard property -> field, or IGNORED
+
+    def ignored(self) -> list[str]:
+        """The columns or vCard properties that nothing was imported from, in file order."""
+        return [source for source, target in self.mapping.items() if target == IGNORED]
 
     def mapping_lines(self) -> list[str]:
         """`CSV column 'Title' -> role` lines for the CLI to show before an import."""

@@ -32,6 +32,7 @@ VCARD_PROPERTIES = {
     "URL": "linkedin_url (LinkedIn addresses only)",
     "X-SOCIALPROFILE": "linkedin_url (LinkedIn addresses only)",
     "CATEGORIES": "tags",
+    "NOTE": "notes",
 }
 _NOT_SHOWN = {"BEGIN", "END", "VERSION"}
 
@@ -118,6 +119,12 @@ def _card_contact(card: Any) -> NewContact:
     )
 
 
+def _card_notes(card: Any) -> tuple[str, ...]:
+    """NOTE values, unescaped by vobject (RFC 6350 3.4: \\; \\, \\n), with one kind of newline."""
+    notes = (re.sub(r"\r\n?", "\n", str(value)).strip() for value in _values(card, "note"))
+    return tuple(note for note in notes if note)
+
+
 def parse_vcard(path: Path) -> ParsedFile:
     """vCard 2.1, 3.0 or 4.0 files (one card or many) through vobject."""
     path = Path(path)
@@ -137,7 +144,7 @@ def parse_vcard(path: Path) -> ParsedFile:
             if key not in _NOT_SHOWN:
                 seen.setdefault(key, VCARD_PROPERTIES.get(key, IGNORED))
         try:
-            rows.append(ParsedRow(line, _card_contact(card)))
+            rows.append(ParsedRow(line, _card_contact(card), contact_notes=_card_notes(card)))
         except BadRow as bad:
             problems.append(RowProblem(line, str(bad)))
     if not rows and not problems:
