@@ -123,6 +123,31 @@ def test_stage_refuses_illegal_moves_unless_forced(workspace: Workspace) -> None
     assert workspace.run("stage", "dana", "thanked", "--force").exit_code == 0
 
 
+@pytest.mark.parametrize(
+    ("name", "typed"),
+    [
+        ("José Núñez", "jose nunez"),
+        ("Søren Kierkegaard", "soren"),
+        ("Ægir Sæmundsson", "aegir saemundsson"),
+        ("Chloë Lœw", "chloe loew"),
+        ("Jürgen Groß", "gross"),
+        ("Łukasz Wałęsa", "lukasz walesa"),
+        ("Đorđe Þórsson", "dorde thorsson"),
+        ("Sıla Yıldız", "sila yildiz"),
+        ("İpek Aydın", "ipek aydin"),
+    ],
+)
+def test_who_finds_a_name_typed_without_its_special_letters(
+    workspace: Workspace, name: str, typed: str
+) -> None:
+    # An English keyboard types "soren" for Søren: the letters that do not decompose into
+    # a base letter and an accent (ø, æ, ł, þ...) must match too.
+    workspace.run("add", name, "--email", "someone@example.org")
+    result = workspace.run("show", typed, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["name"] == name
+
+
 def test_ambiguous_who_lists_candidates(workspace: Workspace) -> None:
     workspace.run("add", "Dana Lee", "--email", "dana@acme.com")
     workspace.run("add", "Dana Kim", "--email", "kim@acme.com")

@@ -72,6 +72,7 @@ REFERRED_SAM = contact(referred_by=7)
 def full_context(referrer: Contact | None = None, **extra: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
         "detail": "Talk to the support team before you apply",
+        "notes": "I took the support rotation and loved it.",
         "days_since": 7,
         "referrals": ["Kim Ng"],
         "meeting": meeting_info(
@@ -194,6 +195,16 @@ def test_check_in_reports_the_outcome_of_their_advice() -> None:
     assert "about 3 months since we spoke" in draft.body
     assert "I followed up on your advice" in draft.body
     assert "I took the support rotation and loved it." in draft.body
+
+
+def test_check_in_leaves_a_blank_for_the_update_the_user_has_not_written() -> None:
+    from coffeechat.proofread import ProofreadContext, proofread
+
+    draft = TemplateLibrary().render("check-in", full_context(notes=None))
+    assert "I followed up on your advice" in draft.body
+    text = f"Subject: {draft.subject}\n\n{draft.body}"
+    found = proofread(text, ProofreadContext(kind="check-in", recipient_name="Sam Rivera"))
+    assert [f.rule for f in found if f.severity == "error"] == ["placeholder"]
 
 
 def test_follow_up_keeps_the_original_subject() -> None:

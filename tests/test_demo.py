@@ -95,6 +95,11 @@ def test_demo_plays_the_whole_season(tmp_path: Path) -> None:
     assert len(inbox) == 5
     assert len(inbox.get_folder("Drafts")) == 9
     assert len(inbox.get_folder("Sent")) == 8
+    [check_in] = [m for m in inbox.get_folder("Drafts") if "A quick update" in str(m["Subject"])]
+    body = check_in.get_payload(decode=True).decode()
+    assert 'I followed up on your advice: "Research ops is the best entry point."' in body
+    assert body.count("Research ops is the best entry point") == 1  # quoted, not pasted again
+    assert "[" not in body and "Just Enough Research" in body  # the update, filled in
 
 
 def test_demo_refuses_a_folder_with_files(tmp_path: Path) -> None:

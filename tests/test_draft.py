@@ -311,3 +311,51 @@ def test_draft_signs_with_your_name_and_address(workspace: Workspace) -> None:
     assert str(message["From"]) == "Jo Student <jo@uni.example>"
     body = message.get_body(("plain",)).get_content()
     assert body.rstrip().endswith("Jo Student") and "Alex" not in body
+
+
+NOTES = "Data engineering at Telefónica starts with SQL. Talk to Ana."
+
+
+def met_and_thanked(workspace: Workspace) -> None:
+    workspace.run("add", "José Núñez", "--email", "jose@telefonica.example")
+    workspace.run("met", "jose", "--notes", NOTES)
+    workspace.run("stage", "jose", "thanked")
+
+
+def test_check_in_quotes_the_advice_but_never_the_private_notes(workspace: Workspace) -> None:
+    met_and_thanked(workspace)
+    result = workspace.run("draft", "check-in", "jose", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert 'I followed up on your advice: "Data engineering at Telefónica starts with SQL."' in (
+        result.output
+    )
+    assert "Talk to Ana" not in result.output
+    assert result.output.count("starts with SQL") == 1
+    # The update is the user's to write: a blank the proofreader will not let through.
+    assert "error placeholder" in result.output
+
+
+def test_check_in_without_an_update_says_how_to_give_one(workspace: Workspace) -> None:
+    met_and_thanked(workspace)
+    refused = workspace.run("draft", "check-in", "jose")
+    assert refused.exit_code == 1
+    assert "--update" in refused.stderr
+    assert not (workspace.maildir / ".Drafts" / "cur").exists() or not drafts_in_maildir(workspace)
+
+
+def test_check_in_tells_them_how_their_advice_helped(workspace: Workspace) -> None:
+    met_and_thanked(workspace)
+    update = "I took an SQL course and now have an interview on the data team."
+    result = workspace.run("draft", "check-in", "jose", "--update", update)
+    assert result.exit_code == 0, result.output
+    [(_, message)] = drafts_in_maildir(workspace)
+    body = message.get_body(("plain",)).get_content()
+    assert update in body
+    assert "Talk to Ana" not in body and "[" not in body
+
+
+def test_update_is_only_for_check_ins(workspace: Workspace) -> None:
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.example")
+    result = workspace.run("draft", "outreach", "dana", "--update", "News.")
+    assert result.exit_code == 2
+    assert "--update is for check-in drafts" in result.stderr

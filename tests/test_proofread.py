@@ -117,6 +117,27 @@ def test_spelling_checks_the_subject_and_sentence_starts() -> None:
     assert [f.suggestion for f in found(text, rule="spelling")] == ["Interview", "Thank"]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "fix"),
+    [
+        ("Teh end.", "The"),  # a short word, but a swap of one of the commonest
+        ("Yuo were kind.", "You"),
+        ("Tommorow works.", "Tomorrow"),  # doubled letters misplaced: two edits away
+        ("Reccomend a book?", "Recommend"),
+    ],
+)
+def test_spelling_checks_capitalized_slips_at_sentence_starts(sentence: str, fix: str) -> None:
+    (f,) = found(email(body=f"{GOOD_BODY} {sentence}"), rule="spelling")
+    assert f.suggestion == fix
+
+
+def test_spelling_leaves_short_and_unusual_names_at_sentence_starts_alone() -> None:
+    # Each is one swap or two edits from a common word (Ari: air, Sunil: until).
+    names = ["Wei", "Ana", "Raj", "Ari", "Teo", "Hye", "Sunil", "Ankit", "Rohit", "Daiki"]
+    body = f"{GOOD_BODY} " + " ".join(f"{name} told me." for name in names)
+    assert found(email(body=body), rule="spelling") == []
+
+
 def test_spelling_catches_a_misspelled_name_of_the_context() -> None:
     text = email().replace("Hi Maria,", "Hi Mraia,")
     (f,) = found(text, rule="spelling")
@@ -135,6 +156,7 @@ def test_spelling_catches_a_misspelled_name_of_the_context() -> None:
         "The onboarding roadmap for the fintech startup's LinkedIn webinar.",  # word list
         "I liked the timelines, the pushback and the walkthrough.",  # plurals, compounds
         "My résumé is in resume.pdf.",
+        "Two things: (i) your path, (ii) your team and (iv) your advice.",
     ],
 )
 def test_spelling_leaves_alone_what_is_not_a_typo(sentence: str) -> None:
@@ -241,6 +263,31 @@ def test_sentence_capital_after_a_period_a_paragraph_and_the_greeting() -> None:
 )
 def test_sentence_capital_leaves_mid_sentence_words_alone(sentence: str) -> None:
     assert "sentence-capital" not in rules(email(body=f"{sentence} {GOOD_BODY}"))
+
+
+@pytest.mark.parametrize(
+    "sentence", ["I think i could learn.", "Since i'm new, i've read a lot.", "And i’d ask."]
+)
+def test_lowercase_i_as_a_pronoun(sentence: str) -> None:
+    got = found(email(body=f"{GOOD_BODY} {sentence}"), rule="lowercase-i")
+    assert got and all(f.severity == "error" and f.suggestion.startswith("I") for f in got)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I read the basics, i.e. the first chapter.",
+        "Two things: (i) your path and (ii) your team.",
+        'The i-th item, i18n, and the letter "i" in Wi-Fi.',
+    ],
+)
+def test_lowercase_i_leaves_other_i_alone(sentence: str) -> None:
+    assert "lowercase-i" not in rules(email(body=f"{GOOD_BODY} {sentence}"))
+
+
+def test_lowercase_i_at_a_sentence_start_is_the_sentence_capital_rule() -> None:
+    assert rules(email(body=f"{GOOD_BODY} i'm grateful.")) >= {"sentence-capital"}
+    assert "lowercase-i" not in rules(email(body=f"{GOOD_BODY} i'm grateful."))
 
 
 # --- double-space and double-punctuation -----------------------------------------------

@@ -409,7 +409,15 @@ def play(s: Season) -> None:
     s.day(96)
     s.say("Stay in touch every few months.")
     s.run("agenda")
-    s.run("draft", "check-in", "dana")
+    s.say("Tell Dana what came of her advice; your meeting notes stay private.")
+    s.run(
+        "draft",
+        "check-in",
+        "dana",
+        "--update",
+        'I read "Just Enough Research" first, as you suggested, and I now help run '
+        "research operations for a design team at my university.",
+    )
     s.send_drafts("dana")
     s.run("watch", "--once")
 

@@ -73,8 +73,13 @@ def plan_drafts(
     *,
     now: datetime,
     force: bool = False,
+    update: str | None = None,
 ) -> list[PlannedDraft]:
-    """Render and proofread one draft per contact; refuse the lot if any cannot be written."""
+    """Render and proofread one draft per contact; refuse the lot if any cannot be written.
+
+    `update` is what the user tells a check-in's reader (what they did, how it went); the
+    check-in template leaves a blank for it when None.
+    """
     from coffeechat.compose import TemplateLibrary, compose_draft
 
     if kind not in KINDS:
@@ -97,6 +102,7 @@ def plan_drafts(
             referrer=referrer,
             in_reply_to=parent["message_id"] if parent else None,
             references=(parent["references_"] or "").split() if parent else (),
+            notes=update,
             **_history(store, contact, kind, now),
         )
         warnings = _timing_warnings(store, config, contact, kind, now)
@@ -242,14 +248,17 @@ def _name_words(contact: Contact, referrer: Contact | None, config: Config) -> t
 
 
 def _history(store: Store, contact: Contact, kind: str, now: datetime) -> dict[str, Any]:
-    """What the timeline adds to a template's values (see coffeechat.compose)."""
+    """What the timeline adds to a template's values (see coffeechat.compose).
+
+    Meeting notes are private: only their first sentence goes into a draft, as the advice
+    quoted back (`detail`); never the notes themselves.
+    """
     notes = [e.detail for e in store.events(contact.id) if e.kind == "meeting-notes"]
     sent = store.messages(contact.id, direction="sent")
     earlier = sent or store.messages(contact.id, direction="draft")
     first = earlier[0] if earlier else None
     return {
         "detail": first_sentence(notes[-1]) if notes else None,
-        "notes": notes[-1] if notes else None,
         "days_since": (now - datetime.fromisoformat(sent[-1]["at"])).days if sent else None,
         "previous_subject": first["subject"] if first and kind == "follow-up" else None,
         "referrals": ([c.name for c in store.referrals(contact.id)] if kind == "thank-you" else ()),

@@ -22,11 +22,22 @@ from coffeechat.cli import App, _refresh_feed, dry_run_option, json_option, main
 @click.option(
     "--force", is_flag=True, help="Write even with proofreading errors or at an unusual stage."
 )
+@click.option(
+    "--update",
+    metavar="TEXT",
+    help="Check-in only: what you did with their advice and how it went. Without it the "
+    "draft has a blank to fill in.",
+)
 @pass_app
-def draft(app: App, kind: str, who: tuple[str, ...], dry_run: bool, force: bool) -> None:
+def draft(
+    app: App, kind: str, who: tuple[str, ...], dry_run: bool, force: bool, update: str | None
+) -> None:
     """Write proofread drafts into your Drafts folder (never sends them).
 
     Example: coffeechat draft outreach dana "sam@example.org" --dry-run
+
+    Example: coffeechat draft check-in dana --update "I read the book and joined a
+    research ops team."
     """
     from coffeechat.clock import now
     from coffeechat.drafting import plan_drafts, preview, write_drafts
@@ -34,9 +45,11 @@ def draft(app: App, kind: str, who: tuple[str, ...], dry_run: bool, force: bool)
     from coffeechat.output import say, warn
     from coffeechat.proofread import format_finding, has_errors
 
+    if update is not None and kind != "check-in":
+        raise click.UsageError("--update is for check-in drafts")
     store, config = app.store, app.config
     contacts = [store.resolve(w) for w in who]
-    plans = plan_drafts(store, config, kind, contacts, now=now(config), force=force)
+    plans = plan_drafts(store, config, kind, contacts, now=now(config), force=force, update=update)
     blocked = []
     for plan in plans:
         if dry_run:
@@ -54,6 +67,14 @@ def draft(app: App, kind: str, who: tuple[str, ...], dry_run: bool, force: bool)
     if blocked and not force and not dry_run:
         names = ", ".join(plan.contact.name for plan in blocked)
         templates = ", ".join(dict.fromkeys(plan.template for plan in blocked))
+        blank = any(f.rule == "placeholder" for plan in blocked for f in plan.findings)
+        if kind == "check-in" and update is None and blank:
+            # The template's blank for the update: only the user can fill it, not a fix.
+            raise ProofreadError(
+                f"proofreading found errors in the check-in for {names}; nothing was "
+                f"written. Tell them what came of their advice with --update TEXT, or pass "
+                f"--force to write the draft and fill in the blank in your mail client"
+            )
         raise ProofreadError(
             f"proofreading found errors in the draft for {names}; nothing was written. Fix "
             f"the template ({templates}) or the contact, or pass --force to write it anyway"

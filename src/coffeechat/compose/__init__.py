@@ -28,7 +28,8 @@ Template variables
 ``detail``           optional: one specific thing from your notes, ending in punctuation
 ``meeting``          optional: ``start_text`` (date, time and time zone), ``minutes``,
                      ``location`` (may be ""); used by the invitation
-``notes``            optional: free text (for a check-in: what you did and how it went)
+``notes``            optional: free text (for a check-in: what you did and how it went, from
+                     ``draft check-in --update``; never your private meeting notes)
 ``days_since``       optional: days since the previous message or meeting
 ``previous_subject`` optional: the subject of the message a follow-up replies to
 ``referrals``        optional: names of people the contact suggested (a list, maybe empty)

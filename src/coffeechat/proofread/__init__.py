@@ -15,6 +15,8 @@ are not checked.
 | a-an                  | error             | "a informational", "an coffee", by sound: "an      |
 |                       |                   | hour", "a university", "an MBA"; "a an student"    |
 | sentence-capital      | error             | a sentence that starts with a lowercase letter     |
+| lowercase-i           | error             | "i" as the pronoun ("I think i could", "i'm") in   |
+|                       |                   | mid-sentence (not "i.e.", "(i)")                   |
 | double-space          | warning           | two spaces between words                           |
 | double-punctuation    | error; "!!", "??" | ",,", "..", ",." (not "...", "?!", "e.g.,")        |
 |                       | a warning         |                                                    |
@@ -73,6 +75,7 @@ RULES: tuple[Rule, ...] = (
     mechanics.repeated_word,
     mechanics.a_an,
     mechanics.sentence_capital,
+    mechanics.lowercase_i,
     mechanics.double_space,
     mechanics.double_punctuation,
     mechanics.placeholder,

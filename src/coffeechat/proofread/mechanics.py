@@ -140,6 +140,29 @@ def sentence_capital(doc: Document, context: ProofreadContext) -> Iterator[Findi
         )
 
 
+# "i", "i'm", "i've", "i’d": the pronoun; not "i.e.", "(i)", "i-th", "i18n" or "i" quoted.
+_PRONOUN_I = re.compile(r"i(?:['’](?:m|ve|d|ll))?", re.I)
+
+
+def lowercase_i(doc: Document, context: ProofreadContext) -> Iterator[Finding]:
+    for token in doc.tokens:
+        if token.ignored or token.start in doc.sentence_starts:  # sentence-capital's
+            continue
+        if not token.text.startswith("i") or not _PRONOUN_I.fullmatch(token.text):
+            continue
+        before = doc.masked[token.start - 1 : token.start]
+        after = doc.masked[token.end : token.end + 2]
+        if before in "(\"'‘“" or after[:1] in ")-\"'’”" or re.match(r"\.\w|\d", after):
+            continue  # "(i)", "i-th", "i.e.", "i18n", the letter "i"
+        yield doc.finding(
+            token.start,
+            "lowercase-i",
+            "error",
+            f"the pronoun is a capital I: '{token.text}'",
+            "I" + token.text[1:],
+        )
+
+
 _SPACES = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")
 
 

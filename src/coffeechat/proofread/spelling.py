@@ -2,15 +2,19 @@
 
 What it skips, to keep false alarms rare: URLs, addresses, file names, words next to
 digits, ALLCAPS acronyms, words with inner capitals (LinkedIn, iPhone), one-letter words,
-and capitalized words in mid-sentence (proper nouns: people, companies, places). A
+list numerals ("(ii)"), and capitalized words in mid-sentence (proper nouns: people,
+companies, places). A
 capitalized word at the start of a sentence or in the subject is flagged only when it is
-one edit away from a common word (so "Thnak" is caught but "Priya" is not), or when it is
-one edit away from a name the proofreader was taught ("Mraia" when writing to Maria).
+one edit away from a common word (so "Thnak" is caught but "Priya" is not), a common word
+with its doubled letters moved ("Tommorow"), a swap of two letters of one of the
+commonest three-letter words ("Teh"), or one edit away from a name the proofreader was
+taught ("Mraia" when writing to Maria).
 """
 
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from collections.abc import Iterator
 from typing import Any
@@ -20,6 +24,7 @@ from coffeechat.proofread.findings import Finding, ProofreadContext
 from coffeechat.resources import data_file
 
 COMMON = 2000  # a dictionary count above this marks a common word (about the top 12,000)
+COMMONEST = 2_000_000  # "the", "you", "and", "was": about the 60 commonest short words
 SUGGESTIBLE = 500  # distance-2 suggestions come from words counted above this (about 25,000)
 
 
@@ -175,6 +180,10 @@ def _shape(suggestion: str, like: str) -> str:
     return suggestion.capitalize() if like[:1].isupper() else suggestion
 
 
+# A list numbered "(i)", "(ii)", "(iv)".
+_ROMAN = re.compile(r"(?i:x{0,3}(?:ix|iv|v?i{0,3}))")
+
+
 def _skip(doc: Document, token: Token) -> bool:
     text = doc.text
     before = text[token.start - 1] if token.start else " "
@@ -189,6 +198,7 @@ def _skip(doc: Document, token: Token) -> bool:
         or after in "_/\\"
         or (word.isupper() and len(word) > 1)  # an acronym: MBA, UX, NYC
         or any(c.isupper() for c in word[1:])  # inner capitals: LinkedIn, iPhone, McKinsey
+        or (before == "(" and after == ")" and _ROMAN.fullmatch(word) is not None)  # (ii)
     )
 
 
@@ -220,14 +230,14 @@ def check(doc: Document, context: ProofreadContext) -> Iterator[Finding]:
                 continue
             if not _checkable_capital(doc, tokens, index, proper):
                 continue
-            common = [s for s in suggestions(base.lower(), far=False) if _count(s) >= COMMON]
-            if common:
+            slip = _capital_slip(base.lower())
+            if slip:
                 yield doc.finding(
                     token.start,
                     "spelling",
                     "error",
                     f"unknown word '{token.text}'",
-                    _shape(common[0], base),
+                    _shape(slip, base),
                 )
             continue
         lower = base.lower()
@@ -241,10 +251,37 @@ def check(doc: Document, context: ProofreadContext) -> Iterator[Finding]:
         )
 
 
+def _capital_slip(word: str) -> str | None:
+    """The common word that a capitalized unknown `word` (lowercased) is a slip for, if any.
+
+    Names start sentences too ("Sunil suggested..."), and many are an edit or two from a
+    common word, so only the likeliest slips count.
+    """
+    if len(word) == 3:
+        # Three-letter names abound (Wei, Ari: "air"); a swap of two letters of one of the
+        # commonest words ("Teh", "Yuo", "Adn") is a slip.
+        swaps = (word[1] + word[0] + word[2], word[0] + word[2] + word[1])
+        return next((w for w in swaps if _count(w) >= COMMONEST), None)
+    near = [s for s in suggestions(word, far=False) if _count(s) >= COMMON]
+    if near:
+        return near[0]
+    # Two edits, but only a doubled letter moved ("Tommorow", "Reccomend"): a classic slip,
+    # and no name we tried is a common word with its doubled letters moved.
+    return next(
+        (s for s in suggestions(word) if _count(s) >= COMMON and _squeeze(s) == _squeeze(word)),
+        None,
+    )
+
+
+def _squeeze(word: str) -> str:
+    """The word with each run of a repeated letter written once: "tommorow" -> "tomorow"."""
+    return "".join(c for i, c in enumerate(word) if word[i - 1 : i] != c)
+
+
 def _checkable_capital(doc: Document, tokens: list[Token], index: int, proper: set[str]) -> bool:
     """A capitalized unknown word is checked only where a common word could stand."""
     token = tokens[index]
-    if token.text in proper or len(token.text) <= 3 or token.text.lower().endswith("'s"):
+    if token.text in proper or len(token.text) < 3 or token.text.lower().endswith("'s"):
         return False
     at_start = (
         token.in_subject or token.start in doc.sentence_starts or token.start in doc.item_starts

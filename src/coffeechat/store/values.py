@@ -25,9 +25,16 @@ def as_utc(at: str | None) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
+# Letters that NFKD leaves whole (they are not a base letter plus an accent), spelled as
+# an English keyboard types them: "soren" finds Søren. casefold() already makes ß "ss".
+_UNDECOMPOSED = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "ħ": "h"}
+)
+
+
 def fold(text: str) -> str:
-    """Text for loose matching: case-folded, accents removed."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """Text for loose matching: case-folded, accents removed, ø/æ/ł... spelled plainly."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_UNDECOMPOSED))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
