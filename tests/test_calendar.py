@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 import recurring_ical_events
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from coffeechat.calendar import (
@@ -650,6 +650,8 @@ notes = st.lists(st.text(_chars, max_size=40), max_size=5).map("\n".join)
 
 @settings(max_examples=150, deadline=None)
 @given(name=names, company=st.text(_chars, max_size=20), description=notes)
+# A note that is a WORD JOINER itself (found by hypothesis): the file keeps it, like any text.
+@example(name="Dana", company="", description="\u2060")
 def test_text_values_round_trip(name: str, company: str, description: str) -> None:
     spec = make_spec(
         summary=summary_for(name, company),
@@ -668,7 +670,9 @@ def test_text_values_round_trip(name: str, company: str, description: str) -> No
     assert event["ATTENDEE"].params["RSVP"] == "TRUE"
     if description:
         assert str(event["DESCRIPTION"]) == ical_text(description)
-        assert str(event["DESCRIPTION"]).replace("\u2060", "") == description
+        # ical_text only adds WORD JOINERs (after a backslash before "N"); the user's own
+        # joiners are kept, so compare without any rather than strip only one side.
+        assert str(event["DESCRIPTION"]).replace("\u2060", "") == description.replace("\u2060", "")
 
 
 # ---------------------------------------------------------------- khal
