@@ -6,6 +6,7 @@ import email
 import email.policy
 import json
 import mailbox
+import re
 from pathlib import Path
 
 import icalendar
@@ -135,6 +136,24 @@ def test_past_and_unreadable_times_are_refused(dana: Workspace) -> None:
     assert garbage.exit_code == 1
     assert garbage.stderr.startswith('Error: cannot read the time "whenever suits"')
     assert meeting_files(dana) == []
+
+
+def test_cancel_with_a_time_is_a_usage_error(dana: Workspace) -> None:
+    assert dana.run("schedule", "dana", "2026-03-30 15:00").exit_code == 0
+    result = dana.run("schedule", "dana", "2026-03-31 10:00", "--cancel")
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "Error: WHEN and --cancel do not go together: leave out --cancel to move the "
+        "meeting, or WHEN to cancel it\n"
+    )
+    assert str(vevent(meeting_files(dana)[0])["STATUS"]) == "CONFIRMED"
+
+
+def test_schedule_help_names_no_date_that_goes_stale(dana: Workspace) -> None:
+    """Examples a user copies must still work next year: relative forms only."""
+    for command in ("schedule", "met"):
+        shown = dana.run(command, "--help").output
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", shown), shown
 
 
 def test_invite_with_a_missing_maildir_schedules_nothing(dana: Workspace) -> None:

@@ -50,8 +50,9 @@ def schedule(
 ) -> None:
     """Schedule (or move, or cancel) a meeting: an .ics file with an alarm.
 
-    WHEN is read in your time zone: "2026-12-03 15:00", "tomorrow 3pm", "next tuesday 10:30".
-    A numeric date that reads both ways ("12/01/2026") is refused: write 2026-12-01.
+    WHEN is read in your time zone: "tomorrow 3pm", "next tuesday 10:30", "3 dec 15:00",
+    or YYYY-MM-DD HH:MM. A numeric date that reads both ways ("12/01") is refused: write
+    it year first, or name the month.
     Scheduling again updates the same event (same UID; a new time or place raises
     its SEQUENCE).
 
@@ -63,13 +64,18 @@ def schedule(
     from coffeechat.config import require_identity
     from coffeechat.output import say
 
+    if not cancel and not when:
+        raise click.UsageError("WHEN is required (unless --cancel)")
+    if cancel and when:  # silently ignoring WHEN would leave the user thinking it moved
+        raise click.UsageError(
+            "WHEN and --cancel do not go together: leave out --cancel to move the meeting, "
+            "or WHEN to cancel it"
+        )
     store, config = app.store, app.config
     require_identity(config)  # before logging in: the .ics names the user as ORGANIZER
     contact = store.resolve(who)
     moment = now(config)
-    if not cancel and not when:
-        raise click.UsageError("WHEN is required (unless --cancel)")
-    start = None if cancel or not when else parse_when(when, config.tz, moment)
+    start = parse_when(when, config.tz, moment) if when else None
     if invite:  # the address first: no point logging in to draft to nobody
         scheduling.check_recipient(contact, cancel=cancel)
     mailbox = None
