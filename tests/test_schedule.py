@@ -337,6 +337,35 @@ def test_met_refuses_a_future_time_and_keeps_the_stage(dana: Workspace) -> None:
     assert dana.run("met", "dana", "--when", "yesterday 3pm").exit_code == 0
 
 
+def test_met_before_the_scheduled_meeting_is_refused(
+    dana: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert dana.run("schedule", "dana", "2026-03-30 15:00").exit_code == 0
+    before = stage_and_events(dana, "dana")
+    result = dana.run("met", "dana", "--notes", "Loves design systems")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: Dana Lee's meeting is still ahead, on Mon 2026-03-30 15:00 CEST: record it "
+        "after it happens; if you met earlier, add --when with when you did, and if the "
+        "meeting moved, run `coffeechat schedule 1 WHEN` first\n"
+    )
+    assert stage_and_events(dana, "dana") == before  # no stage move, no notes
+    assert json.loads(dana.run("report", "--json").stdout)["meetings_held"] == 0
+    # Once it has started, `met` records it.
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-03-30T15:20:00+02:00")
+    assert dana.run("met", "dana").exit_code == 0
+
+
+def test_met_with_a_past_when_or_a_cancelled_meeting_is_recorded(dana: Workspace) -> None:
+    dana.run("add", "Jose Ruiz", "--email", "jose@example.org")
+    for who in ("dana", "jose"):
+        assert dana.run("schedule", who, "2026-03-30 15:00").exit_code == 0
+    # They met earlier than planned: --when says when.
+    assert dana.run("met", "dana", "--when", "yesterday 3pm").exit_code == 0
+    assert dana.run("schedule", "jose", "--cancel").exit_code == 0
+    assert dana.run("met", "jose").exit_code == 0  # a cancelled meeting is no obstacle
+
+
 def test_an_ambiguous_slash_date_is_refused(dana: Workspace) -> None:
     result = dana.run("schedule", "dana", "12/01/2027 3pm")
     assert result.exit_code == 1

@@ -248,7 +248,7 @@ def met(app: App, who: str, notes: str, referrals: tuple[str, ...], when: str | 
     Example: coffeechat met dana --notes "Loves design systems" --referral "Sam Roe <sam@x.org>"
     """
     from coffeechat.clock import now
-    from coffeechat.journey import parse_referral, record_meeting
+    from coffeechat.journey import parse_referral, record_meeting, refuse_before_meeting
     from coffeechat.output import say
 
     store, config = app.store, app.config
@@ -260,6 +260,8 @@ def met(app: App, who: str, notes: str, referrals: tuple[str, ...], when: str | 
 
         # A meeting you record has happened: a future time would count it as held early.
         moment = parse_when(when, config.tz, moment, allow_past=True, allow_future=False)
+    else:
+        refuse_before_meeting(store, contact, moment, config.tz)
     record = record_meeting(store, contact, when=moment, notes=notes, referrals=parsed)
     say(f"{record.contact.name} is now {record.contact.stage.value}.")
     for new in record.added:
