@@ -54,7 +54,7 @@ def schedule(
     or YYYY-MM-DD HH:MM. A numeric date that reads both ways ("12/01") is refused: write
     it year first, or name the month.
     Scheduling again updates the same event (same UID; a new time or place raises
-    its SEQUENCE).
+    its SEQUENCE) and, if the contact was invited, drafts the updated invitation.
 
     Example: coffeechat schedule dana "next tuesday 10:30" --location "Blue Bottle" --invite
     """
@@ -78,8 +78,15 @@ def schedule(
     start = parse_when(when, config.tz, moment) if when else None
     if invite:  # the address first: no point logging in to draft to nobody
         scheduling.check_recipient(contact, cancel=cancel)
+    if cancel:
+        notify = scheduling.was_invited(store.latest_meeting(contact.id))
+    else:
+        assert start is not None
+        notify = scheduling.sends_update(
+            store, config, contact, start, minutes=minutes, location=location
+        )
     mailbox = None
-    if invite or (cancel and scheduling.was_invited(store.latest_meeting(contact.id))):
+    if invite or notify:
         from coffeechat.mail import open_mailbox
 
         # Open it (log in, find Drafts) before anything is saved: a mailbox that cannot
@@ -150,7 +157,9 @@ def _write_meeting_draft(app: App, mailbox: Mailbox, result: Scheduled, moment: 
 
     assert result.draft is not None
     cancelled = result.spec.status == "CANCELLED"
-    label = "Cancellation" if cancelled else "Invitation"
+    label = "Updated invitation" if result.update else "Invitation"
+    if cancelled:
+        label = "Cancellation"
     unsent = scheduling.unsent_invitation(app.store, result.spec.uid)
     for finding in result.draft.findings:
         say(format_finding(result.draft.label, finding))
