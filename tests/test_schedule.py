@@ -6,6 +6,7 @@ import email
 import email.policy
 import json
 import mailbox
+import re
 from pathlib import Path
 
 import icalendar
@@ -135,6 +136,24 @@ def test_past_and_unreadable_times_are_refused(dana: Workspace) -> None:
     assert garbage.exit_code == 1
     assert garbage.stderr.startswith('Error: cannot read the time "whenever suits"')
     assert meeting_files(dana) == []
+
+
+def test_cancel_with_a_time_is_a_usage_error(dana: Workspace) -> None:
+    assert dana.run("schedule", "dana", "2026-03-30 15:00").exit_code == 0
+    result = dana.run("schedule", "dana", "2026-03-31 10:00", "--cancel")
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "Error: WHEN and --cancel do not go together: leave out --cancel to move the "
+        "meeting, or WHEN to cancel it\n"
+    )
+    assert str(vevent(meeting_files(dana)[0])["STATUS"]) == "CONFIRMED"
+
+
+def test_schedule_help_names_no_date_that_goes_stale(dana: Workspace) -> None:
+    """Examples a user copies must still work next year: relative forms only."""
+    for command in ("schedule", "met"):
+        shown = dana.run(command, "--help").output
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", shown), shown
 
 
 def test_invite_with_a_missing_maildir_schedules_nothing(dana: Workspace) -> None:
@@ -318,6 +337,35 @@ def test_met_refuses_a_future_time_and_keeps_the_stage(dana: Workspace) -> None:
     assert dana.run("met", "dana", "--when", "yesterday 3pm").exit_code == 0
 
 
+def test_met_before_the_scheduled_meeting_is_refused(
+    dana: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert dana.run("schedule", "dana", "2026-03-30 15:00").exit_code == 0
+    before = stage_and_events(dana, "dana")
+    result = dana.run("met", "dana", "--notes", "Loves design systems")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: Dana Lee's meeting is still ahead, on Mon 2026-03-30 15:00 CEST: record it "
+        "after it happens; if you met earlier, add --when with when you did, and if the "
+        "meeting moved, run `coffeechat schedule 1 WHEN` first\n"
+    )
+    assert stage_and_events(dana, "dana") == before  # no stage move, no notes
+    assert json.loads(dana.run("report", "--json").stdout)["meetings_held"] == 0
+    # Once it has started, `met` records it.
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-03-30T15:20:00+02:00")
+    assert dana.run("met", "dana").exit_code == 0
+
+
+def test_met_with_a_past_when_or_a_cancelled_meeting_is_recorded(dana: Workspace) -> None:
+    dana.run("add", "Jose Ruiz", "--email", "jose@example.org")
+    for who in ("dana", "jose"):
+        assert dana.run("schedule", who, "2026-03-30 15:00").exit_code == 0
+    # They met earlier than planned: --when says when.
+    assert dana.run("met", "dana", "--when", "yesterday 3pm").exit_code == 0
+    assert dana.run("schedule", "jose", "--cancel").exit_code == 0
+    assert dana.run("met", "jose").exit_code == 0  # a cancelled meeting is no obstacle
+
+
 def test_an_ambiguous_slash_date_is_refused(dana: Workspace) -> None:
     result = dana.run("schedule", "dana", "12/01/2027 3pm")
     assert result.exit_code == 1
@@ -410,7 +458,8 @@ def test_cancel_without_an_invitation_drafts_no_email(dana: Workspace) -> None:
 
 def test_cancel_after_an_invitation_drafts_the_cancellation(dana: Workspace) -> None:
     assert dana.run("schedule", "dana", "2026-03-30 15:00", "--invite").exit_code == 0
-    # Moved without --invite: Dana still holds the invitation, so the cancel must reach her.
+    # Moved without --invite: Dana holds the invitation, so the move and the cancel both
+    # must reach her.
     assert dana.run("schedule", "dana", "2026-03-31 10:00").exit_code == 0
     result = dana.run("schedule", "dana", "--cancel")
     assert result.exit_code == 0, result.output
@@ -419,7 +468,78 @@ def test_cancel_after_an_invitation_drafts_the_cancellation(dana: Workspace) -> 
     )
     assert "Invitation draft" not in result.output
     assert "coffeechat met" not in result.output
-    assert sorted(itip_method(m) for m in maildir_drafts(dana)) == ["CANCEL", "REQUEST"]
+    drafts = [(itip_method(m), int(draft_event(m)["SEQUENCE"])) for m in maildir_drafts(dana)]
+    assert sorted(drafts) == [("CANCEL", 2), ("REQUEST", 0), ("REQUEST", 1)]
+
+
+def draft_event(message: email.message.Message) -> icalendar.Event:
+    [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    return icalendar.Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")[0]
+
+
+def send_invitation(workspace: Workspace) -> icalendar.Event:
+    """Schedule Dana's meeting with an invitation, and send it: it is in her calendar."""
+    assert workspace.run("schedule", "dana", "2026-03-30 15:00", "--invite").exit_code == 0
+    [draft] = maildir_drafts(workspace)
+    mailbox.Maildir(workspace.maildir / ".Sent", create=False).add(draft.as_bytes())
+    assert workspace.run("watch", "--once").exit_code == 0
+    return draft_event(draft)
+
+
+def test_moving_an_invited_meeting_drafts_the_update(dana: Workspace) -> None:
+    invited = send_invitation(dana)
+    moved = dana.run("schedule", "dana", "2026-03-31 10:00")
+    assert moved.exit_code == 0, moved.output
+    assert moved.output.startswith("Moved: ")
+    assert "Updated invitation draft written to Drafts: open your mail client to send it." in (
+        moved.output
+    )
+    assert moved.stderr == ""
+    # The same UID with a higher SEQUENCE: Dana's calendar moves the event (RFC 5546 §3.2.2).
+    [update] = [m for m in maildir_drafts(dana) if int(draft_event(m)["SEQUENCE"]) == 1]
+    assert itip_method(update) == "REQUEST"
+    event = draft_event(update)
+    assert event["UID"] == invited["UID"] == vevent(meeting_files(dana)[0])["UID"]
+    assert event.decoded("DTSTART").isoformat() == "2026-03-31T10:00:00+02:00"
+    # A new place alone is news too.
+    placed = dana.run("schedule", "dana", "2026-03-31 10:00", "--location", "Blue Bottle")
+    assert "Updated invitation draft written to Drafts" in placed.output
+    assert len(maildir_drafts(dana)) == 3
+
+
+def test_the_same_meeting_again_drafts_no_update(dana: Workspace) -> None:
+    send_invitation(dana)
+    # Nothing to send, so no mailbox either: a broken one does not stop a no-op.
+    text = dana.config_path.read_text()
+    dana.config_path.write_text(text.replace(str(dana.maildir), str(dana.root / "typo")))
+    again = dana.run("schedule", "dana", "2026-03-30 15:00")
+    assert again.exit_code == 0, again.output
+    assert again.output.startswith("Nothing changed:")
+    assert "draft" not in again.output
+    dana.config_path.write_text(text)
+    assert len(maildir_drafts(dana)) == 1
+
+
+def test_moving_a_meeting_never_invited_drafts_nothing(dana: Workspace) -> None:
+    dana.run("schedule", "dana", "2026-03-30 15:00")
+    moved = dana.run("schedule", "dana", "2026-03-31 10:00")
+    assert moved.exit_code == 0, moved.output
+    assert "draft" not in moved.output
+    assert maildir_drafts(dana) == []
+
+
+def test_moving_an_invited_meeting_of_a_bounced_address_says_why_no_update(
+    dana: Workspace,
+) -> None:
+    send_invitation(dana)
+    mark_undeliverable(dana, "dana@acme.example")
+    moved = dana.run("schedule", "dana", "2026-03-31 10:00")
+    assert moved.exit_code == 0, moved.output
+    assert (
+        "No updated invitation email: Dana Lee's address dana@acme.example bounced; add "
+        "another with `coffeechat edit 1 --email ADDRESS`." in moved.output
+    )
+    assert len(maildir_drafts(dana)) == 1
 
 
 def test_an_unchanged_meeting_can_still_be_invited_to(dana: Workspace) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
+from zoneinfo import ZoneInfo
 
 from coffeechat.contacts import add_contact, check_address
 from coffeechat.errors import UserError
@@ -41,6 +42,28 @@ def parse_referral(text: str) -> Referral:
         )
     address = check_address(address)
     return Referral(name.strip() or address.split("@")[0], address)
+
+
+def refuse_before_meeting(store: Store, contact: Contact, now: datetime, tz: ZoneInfo) -> None:
+    """Refuse to record the meeting as held now while the contact's meeting is still ahead.
+
+    Recorded early, it would count as held in the report and start the thank-you clock
+    before the conversation (the reason `met --when` refuses a future time). A cancelled
+    meeting is no obstacle: `latest_meeting` skips it.
+    """
+    from coffeechat.calendar.when import SKEW, show
+
+    meeting = store.latest_meeting(contact.id)
+    if meeting is None:
+        return
+    start = datetime.fromisoformat(meeting["start"]).astimezone(tz)
+    if start <= now + SKEW:  # the same clock-skew allowance as `met --when`
+        return
+    raise UserError(
+        f"{contact.name}'s meeting is still ahead, on {show(start)}: record it after it "
+        f"happens; if you met earlier, add --when with when you did, and if the meeting "
+        f"moved, run `coffeechat schedule {contact.id} WHEN` first"
+    )
 
 
 def record_meeting(

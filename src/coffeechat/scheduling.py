@@ -32,10 +32,12 @@ class Scheduled:
     rescheduled: bool
     # The invitation (or cancellation) to append to Drafts; None when there is none.
     draft: PlannedDraft | None = None
-    # Why a cancellation has no draft, for the user: "" when it has one.
+    # Why a cancellation or an update has no draft, for the user: "" when it has one.
     no_draft_reason: str = ""
     # What a reschedule changed, of ("time", "location"); () for a new meeting or none.
     changes: tuple[str, ...] = ()
+    # The draft updates an invitation the contact already holds (a new time or place).
+    update: bool = False
 
 
 def describe(store: Store, config: Config, contact: Contact) -> str:
@@ -67,9 +69,11 @@ def schedule(
     The user is the event's ORGANIZER and their domain is in its UID for life, so [me]
     must be set (and not the example) before anything is stored. With `invite`, the
     invitation is composed and proofread before anything is kept: a contact with no
-    usable address leaves the meeting, its file and the stage as they were. The caller
-    appends `Scheduled.draft` to Drafts and then calls `invited`. Proofreading errors in
-    the invitation refuse the lot unless `force`, as `coffeechat draft` does.
+    usable address leaves the meeting, its file and the stage as they were. A new time or
+    place for a meeting the contact was invited to drafts the update without `invite`
+    (see `sends_update`). The caller appends `Scheduled.draft` to Drafts and then calls
+    `invited`. Proofreading errors in the invitation refuse the lot unless `force`, as
+    `coffeechat draft` does.
     """
     from coffeechat.calendar import meeting_uid
 
@@ -77,16 +81,13 @@ def schedule(
     if invite:
         check_recipient(contact)
     existing = store.latest_meeting(contact.id)
-    minutes = minutes or config.outreach.meeting_minutes
     row = {
         # One UID for the life of the meeting; each real change raises SEQUENCE (RFC 5546).
         "uid": existing["uid"]
         if existing
         else meeting_uid(contact.id, config.me.email, secrets.token_hex(6)),
         "contact_id": contact.id,
-        "start": start.isoformat(),
-        "end": (start + timedelta(minutes=minutes)).isoformat(),
-        "location": location or (existing["location"] if existing else ""),
+        **_times_and_place(config, existing, start, minutes, location),
         "status": "CONFIRMED",
         "sequence": 0,
         "notes": describe(store, config, contact),
@@ -97,9 +98,15 @@ def schedule(
         # A new time or place is significant: attendees must see a newer version
         # (RFC 5545 §3.8.7.4). The same meeting again keeps its SEQUENCE.
         row["sequence"] = int(existing["sequence"]) + (1 if changes else 0)
+    # A contact holding the invitation keeps the old time in their calendar until they
+    # get the update: the same UID with the higher SEQUENCE (RFC 5546 §3.2.2).
+    update = bool(changes) and was_invited(existing)
+    notify, reason = invite or update, ""
+    if update and not invite and (problem := recipient_problem(contact)):
+        notify, reason = False, f"No updated invitation email: {problem}."
     with store.transaction():
         spec = _save(store, config, contact, row)
-        draft = _compose(config, contact, spec, now, force=force) if invite else None
+        draft = _compose(config, contact, spec, now, force=force) if notify else None
         detail = ("meeting moved to " if "time" in changes else "meeting on ") + _when(spec.start)
         if "location" in changes:
             detail += f", now at {spec.location}"
@@ -108,7 +115,43 @@ def schedule(
         elif existing is None or changes:  # an unchanged meeting is no news for the timeline
             store.add_event(contact.id, "meeting", None, None, detail, "schedule command")
         path = _write(config, spec)
-    return Scheduled(contact, spec, path, existing is not None, draft, changes=changes)
+    return Scheduled(
+        contact, spec, path, existing is not None, draft, reason, changes=changes, update=update
+    )
+
+
+def sends_update(
+    store: Store,
+    config: Config,
+    contact: Contact,
+    start: datetime,
+    *,
+    minutes: int | None,
+    location: str,
+) -> bool:
+    """Whether `schedule` with these values drafts an updated invitation without --invite,
+    so the caller opens the mailbox only then (before anything is saved)."""
+    existing = store.latest_meeting(contact.id)
+    if not was_invited(existing) or recipient_problem(contact):
+        return False
+    assert existing is not None
+    return bool(_changes(existing, _times_and_place(config, existing, start, minutes, location)))
+
+
+def _times_and_place(
+    config: Config,
+    existing: dict[str, Any] | None,
+    start: datetime,
+    minutes: int | None,
+    location: str,
+) -> dict[str, Any]:
+    """The meeting row's start, end and location for a new time; no location keeps the old."""
+    minutes = minutes or config.outreach.meeting_minutes
+    return {
+        "start": start.isoformat(),
+        "end": (start + timedelta(minutes=minutes)).isoformat(),
+        "location": location or (existing["location"] if existing else ""),
+    }
 
 
 def _changes(existing: dict[str, Any], row: dict[str, Any]) -> tuple[str, ...]:

@@ -16,7 +16,6 @@ from coffeechat.errors import CalendarError
 if TYPE_CHECKING:
     from dateparser.date import DateDataParser
 
-EXAMPLES = 'write it like "2026-12-03 15:00" or "tomorrow 3pm"'
 # How far ahead of the clock a meeting that already happened may be: clock skew between
 # the user's devices, or "met --when 10:30" typed at 10:28.
 SKEW = timedelta(minutes=5)
@@ -52,13 +51,14 @@ def parse_when(
     and accepts a past time; `allow_future=False` then refuses a time more than SKEW ahead.
     """
     cleaned = " ".join(text.split())
-    if not cleaned:
-        raise CalendarError(f"no time given; {EXAMPLES}")
     local_now = now.astimezone(tz)
+    examples = _examples(local_now, past=not allow_future)
+    if not cleaned:
+        raise CalendarError(f"no time given; {examples}")
     if _ISO.match(cleaned):
-        value = _from_iso(cleaned, tz)
+        value = _from_iso(cleaned, tz, examples)
     else:
-        value = _from_words(text, cleaned, tz, local_now, allow_past)
+        value = _from_words(text, cleaned, tz, local_now, allow_past, examples)
     if value <= now and not allow_past:
         raise CalendarError(
             f'"{text}" is in the past ({show(value)}); give a time after {show(local_now)}, '
@@ -77,6 +77,15 @@ def show(value: datetime) -> str:
     return value.strftime("%a %Y-%m-%d %H:%M %Z").strip()
 
 
+def _examples(local_now: datetime, *, past: bool) -> str:
+    """How to write a time, with examples valid at `local_now`: a fixed date in an
+    error message is soon in the past, and a user who copies it is refused again."""
+    # `met --when` wants a time that has happened; `schedule` one that has not.
+    relative, week = ("yesterday", -7) if past else ("tomorrow", 7)
+    day = local_now + timedelta(days=week)
+    return f'write it like "{relative} 15:00" or "{day:%Y-%m-%d} 15:00"'
+
+
 def localize(naive: datetime, tz: ZoneInfo) -> datetime:
     """Attach `tz` to a wall-clock time, refusing times the clocks skip (DST gap).
 
@@ -91,17 +100,19 @@ def localize(naive: datetime, tz: ZoneInfo) -> datetime:
     return aware
 
 
-def _from_iso(cleaned: str, tz: ZoneInfo) -> datetime:
+def _from_iso(cleaned: str, tz: ZoneInfo, examples: str) -> datetime:
     try:
         value = datetime.fromisoformat(cleaned)
     except ValueError as err:
-        raise CalendarError(f'cannot read the time "{cleaned}"; {EXAMPLES}') from err
+        raise CalendarError(f'cannot read the time "{cleaned}"; {examples}') from err
     if value.tzinfo is None:
         return localize(value, tz)
     return value.astimezone(tz)
 
 
-def _from_words(text: str, cleaned: str, tz: ZoneInfo, local_now: datetime, past: bool) -> datetime:
+def _from_words(
+    text: str, cleaned: str, tz: ZoneInfo, local_now: datetime, past: bool, examples: str
+) -> datetime:
     parser = _parser(tz, local_now, past)
     found = _ask(parser, cleaned, tz)
     wanted = _NEXT_WEEKDAY.match(cleaned)
@@ -110,11 +121,11 @@ def _from_words(text: str, cleaned: str, tz: ZoneInfo, local_now: datetime, past
     elif found is not None:
         _refuse_ambiguous(text, cleaned, found[0], tz, local_now, past)
     if found is None:
-        raise CalendarError(f'cannot read the time "{text}"; {EXAMPLES}')
+        raise CalendarError(f'cannot read the time "{text}"; {examples}')
     value, period = found
     if period != "time":
         raise CalendarError(
-            f'"{text}" has no clear time of day (read as {value:%a %Y-%m-%d}); {EXAMPLES}'
+            f'"{text}" has no clear time of day (read as {value:%a %Y-%m-%d}); {examples}'
         )
     return localize(value.replace(second=0, microsecond=0), tz)
 

@@ -50,10 +50,11 @@ def schedule(
 ) -> None:
     """Schedule (or move, or cancel) a meeting: an .ics file with an alarm.
 
-    WHEN is read in your time zone: "2026-12-03 15:00", "tomorrow 3pm", "next tuesday 10:30".
-    A numeric date that reads both ways ("12/01/2026") is refused: write 2026-12-01.
+    WHEN is read in your time zone: "tomorrow 3pm", "next tuesday 10:30", "3 dec 15:00",
+    or YYYY-MM-DD HH:MM. A numeric date that reads both ways ("12/01") is refused: write
+    it year first, or name the month.
     Scheduling again updates the same event (same UID; a new time or place raises
-    its SEQUENCE).
+    its SEQUENCE) and, if the contact was invited, drafts the updated invitation.
 
     Example: coffeechat schedule dana "next tuesday 10:30" --location "Blue Bottle" --invite
     """
@@ -63,17 +64,29 @@ def schedule(
     from coffeechat.config import require_identity
     from coffeechat.output import say
 
+    if not cancel and not when:
+        raise click.UsageError("WHEN is required (unless --cancel)")
+    if cancel and when:  # silently ignoring WHEN would leave the user thinking it moved
+        raise click.UsageError(
+            "WHEN and --cancel do not go together: leave out --cancel to move the meeting, "
+            "or WHEN to cancel it"
+        )
     store, config = app.store, app.config
     require_identity(config)  # before logging in: the .ics names the user as ORGANIZER
     contact = store.resolve(who)
     moment = now(config)
-    if not cancel and not when:
-        raise click.UsageError("WHEN is required (unless --cancel)")
-    start = None if cancel or not when else parse_when(when, config.tz, moment)
+    start = parse_when(when, config.tz, moment) if when else None
     if invite:  # the address first: no point logging in to draft to nobody
         scheduling.check_recipient(contact, cancel=cancel)
+    if cancel:
+        notify = scheduling.was_invited(store.latest_meeting(contact.id))
+    else:
+        assert start is not None
+        notify = scheduling.sends_update(
+            store, config, contact, start, minutes=minutes, location=location
+        )
     mailbox = None
-    if invite or (cancel and scheduling.was_invited(store.latest_meeting(contact.id))):
+    if invite or notify:
         from coffeechat.mail import open_mailbox
 
         # Open it (log in, find Drafts) before anything is saved: a mailbox that cannot
@@ -144,7 +157,9 @@ def _write_meeting_draft(app: App, mailbox: Mailbox, result: Scheduled, moment: 
 
     assert result.draft is not None
     cancelled = result.spec.status == "CANCELLED"
-    label = "Cancellation" if cancelled else "Invitation"
+    label = "Updated invitation" if result.update else "Invitation"
+    if cancelled:
+        label = "Cancellation"
     unsent = scheduling.unsent_invitation(app.store, result.spec.uid)
     for finding in result.draft.findings:
         say(format_finding(result.draft.label, finding))
@@ -242,7 +257,7 @@ def met(app: App, who: str, notes: str, referrals: tuple[str, ...], when: str | 
     Example: coffeechat met dana --notes "Loves design systems" --referral "Sam Roe <sam@x.org>"
     """
     from coffeechat.clock import now
-    from coffeechat.journey import parse_referral, record_meeting
+    from coffeechat.journey import parse_referral, record_meeting, refuse_before_meeting
     from coffeechat.output import say
 
     store, config = app.store, app.config
@@ -254,6 +269,8 @@ def met(app: App, who: str, notes: str, referrals: tuple[str, ...], when: str | 
 
         # A meeting you record has happened: a future time would count it as held early.
         moment = parse_when(when, config.tz, moment, allow_past=True, allow_future=False)
+    else:
+        refuse_before_meeting(store, contact, moment, config.tz)
     record = record_meeting(store, contact, when=moment, notes=notes, referrals=parsed)
     say(f"{record.contact.name} is now {record.contact.stage.value}.")
     for new in record.added:
