@@ -120,7 +120,7 @@ def test_check_in_after_the_last_exchange() -> None:
     found = only(actions_for(thanked, RULES, BERLIN, NOW))
     assert found.kind == "check-in"
     assert found.due == at(2) + timedelta(days=90)
-    assert found.command == "coffeechat draft check-in 7"
+    assert found.command == 'coffeechat draft check-in 7 --update "[what you did since you spoke]"'
     keeping = facts(Stage.KEEPING_IN_TOUCH, last_sent=at(1), last_received=at(5), check_in_days=30)
     assert only(actions_for(keeping, RULES, BERLIN, NOW)).due == at(5) + timedelta(days=30)
 
@@ -339,7 +339,7 @@ def test_due_actions_from_the_store(store: Store, config: Config) -> None:
             "Eve Eng",
             "check-in",
             at(4) + timedelta(days=90),
-            f"coffeechat draft check-in {ids['eve']}",
+            f'coffeechat draft check-in {ids["eve"]} --update "[what you did since you spoke]"',
         ),
     ]
     assert all(a.due.tzinfo == BERLIN for a in actions)

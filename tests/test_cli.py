@@ -375,3 +375,17 @@ def test_edit_removes_an_address_and_refuses_one_that_is_not_theirs(workspace: W
     assert emails("dana") == ["dana@acme.com"]
     # The address is free again for the person it belongs to.
     assert workspace.run("edit", "sam", "--email", "sam@acme.com").exit_code == 0
+
+
+def test_the_agendas_check_in_command_copied_as_is_is_refused_not_sent(
+    workspace: Workspace,
+) -> None:
+    """The agenda's suggestion leaves the update to the user; pasted unchanged, its blank
+    must stop the draft rather than reach the contact."""
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.com")
+    workspace.run("stage", "dana", "keeping-in-touch", "--force")
+    result = workspace.run(
+        "draft", "check-in", "dana", "--update", "[what you did since you spoke]"
+    )
+    assert result.exit_code == 1
+    assert "'[what you did since you spoke]' looks like a placeholder" in result.output

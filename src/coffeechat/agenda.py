@@ -194,7 +194,12 @@ def _check_in(facts: ContactFacts, outreach: Outreach, tz: ZoneInfo) -> list[Due
             contact_id=facts.contact_id,
             contact_name=facts.name,
             due=_days_after(last, days, tz),
-            command=f"coffeechat draft check-in {facts.contact_id}",
+            # The update is the user's to write: copied as it is, the bracketed blank is
+            # refused by the proofreader's placeholder rule, so it never reaches a contact.
+            command=(
+                f"coffeechat draft check-in {facts.contact_id} "
+                '--update "[what you did since you spoke]"'
+            ),
             detail=f"last in touch on {_day(last, tz)}; check in every {days} days",
             cycle=_stamp(last),
         )
