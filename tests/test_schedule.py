@@ -68,6 +68,24 @@ def test_rescheduling_keeps_the_uid_and_raises_sequence(dana: Workspace) -> None
     assert second.decoded("DTSTART").isoformat() == "2026-03-31T10:00:00+02:00"
 
 
+def test_a_second_meeting_after_one_was_held_leaves_the_first_alone(dana: Workspace) -> None:
+    dana.run("schedule", "dana", "2026-03-30 15:00")
+    [held] = meeting_files(dana)
+    first = vevent(held)
+    assert dana.run("met", "dana", "--when", "2026-03-26 15:00").exit_code == 0
+    assert dana.run("stage", "dana", "keeping-in-touch").exit_code == 0
+    again = dana.run("schedule", "dana", "2026-06-01 10:00")
+    assert again.exit_code == 0, again.output
+    assert again.output.startswith("Scheduled:")
+    files = meeting_files(dana)
+    assert len(files) == 2
+    assert vevent(held).decoded("DTSTART") == first.decoded("DTSTART")
+    assert int(vevent(held)["SEQUENCE"]) == 0
+    [new] = [p for p in files if p != held]
+    assert vevent(new)["UID"] != first["UID"]
+    assert json.loads(dana.run("show", "dana", "--json").stdout)["stage"] == "scheduled"
+
+
 def test_a_new_location_at_the_same_time_is_not_a_move(dana: Workspace) -> None:
     dana.run("schedule", "dana", "2026-03-30 15:00", "--location", "Café Einstein")
     first = vevent(meeting_files(dana)[0])

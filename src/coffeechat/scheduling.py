@@ -52,6 +52,19 @@ def describe(store: Store, config: Config, contact: Contact) -> str:
     return "\n".join(lines)
 
 
+# Stages that say the contact's latest meeting took place: it is history, not to be moved.
+_MET_STAGES = frozenset({Stage.MET, Stage.THANKED, Stage.KEEPING_IN_TOUCH})
+
+
+def _meeting_to_move(store: Store, contact: Contact) -> dict[str, Any] | None:
+    """The meeting `schedule` changes: the latest one, unless it was held already, when
+    scheduling means a new conversation (a second coffee months later) and the first
+    must keep its day, its file and its place in the report."""
+    if contact.stage in _MET_STAGES:
+        return None
+    return store.latest_meeting(contact.id)
+
+
 def schedule(
     store: Store,
     config: Config,
@@ -80,7 +93,7 @@ def schedule(
     require_identity(config)
     if invite:
         check_recipient(contact)
-    existing = store.latest_meeting(contact.id)
+    existing = _meeting_to_move(store, contact)
     row = {
         # One UID for the life of the meeting; each real change raises SEQUENCE (RFC 5546).
         "uid": existing["uid"]
@@ -131,7 +144,7 @@ def sends_update(
 ) -> bool:
     """Whether `schedule` with these values drafts an updated invitation without --invite,
     so the caller opens the mailbox only then (before anything is saved)."""
-    existing = store.latest_meeting(contact.id)
+    existing = _meeting_to_move(store, contact)
     if not was_invited(existing) or recipient_problem(contact):
         return False
     assert existing is not None
