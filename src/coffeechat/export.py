@@ -23,7 +23,7 @@ from typing import TextIO
 
 from coffeechat.fileutil import write_atomically
 from coffeechat.models import Contact
-from coffeechat.pipeline import Stage
+from coffeechat.pipeline import AFTER_MEETING
 from coffeechat.store import Store
 
 HEADER = (
@@ -53,8 +53,6 @@ BOM = "\ufeff"
 # "formula" injection, OWASP). Names come from LinkedIn and vCards, i.e. from strangers,
 # so such a cell is written with a leading apostrophe, which spreadsheets show as text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# Stages after a meeting, when a check-in cadence applies even if none was set per contact.
-_AFTER_MEETING = frozenset({Stage.MET, Stage.THANKED, Stage.KEEPING_IN_TOUCH})
 
 
 @dataclass(frozen=True)
@@ -234,7 +232,8 @@ def _moment(value: str) -> datetime:
 def _next_check_in(contact: Contact, last_touch: str, default_days: int | None) -> str:
     """The last exchange plus the check-in cadence; "" when either is unknown."""
     days = contact.check_in_days
-    if days is None and contact.stage in _AFTER_MEETING:
+    # After a meeting a check-in cadence applies even if none was set per contact.
+    if days is None and contact.stage in AFTER_MEETING:
         days = default_days
     if not days or not last_touch:
         return ""

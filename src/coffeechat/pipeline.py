@@ -36,6 +36,8 @@ MAIN_PATH: tuple[Stage, ...] = (
     Stage.KEEPING_IN_TOUCH,
 )
 SIDE_EXITS: tuple[Stage, ...] = (Stage.DECLINED, Stage.BOUNCED, Stage.NO_RESPONSE)
+# The stages that say the contact's latest meeting took place.
+AFTER_MEETING = frozenset(MAIN_PATH[MAIN_PATH.index(Stage.MET) :])
 
 S = Stage
 # Automatic transitions follow what the mailbox proves; they may skip steps (a reply can

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from coffeechat.models import Contact, Event
-from coffeechat.pipeline import MAIN_PATH, SIDE_EXITS, Stage
+from coffeechat.pipeline import AFTER_MEETING, MAIN_PATH, SIDE_EXITS, Stage
 from coffeechat.store import Store
 
 # The reply rate is "replied of contacted": the denominator is every contact whose timeline
@@ -88,7 +88,7 @@ def funnel(
                 replied += 1
                 wait = _at(events[answer]) - _at(events[sent])
                 waits.append(wait.total_seconds() / 86400)
-        if Stage.MET in reached or Stage.THANKED in reached or Stage.KEEPING_IN_TOUCH in reached:
+        if reached & AFTER_MEETING:
             met += 1
         met_at = _first(events, {Stage.MET})
         thanked_at = _first(events, {Stage.THANKED})

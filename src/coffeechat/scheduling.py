@@ -17,7 +17,7 @@ from coffeechat.config import Config, require_identity
 from coffeechat.drafting import PlannedDraft, recipient_problem
 from coffeechat.errors import UserError
 from coffeechat.models import Contact
-from coffeechat.pipeline import Stage, can_move
+from coffeechat.pipeline import AFTER_MEETING, Stage, can_move
 from coffeechat.store import Store
 
 if TYPE_CHECKING:  # icalendar is imported only by the commands that write calendars
@@ -52,15 +52,11 @@ def describe(store: Store, config: Config, contact: Contact) -> str:
     return "\n".join(lines)
 
 
-# Stages that say the contact's latest meeting took place: it is history, not to be moved.
-_MET_STAGES = frozenset({Stage.MET, Stage.THANKED, Stage.KEEPING_IN_TOUCH})
-
-
 def _meeting_to_move(store: Store, contact: Contact) -> dict[str, Any] | None:
     """The meeting `schedule` changes: the latest one, unless it was held already, when
     scheduling means a new conversation (a second coffee months later) and the first
     must keep its day, its file and its place in the report."""
-    if contact.stage in _MET_STAGES:
+    if contact.stage in AFTER_MEETING:  # that meeting is history, not to be moved
         return None
     return store.latest_meeting(contact.id)
 

@@ -170,10 +170,9 @@ class Store:
         """Forget one of a contact's addresses (a wrong one, or one learned from a thread
         that was not theirs); mail already recorded keeps its events."""
         if self.contact_id_for_email(address) != contact_id:
-            owned = ", ".join(self.get(contact_id).emails) or "none"
-            raise UserError(
-                f"{address} is not an address of {self.get(contact_id).name} (theirs: {owned})"
-            )
+            contact = self.get(contact_id)
+            owned = ", ".join(contact.emails) or "none"
+            raise UserError(f"{address} is not an address of {contact.name} (theirs: {owned})")
         with self.transaction():
             self.conn.execute("DELETE FROM emails WHERE address = ?", [normalize_email(address)])
             self._touch(contact_id)
