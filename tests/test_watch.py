@@ -416,12 +416,9 @@ def test_reconnect_messages_give_the_cause_without_one_shot_advice(tmp_path: Pat
     """While watch retries by itself, "run the command again" or "check mail.host" would
     contradict it: each line says what happened and when the next try comes."""
     import threading
-    from datetime import UTC, datetime
 
     from dovecot import start_dovecot
     from test_hardening import crash
-
-    from coffeechat.watcher import watch_forever
 
     statuses: list[str] = []
     delays: list[float] = []
@@ -436,20 +433,10 @@ def test_reconnect_messages_give_the_cause_without_one_shot_advice(tmp_path: Pat
         config = server.config(tmp_path, server.new_user())
 
         def run() -> None:
-            store = Store.open(config.database_path)  # sqlite: one connection per thread
-            try:
-                watch_forever(
-                    store,
-                    config,
-                    on_change=lambda change: None,
-                    on_status=statuses.append,
-                    now=lambda: datetime.now(UTC),
-                    sleep=sleep,
-                )
+            try:  # its own store: sqlite wants one connection per thread
+                watch_in_process(config, statuses, sleep)
             except BaseException as err:  # handed to the test thread
                 ended.append(err)
-            finally:
-                store.close()
 
         Store.open(config.database_path).close()  # created here, not by both threads at once
         thread = threading.Thread(target=run, daemon=True)
@@ -509,8 +496,6 @@ def waiting_cannot_fix(server: Dovecot, tmp_path: Path) -> dict[str, tuple[dict[
 
 
 def watch_in_process(config: Config, statuses: list[str], sleep: Callable[[float], None]) -> None:
-    from datetime import UTC, datetime
-
     from coffeechat.watcher import watch_forever
 
     store = Store.open(config.database_path)
