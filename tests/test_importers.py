@@ -414,6 +414,53 @@ def test_names_only_csv_reimports_unchanged(store: Store, tmp_path: Path) -> Non
     assert run(store, "csv", str(path)) == ImportSummary(0, 0, 2, 0)
 
 
+CSV_NOTES = DATA / "csv_notes_column_multiline.csv"
+PRIYA_CSV_NOTES = ["Met at the alumni mixer;\nknows the design team", "Prefers mornings"]
+
+
+def test_csv_notes_columns_become_notes_once(store: Store) -> None:
+    parsed = parse_csv(CSV_NOTES)
+    priya, eva = parsed.rows
+    assert parsed.mapping["Notes"] == parsed.mapping["Note 2"] == "notes"
+    # A quoted cell's CRLF as one newline, as for a vCard NOTE; an empty cell is no note.
+    assert list(priya.contact_notes) == PRIYA_CSV_NOTES
+    assert eva.contact_notes == ()
+
+    run(store, "csv", CSV_NOTES.name)
+    found = store.resolve("priya@example.org")
+    assert [e.detail for e in store.events(found.id, "note")] == PRIYA_CSV_NOTES
+    assert [e.cause for e in store.events(found.id, "note")] == ["import csv " + CSV_NOTES.name] * 2
+
+    # Importing the same file again changes nothing and does not double the notes.
+    assert run(store, "csv", CSV_NOTES.name) == ImportSummary(0, 0, 2, 0)
+    assert [e.detail for e in store.events(found.id, "note")] == PRIYA_CSV_NOTES
+
+
+@pytest.mark.parametrize("header", ["Notes", "note", "NOTES", "Comments", "Comment"])
+def test_csv_note_header_spellings(tmp_path: Path, header: str) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(f"Name,{header}\nEva Kim,Knows the hiring manager\n", encoding="utf-8")
+
+    parsed = parse_csv(path)
+
+    assert parsed.mapping[header] == "notes"
+    assert parsed.rows[0].contact_notes == ("Knows the hiring manager",)
+
+
+def test_csv_note_merges_into_a_known_contact_without_repeating_one(store: Store) -> None:
+    priya = store.add_contact(NewContact(name="Priya N.", emails=("priya@example.org",)))
+    store.add_note(priya, "Prefers mornings", at="2024-05-01T09:00:00+00:00")  # by hand
+
+    plan = plan_import(store, parse_csv(CSV_NOTES))
+    assert [(r.action, r.changes) for r in plan.rows] == [("merge", ("note",)), ("add", ())]
+    apply_import(store, plan, skip_bad=False, now=NOW)
+
+    assert [e.detail for e in store.events(priya.id, "note")] == [
+        "Prefers mornings",
+        PRIYA_CSV_NOTES[0],
+    ]
+
+
 _cell_text = st.text(
     alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=30
 ).filter(lambda s: s == s.strip())

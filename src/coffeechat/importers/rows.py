@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import gc
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -103,6 +103,16 @@ def check_address(text: str) -> str:
     if address is None:
         raise BadRow(f"invalid email address {raw!r}")
     return address
+
+
+def clean_notes(values: Iterable[str]) -> tuple[str, ...]:
+    """The non-empty notes among `values`, trimmed, with one kind of newline.
+
+    vCard NOTEs and CSV cells both end up here, so a re-import finds the note it wrote
+    before: the plan compares note texts exactly.
+    """
+    notes = (re.sub(r"\r\n?", "\n", value).strip() for value in values)
+    return tuple(note for note in notes if note)
 
 
 def split_list(text: str) -> list[str]:

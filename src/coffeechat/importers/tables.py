@@ -18,13 +18,13 @@ from coffeechat.importers.rows import (
     ParsedRow,
     RowProblem,
     bulk,
+    clean_notes,
     is_linkedin_url,
     make_contact,
     parse_connected_on,
     read_text,
     split_list,
 )
-from coffeechat.models import NewContact
 
 
 def _records(path: Path, text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
@@ -65,8 +65,8 @@ def _header_key(header: str) -> str:
     return re.sub(r"[\W_\d]+", "", header.casefold())
 
 
-# Spreadsheet header (after _header_key) -> field. emails and tags may come from several
-# columns ("Email", "Email 2"); every other field takes the first column that names it.
+# Spreadsheet header (after _header_key) -> field. emails, tags and notes may come from
+# several columns ("Email", "Email 2"); every other field takes the first column that names it.
 CSV_COLUMNS: dict[str, str] = {
     **dict.fromkeys(("name", "fullname", "displayname", "contactname", "contact"), "name"),
     **dict.fromkeys(("firstname", "givenname", "first"), "first_name"),
@@ -87,6 +87,9 @@ CSV_COLUMNS: dict[str, str] = {
     **dict.fromkeys(("howmet", "howwemet", "metthrough", "source"), "how_met"),
     **dict.fromkeys(("referredby", "referrer", "introducedby", "referral"), "referred_by"),
     "connectedon": "connected_on",
+    # "Notes" is Google Contacts' and Outlook's CSV header; each cell is one note event,
+    # as a vCard NOTE is (never split at ';' or ',', which are the note's own punctuation).
+    **dict.fromkeys(("notes", "note", "comments", "comment"), "notes"),
 }
 LINKEDIN_COLUMNS: dict[str, str] = {
     "firstname": "first_name",
@@ -99,7 +102,7 @@ LINKEDIN_COLUMNS: dict[str, str] = {
     "position": "role",
     "connectedon": "connected_on",
 }
-_MULTI = {"emails", "tags"}
+_MULTI = {"emails", "tags", "notes"}
 _ALL_FIELDS = frozenset(CSV_COLUMNS.values())
 _SHOWN = {
     "first_name": "name (first part)",
@@ -133,7 +136,7 @@ def _map_columns(header: list[str], table: dict[str, str]) -> _Columns:
     return _Columns(index, mapping, width, at)
 
 
-def _row_contact(columns: _Columns, cells: list[str], how_met: str) -> tuple[NewContact, str]:
+def _row(columns: _Columns, line: int, cells: list[str], how_met: str) -> ParsedRow:
     width = columns.width
     if len(cells) > width and any(c.strip() for c in cells[width:]):
         raise BadRow(
@@ -168,7 +171,8 @@ def _row_contact(columns: _Columns, cells: list[str], how_met: str) -> tuple[New
     referrer = cells[at["referred_by"]].strip()
     if LINE_BREAK.search(referrer):
         raise BadRow("the referred-by value contains a line break")
-    return contact, referrer
+    notes = clean_notes(cells[i] for i in columns.index.get("notes", []))
+    return ParsedRow(line, contact, referrer, notes)
 
 
 def _parse_table(
@@ -179,11 +183,9 @@ def _parse_table(
     with bulk():
         for line, cells in records:
             try:
-                contact, referrer = _row_contact(columns, cells, how_met)
+                rows.append(_row(columns, line, cells, how_met))
             except BadRow as bad:
                 problems.append(RowProblem(line, str(bad)))
-                continue
-            rows.append(ParsedRow(line, contact, referrer))
     return ParsedFile(Path(path), kind, rows, problems, columns.mapping)
 
 

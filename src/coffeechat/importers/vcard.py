@@ -16,6 +16,7 @@ from coffeechat.importers.rows import (
     ParsedFile,
     ParsedRow,
     RowProblem,
+    clean_notes,
     is_linkedin_url,
     make_contact,
     read_text,
@@ -121,8 +122,7 @@ def _card_contact(card: Any) -> NewContact:
 
 def _card_notes(card: Any) -> tuple[str, ...]:
     """NOTE values, unescaped by vobject (RFC 6350 3.4: \\; \\, \\n), with one kind of newline."""
-    notes = (re.sub(r"\r\n?", "\n", str(value)).strip() for value in _values(card, "note"))
-    return tuple(note for note in notes if note)
+    return clean_notes(str(value) for value in _values(card, "note"))
 
 
 def parse_vcard(path: Path) -> ParsedFile:
