@@ -414,6 +414,82 @@ def test_names_only_csv_reimports_unchanged(store: Store, tmp_path: Path) -> Non
     assert run(store, "csv", str(path)) == ImportSummary(0, 0, 2, 0)
 
 
+@pytest.mark.parametrize(
+    ("stored", "in_file"),
+    [
+        ("Jose Alvarez", "José Álvarez"),
+        ("José Álvarez", "jose alvarez"),
+        ("Søren Kierkegaard", "Soren Kierkegaard"),
+        ("Lukasz Zolw", "Łukasz Żółw"),
+    ],
+)
+def test_a_name_match_ignores_accents_and_case_and_keeps_the_stored_name(
+    store: Store, tmp_path: Path, stored: str, in_file: str
+) -> None:
+    """`coffeechat show jose` finds José (Store.resolve folds); an import must match him too."""
+    known = store.add_contact(NewContact(name=stored, emails=()))
+    path = tmp_path / "names.csv"
+    path.write_text(f"Name,Company\n{in_file},Acme\n", encoding="utf-8")
+
+    plan = plan_import(store, parse_csv(path))
+
+    assert next(plan.lines()) == (
+        f"names.csv:2: merge into {stored} (id {known.id}), matched by name {in_file!r} "
+        f"(the contact keeps its spelling): adds company"
+    )
+    assert apply_import(store, plan, skip_bad=False, now=NOW).added == 0
+    (contact,) = store.contacts()
+    assert (contact.name, contact.company) == (stored, "Acme")
+    unchanged = next(plan_import(store, parse_csv(path)).lines())
+    assert unchanged == (
+        f"names.csv:2: unchanged, already {stored} (id {known.id}), matched by name "
+        f"{in_file!r} (the contact keeps its spelling)"
+    )
+
+
+def test_a_name_match_spelled_the_same_says_no_more(store: Store, tmp_path: Path) -> None:
+    store.add_contact(NewContact(name="José Álvarez", emails=()))
+    path = tmp_path / "names.csv"
+    path.write_text("Name\nJosé Álvarez\n", encoding="utf-8")
+
+    (line, _) = plan_import(store, parse_csv(path)).lines()
+
+    assert line == "names.csv:2: unchanged, already José Álvarez (id 1), matched by name"
+
+
+def test_rows_of_one_file_match_by_name_across_accents(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "names.csv"
+    path.write_text("Name,Company\nJosé Álvarez,\nJOSE ALVAREZ,Acme\n", encoding="utf-8")
+
+    plan = plan_import(store, parse_csv(path))
+
+    assert [(row.action, row.same_as_line) for row in plan.rows] == [("add", None), ("merge", 2)]
+    apply_import(store, plan, skip_bad=False, now=NOW)
+    (contact,) = store.contacts()
+    assert (contact.name, contact.company) == ("José Álvarez", "Acme")
+
+
+def test_a_referrer_name_matches_across_accents(store: Store, tmp_path: Path) -> None:
+    jose = store.add_contact(NewContact(name="José Álvarez", emails=("jose@example.org",)))
+    path = tmp_path / "referrals.csv"
+    path.write_text("Name,Referred by\nEva Kim,jose alvarez\n", encoding="utf-8")
+
+    apply_import(store, plan_import(store, parse_csv(path)), skip_bad=False, now=NOW)
+
+    assert store.resolve("Eva Kim").referred_by == jose.id
+
+
+def test_a_namesake_note_names_the_contact_as_stored(store: Store, tmp_path: Path) -> None:
+    store.add_contact(NewContact(name="Jose Alvarez", emails=("jose@old.example",)))
+    path = tmp_path / "people.csv"
+    path.write_text("Name,Email\nJosé Álvarez,jose@new.example\n", encoding="utf-8")
+
+    plan = plan_import(store, parse_csv(path))
+
+    # An address of its own: maybe another person, so added beside, with a word about it.
+    assert plan.notes() == ["people.csv:2: same name as Jose Alvarez (id 1)"]
+
+
 CSV_NOTES = DATA / "csv_notes_column_multiline.csv"
 PRIYA_CSV_NOTES = ["Met at the alumni mixer;\nknows the design team", "Prefers mornings"]
 

@@ -1,8 +1,11 @@
 """Planning an import: each good row becomes add, merge or unchanged; nothing is written.
 
 A row matches a contact by any of its addresses, else by LinkedIn URL, else (when it has
-neither) by a unique exact name. A merge fills empty fields and adds new addresses, tags
-and notes; it never overwrites what the user has. Rows of one file that match merge into one.
+neither) by a unique name. Names compare as `coffeechat show` compares them, case and
+accents aside (`fold`): "Jose Alvarez" in a file is the José Álvarez already stored, not a
+second one. A merge fills empty fields and adds new addresses, tags and notes; it never
+overwrites what the user has, the name's spelling included. Rows of one file that match
+merge into one.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from coffeechat.importers.rows import (
     normalize_linkedin_url,
 )
 from coffeechat.models import NewContact
-from coffeechat.store import Store
+from coffeechat.store import Store, fold
 
 FILLABLE = ("company", "role", "linkedin_url", "how_met", "connected_on")
 
@@ -38,6 +41,7 @@ class PlannedRow:
     matched_by: str = ""  # "email address" | "LinkedIn URL" | "name"
     changes: tuple[str, ...] = ()  # what a merge fills in or adds
     notes: tuple[str, ...] = ()
+    spelled: str = ""  # the row's name, when it matched by name but is written otherwise
 
 
 @dataclass(frozen=True)
@@ -112,10 +116,16 @@ def _describe(row: PlannedRow) -> str:
             if row.contact_id is not None
             else f"{row.name} (line {row.same_as_line})"
         )
+        # A match across spellings is the one a reader could doubt: show the row's own.
+        via = (
+            f"{row.matched_by} {row.spelled!r} (the contact keeps its spelling)"
+            if row.spelled
+            else row.matched_by
+        )
         text = (
-            f"merge into {who}, matched by {row.matched_by}: adds {', '.join(row.changes)}"
+            f"merge into {who}, matched by {via}: adds {', '.join(row.changes)}"
             if row.action == "merge"
-            else f"unchanged, already {who}, matched by {row.matched_by}"
+            else f"unchanged, already {who}, matched by {via}"
         )
     return "; ".join([text, *row.notes])
 
@@ -172,6 +182,9 @@ class _RowDraft:
             self.matched_by,
             tuple(self.changes),
             tuple(self.notes),
+            self.row.contact.name
+            if self.matched_by == "name" and self.row.contact.name != target.name
+            else "",
         )
 
 
@@ -186,7 +199,7 @@ class _Planner:
         self.rows: dict[int, tuple[Any, ...]] = {}
         self.by_email: dict[str, _Key] = {}
         self.by_url: dict[str, _Key] = {}
-        self.by_name: dict[str, list[_Key]] = {}
+        self.by_name: dict[str, list[_Key]] = {}  # fold(name) -> contacts and new targets
         for row in db.execute(
             "SELECT id, name, company, role, linkedin_url, how_met, connected_on, tags,"
             " referred_by FROM contacts"
@@ -194,7 +207,7 @@ class _Planner:
             self.rows[row[0]] = row
             if row[4]:
                 self.by_url.setdefault(normalize_linkedin_url(row[4]), row[0])
-            self.by_name.setdefault(row[1].casefold(), []).append(row[0])
+            self.by_name.setdefault(fold(row[1]), []).append(row[0])
         for address, contact_id in db.execute("SELECT address, contact_id FROM emails"):
             self.by_email[address] = contact_id
         self.notes: dict[int, set[str]] = {}
@@ -253,9 +266,9 @@ class _Planner:
             if all(target is not t for t, _ in found):
                 found.append((target, via))
         if not found and not new.emails and not new.linkedin_url:
-            # Nothing else identifies the row; a unique exact name does, so that
+            # Nothing else identifies the row; a unique name does, so that
             # re-importing a names-only spreadsheet does not double everyone.
-            same = self.by_name.get(new.name.casefold(), [])
+            same = self.by_name.get(fold(new.name), [])
             if len(same) == 1:
                 found.append((self.target(same[0]), "name"))
         if not found:
@@ -313,17 +326,23 @@ class _Planner:
         target.contact_notes = set(target.added_notes)
         draft = _RowDraft(row, target, "add")
         target.referrer_row = draft
-        namesakes = self.by_name.get(new.name.casefold(), [])
+        name_key = fold(new.name)
+        namesakes = self.by_name.get(name_key, [])
         if namesakes:
             # A different address and no match otherwise: maybe another person, maybe not.
+            # Named as stored, which may be spelled otherwise than this row.
             first = namesakes[0]
-            label = first.label() if isinstance(first, _Target) else f"{new.name} (id {first})"
+            label = (
+                first.label()
+                if isinstance(first, _Target)
+                else f"{self.rows[first][1]} (id {first})"
+            )
             draft.notes.append(f"same name as {label}")
         for address in new.emails:
             self.by_email[address] = target
         if new.linkedin_url:
             self.by_url.setdefault(new.linkedin_url, target)
-        self.by_name.setdefault(new.name.casefold(), []).append(target)
+        self.by_name.setdefault(name_key, []).append(target)
         self.new.append(target)
         self.drafts.append(draft)
 
@@ -399,7 +418,7 @@ class _Planner:
             if key is None:
                 return None, f"referred by {text!r}: no contact has that address, left empty"
             return self.target(key), ""
-        same = self.by_name.get(text.strip().casefold(), [])
+        same = self.by_name.get(fold(text.strip()), [])
         if len(same) != 1:
             how = "no contact" if not same else f"{len(same)} contacts"
             return None, f"referred by {text!r}: {how} by that name, left empty"
@@ -447,7 +466,8 @@ def plan_import(store: Store, parsed: ParsedFile) -> ImportPlan:
     """Decide add / merge / unchanged for every good row; reads the store, changes nothing.
 
     A row matches a contact by any of its addresses, else by LinkedIn URL, else (when it has
-    neither) by a unique exact name. Rows of the same file that match merge into one.
+    neither) by a unique name, case and accents aside. Rows of the same file that match merge
+    into one.
     """
     with bulk():
         return _Planner(store).plan(parsed)
