@@ -34,6 +34,10 @@ _UNDECOMPOSED = str.maketrans(
 
 def fold(text: str) -> str:
     """Text for loose matching: case-folded, accents removed, ø/æ/ł... spelled plainly."""
+    if text.isascii():
+        # Nothing to decompose or spell plainly, and most names are ASCII: an import folds
+        # 30,000 of them, at 1.5 µs each the long way and 0.1 µs this way.
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_UNDECOMPOSED))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
