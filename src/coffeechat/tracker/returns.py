@@ -12,13 +12,14 @@ was a tenth of a first scan of a large mailbox.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from email import policy
 from email.message import Message
 from email.parser import BytesParser
 from functools import partial
+
+from coffeechat.text import fold
 
 _COMPAT = BytesParser(policy=policy.compat32)
 MAX_AHEAD = timedelta(days=366)  # a date further out is more likely a misreading
@@ -158,22 +159,16 @@ def _month_number(word: str, lang: str) -> int | None:
     An abbreviation is any start of three letters or more that only one month's name has,
     so "Jun" is June but the French "jui" (juin or juillet?) is nothing.
     """
-    word = _plain(word)
+    word = fold(word)
     if len(word) < 3:
         return None
     matches = {
         number
         for number, names in enumerate(_MONTHS.get(lang, ()), start=1)
         for name in names.split()
-        if _plain(name).startswith(word)
+        if fold(name).startswith(word)
     }
     return matches.pop() if len(matches) == 1 else None
-
-
-def _plain(word: str) -> str:
-    """Lower-case without accents, so "Marz", "fevrier" and "marco" read as written right."""
-    decomposed = unicodedata.normalize("NFKD", word.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _next_occurrence(today: date, month: int, day: int) -> date | None:
