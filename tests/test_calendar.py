@@ -430,6 +430,16 @@ def test_reschedule_keeps_uid_and_raises_sequence() -> None:
     assert b["DTSTAMP"].dt > a["DTSTAMP"].dt
 
 
+def test_the_attendee_carries_their_answer_and_is_asked_to_reply() -> None:
+    # The organizer's copy, and an update that keeps the answer (a new place), show it.
+    answered = make_spec(attendee_partstat="ACCEPTED")
+    for method in (None, "REQUEST"):
+        attendee = only_event(reparse(build_meeting_calendar(answered, method)))["ATTENDEE"]
+        assert (attendee.params["PARTSTAT"], attendee.params["RSVP"]) == ("ACCEPTED", "TRUE")
+    attendee = only_event(reparse(build_meeting_calendar(make_spec(), "REQUEST")))["ATTENDEE"]
+    assert (attendee.params["PARTSTAT"], attendee.params["RSVP"]) == ("NEEDS-ACTION", "TRUE")
+
+
 def test_methods_request_and_cancel() -> None:
     spec = make_spec(sequence=1)
     request = reparse(build_meeting_calendar(spec, "REQUEST"))

@@ -628,3 +628,76 @@ def test_invitation_with_proofreading_errors_saves_nothing_unless_forced(
     forced = dana.run("schedule", "dana", "2026-03-30 15:00", "--invite", "--force")
     assert forced.exit_code == 0, forced.output
     assert len(meeting_files(dana)) == 1 and len(maildir_drafts(dana)) == 1
+
+
+def accept_invitation(workspace: Workspace, invited: icalendar.Event) -> None:
+    """Dana's calendar accepts the invitation: an iTIP REPLY arrives in INBOX."""
+    reply = email.message.EmailMessage()
+    reply["From"] = "Dana Lee <dana@acme.example>"
+    reply["To"] = "Alex Doe <alex.doe@example.org>"
+    reply["Subject"] = "Accepted: Informational interview: Dana Lee (Acme)"
+    reply["Message-ID"] = "<accepted-1@acme.example>"
+    reply["Date"] = "Fri, 27 Mar 2026 09:30:00 +0100"
+    reply.set_content("Dana Lee has accepted this invitation.")
+    calendar = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Example Calendar//EN\r\n"
+        "METHOD:REPLY\r\nBEGIN:VEVENT\r\n"
+        f"UID:{invited['UID']}\r\nDTSTAMP:20260327T083000Z\r\n"
+        f"SEQUENCE:{int(invited['SEQUENCE'])}\r\n"
+        "ORGANIZER:mailto:alex.doe@example.org\r\n"
+        "ATTENDEE;PARTSTAT=ACCEPTED;CN=Dana Lee:mailto:dana@acme.example\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    reply.add_alternative(
+        calendar.encode(), maintype="text", subtype="calendar", params={"method": "REPLY"}
+    )
+    mailbox.Maildir(workspace.maildir, create=False).add(reply.as_bytes())
+    assert workspace.run("watch", "--once").exit_code == 0
+    assert stored_answer(workspace) == "ACCEPTED"
+
+
+def stored_answer(workspace: Workspace) -> str:
+    store = Store.open(workspace.database)
+    try:
+        meeting = store.latest_meeting(1)
+        assert meeting is not None
+        return str(meeting["partstat"])
+    finally:
+        store.close()
+
+
+def latest_draft(workspace: Workspace) -> email.message.Message:
+    return max(maildir_drafts(workspace), key=lambda m: int(draft_event(m)["SEQUENCE"]))
+
+
+def test_a_new_time_asks_again_for_an_answer(dana: Workspace) -> None:
+    accept_invitation(dana, send_invitation(dana))
+    moved = dana.run("schedule", "dana", "2026-03-31 10:00")
+    assert moved.exit_code == 0, moved.output
+    # RFC 5546 §2.1.4: a new DTSTART/DTEND is significant; the answer was to the old time.
+    assert stored_answer(dana) == "NEEDS-ACTION"
+    attendee = draft_event(latest_draft(dana))["ATTENDEE"]
+    assert (attendee.params["PARTSTAT"], attendee.params["RSVP"]) == ("NEEDS-ACTION", "TRUE")
+    # Reset, the answer no longer proves the invitation; the drafted update does.
+    cancelled = dana.run("schedule", "dana", "--cancel")
+    assert "Cancellation draft written to Drafts" in cancelled.output
+
+
+def test_a_new_place_keeps_the_answer(dana: Workspace) -> None:
+    accept_invitation(dana, send_invitation(dana))
+    placed = dana.run("schedule", "dana", "2026-03-30 15:00", "--location", "Blue Bottle")
+    assert "Updated invitation draft written to Drafts" in placed.output
+    # Not in RFC 5546's significant changes: the update tells, and Dana's calendar keeps
+    # her answer rather than asking again.
+    assert stored_answer(dana) == "ACCEPTED"
+    attendee = draft_event(latest_draft(dana))["ATTENDEE"]
+    assert (attendee.params["PARTSTAT"], attendee.params["RSVP"]) == ("ACCEPTED", "TRUE")
+
+
+def test_a_new_time_not_sent_keeps_the_answer_and_the_invitation(dana: Workspace) -> None:
+    accept_invitation(dana, send_invitation(dana))
+    mark_undeliverable(dana, "dana@acme.example")
+    moved = dana.run("schedule", "dana", "2026-03-31 10:00")
+    assert "No updated invitation email" in moved.output
+    # No update reaches Dana: her calendar holds the old version, with her answer to it.
+    assert stored_answer(dana) == "ACCEPTED"

@@ -421,6 +421,7 @@ def meeting_spec(row: dict[str, Any], contact: Contact, config: Config) -> Meeti
         organizer_email=config.me.email,
         attendee_name=contact.name,
         attendee_email=contact.email,
+        attendee_partstat=row.get("partstat") or "NEEDS-ACTION",
         dtstamp=stamp,
         location=location,
         url=location if is_link(location) else "",

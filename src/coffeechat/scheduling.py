@@ -113,6 +113,17 @@ def schedule(
     notify, reason = invite or update, ""
     if update and not invite and (problem := recipient_problem(contact)):
         notify, reason = False, f"No updated invitation email: {problem}."
+    if notify and "time" in changes:
+        # The contact's answer was to the old time. A new DTSTART/DTEND is a significant
+        # change (RFC 5546 §2.1.4, RFC 5545 §3.8.7.4), so the update asks again: its
+        # ATTENDEE goes out with PARTSTAT=NEEDS-ACTION;RSVP=TRUE, and the stored answer is
+        # reset to match until their calendar replies. A new place alone is not on that list
+        # (sabre/vobject's iTIP broker, which follows it, leaves LOCATION out, and Outlook
+        # sends such updates as needing no response): the answer is kept, and the update
+        # carries it. Only when the update is drafted: without one, the contact's calendar
+        # holds the old version and their answer to it, and that answer is what still
+        # shows they were invited (`was_invited`).
+        row["partstat"] = "NEEDS-ACTION"
     with store.transaction():
         spec = _save(store, config, contact, row)
         draft = _compose(config, contact, spec, now, force=force) if notify else None

@@ -44,6 +44,9 @@ class MeetingSpec:
     attendee_name: str
     attendee_email: str  # "" for a meeting file without ATTENDEE (never for an invitation)
     dtstamp: datetime
+    # The attendee's answer (an iTIP REPLY's PARTSTAT, RFC 5545 §3.2.12); NEEDS-ACTION
+    # until they answer, and again after a change they must answer anew.
+    attendee_partstat: str = "NEEDS-ACTION"
     location: str = ""
     url: str = ""
     description: str = ""
@@ -202,7 +205,9 @@ def meeting_event(spec: MeetingSpec) -> icalendar.Event:
     if spec.attendee_email:
         attendee = _address(spec.attendee_email, spec.attendee_name)
         attendee.params["ROLE"] = "REQ-PARTICIPANT"
-        attendee.params["PARTSTAT"] = "NEEDS-ACTION"
+        attendee.params["PARTSTAT"] = spec.attendee_partstat
+        # Always ask for a reply: an update that keeps the answer shows it, and one that
+        # reset it (NEEDS-ACTION) makes the contact's calendar ask again.
         attendee.params["RSVP"] = "TRUE"
         event.add("attendee", attendee)
     if spec.description:
