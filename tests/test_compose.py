@@ -223,6 +223,59 @@ def test_invitation_has_date_time_zone_length_and_location() -> None:
     assert "accept the invitation in your calendar" in draft.body
 
 
+LA = ZoneInfo("America/Los_Angeles")
+MOVED = (datetime(2024, 5, 20, 15, 0, tzinfo=LA), 20, "Blue Bottle Coffee, Market Street")
+
+
+def updated(
+    was: tuple[datetime, int, str], start: datetime = MOVED[0], minutes: int = 20, where: str = ""
+) -> dict[str, Any]:
+    """The context of an updated invitation: the meeting now, and what it `was`."""
+    return full_context(meeting=meeting_info(start, minutes, where, was=was))
+
+
+def test_updated_invitation_says_it_is_a_change_and_the_old_and_new_time() -> None:
+    new_time = datetime(2024, 5, 21, 10, 0, tzinfo=LA)
+    draft = TemplateLibrary().render("updated-invitation", updated(MOVED, new_time, 20, MOVED[2]))
+    assert draft.subject == "Updated invitation: 20-minute chat, Alex Doe and Sam Rivera"
+    assert first_paragraph(draft.body) == (
+        "Our conversation has moved from Monday, May 20, 2024 at 15:00 PDT (UTC-07:00) to "
+        "Tuesday, May 21, 2024 at 10:00 PDT (UTC-07:00)."
+    )
+    assert "When: Tuesday, May 21, 2024 at 10:00 PDT (UTC-07:00)" in draft.body
+    assert "Where: Blue Bottle Coffee, Market Street" in draft.body
+    # A new time needs a new answer: their calendar asks again (RFC 5546 §2.1.4).
+    assert "accept the new time in your calendar" in draft.body
+
+
+def test_updated_invitation_for_a_new_place_keeps_the_time_and_the_answer() -> None:
+    draft = TemplateLibrary().render("updated-invitation", updated(MOVED, where="Café Luna"))
+    assert first_paragraph(draft.body) == (
+        "We now meet at Café Luna instead of Blue Bottle Coffee, Market Street; the time "
+        "stays the same."
+    )
+    assert "accept the new time" not in draft.body
+    assert "no need to answer again" in draft.body
+
+
+def test_updated_invitation_for_a_cleared_place_says_it_is_open_again() -> None:
+    draft = TemplateLibrary().render("updated-invitation", updated(MOVED, where=""))
+    assert first_paragraph(draft.body) == (
+        "We no longer meet at Blue Bottle Coffee, Market Street: the place is to be agreed; "
+        "the time stays the same."
+    )
+    assert "Where: to be agreed; tell me what suits you" in draft.body
+
+
+def test_updated_invitation_for_a_longer_meeting_says_the_old_length() -> None:
+    draft = TemplateLibrary().render(
+        "updated-invitation", updated(MOVED, minutes=30, where=MOVED[2])
+    )
+    assert draft.subject.startswith("Updated invitation: 30-minute chat")
+    assert first_paragraph(draft.body) == "It now takes 30 minutes instead of 20."
+    assert "accept the new time in your calendar" in draft.body
+
+
 def test_format_start_spells_out_the_zone() -> None:
     assert format_start(datetime(2024, 1, 2, 8, 5, tzinfo=UTC)) == (
         "Tuesday, January 2, 2024 at 08:05 UTC+00:00"
@@ -266,6 +319,29 @@ def test_packaged_templates_pass_the_proofreader() -> None:
             )
             errors = [f for f in findings if f.severity == "error"]
             assert not errors, f"{kind} (referrer={referrer is not None}): {errors}\n{text}"
+
+
+def test_updated_invitations_pass_the_proofreader() -> None:
+    from coffeechat.proofread import ProofreadContext, proofread
+
+    later = datetime(2024, 5, 21, 10, 0, tzinfo=LA)
+    names = ("Sam Rivera", "Acme Robotics", "Alex Doe", "Blue Bottle Coffee", "Market Street")
+    for context in (
+        updated(MOVED, later, 20, MOVED[2]),
+        updated(MOVED, where="Café Luna"),
+        updated(MOVED, where=""),
+        updated(MOVED, minutes=30, where=MOVED[2]),
+        updated(MOVED, later, 30, "Café Luna"),
+        full_context(),  # a user's own call without the earlier meeting
+    ):
+        draft = TemplateLibrary().render("updated-invitation", context)
+        text = f"Subject: {draft.subject}\n\n{draft.body}"
+        findings = proofread(
+            text,
+            # The update goes out, and is proofread, as an invitation.
+            ProofreadContext(kind="invitation", names=(*names, "Café Luna"), recipient_name="Sam"),
+        )
+        assert [f for f in findings if f.severity == "error"] == [], text
 
 
 # ----------------------------------------------------------------- library behaviour
@@ -337,7 +413,8 @@ def test_unknown_kind_lists_the_known_ones() -> None:
         TemplateLibrary().render("love-letter", full_context())
     assert str(info.value).startswith(
         "unknown template kind 'love-letter'; known kinds: cancellation, check-in, follow-up, "
-        "invitation, outreach, thank-you (to define it, add love-letter.txt.j2"
+        "invitation, outreach, thank-you, updated-invitation (to define it, add "
+        "love-letter.txt.j2"
     )
 
 

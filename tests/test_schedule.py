@@ -701,3 +701,19 @@ def test_a_new_time_not_sent_keeps_the_answer_and_the_invitation(dana: Workspace
     assert "No updated invitation email" in moved.output
     # No update reaches Dana: her calendar holds the old version, with her answer to it.
     assert stored_answer(dana) == "ACCEPTED"
+
+
+def test_the_update_says_it_is_one_and_what_changed(dana: Workspace) -> None:
+    send_invitation(dana)
+    [invitation] = maildir_drafts(dana)
+    assert str(invitation["Subject"]) == "Invitation: 20-minute chat, Alex Doe and Dana Lee"
+    assert dana.run("schedule", "dana", "2026-03-31 10:00").exit_code == 0
+    update = latest_draft(dana)
+    # What Google and Outlook say, so Dana sees a change and not a second meeting.
+    assert str(update["Subject"]) == "Updated invitation: 20-minute chat, Alex Doe and Dana Lee"
+    body = update.get_body(("plain",)).get_content()
+    assert (
+        "Our conversation has moved from Monday, March 30, 2026 at 15:00 CEST (UTC+02:00) to "
+        "Tuesday, March 31, 2026 at 10:00 CEST (UTC+02:00)." in body
+    )
+    assert "When: Tuesday, March 31, 2026 at 10:00 CEST (UTC+02:00)" in body

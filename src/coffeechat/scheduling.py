@@ -124,9 +124,11 @@ def schedule(
         # holds the old version and their answer to it, and that answer is what still
         # shows they were invited (`was_invited`).
         row["partstat"] = "NEEDS-ACTION"
+    # What the contact's calendar holds now: the update says what it changes.
+    held = _spec(existing, contact, config) if update and existing is not None else None
     with store.transaction():
         spec = _save(store, config, contact, row)
-        draft = _compose(config, contact, spec, now, force=force) if notify else None
+        draft = _compose(config, contact, spec, now, force=force, was=held) if notify else None
         detail = ("meeting moved to " if "time" in changes else "meeting on ") + _when(spec.start)
         if "location" in changes:
             detail += f", now at {spec.location}"
@@ -268,10 +270,15 @@ def check_recipient(contact: Contact, *, cancel: bool = False) -> None:
 
 def _save(store: Store, config: Config, contact: Contact, row: dict[str, Any]) -> MeetingSpec:
     """Store the meeting (inside the caller's transaction) and return what its .ics shows."""
+    store.save_meeting(row)
+    return _spec(store.meeting(row["uid"]), contact, config)
+
+
+def _spec(row: dict[str, Any], contact: Contact, config: Config) -> MeetingSpec:
+    """What the .ics of a stored meeting (a `meetings` row) shows."""
     from coffeechat.agenda import meeting_spec
 
-    store.save_meeting(row)
-    spec = meeting_spec(store.meeting(row["uid"]), contact, config)
+    spec = meeting_spec(row, contact, config)
     assert spec is not None
     return spec
 
@@ -288,11 +295,18 @@ def _write(config: Config, spec: MeetingSpec) -> Path:
 
 
 def _compose(
-    config: Config, contact: Contact, spec: MeetingSpec, now: datetime, *, force: bool
+    config: Config,
+    contact: Contact,
+    spec: MeetingSpec,
+    now: datetime,
+    *,
+    force: bool,
+    was: MeetingSpec | None = None,
 ) -> PlannedDraft:
     """The REQUEST (or, for a cancelled meeting, CANCEL) draft calendar clients accept,
     composed and proofread; raises (before anything is kept) when it cannot be written,
-    or has proofreading errors and not `force`."""
+    or has proofreading errors and not `force`. `was`: the meeting as the contact holds
+    it, when this REQUEST updates it."""
     from coffeechat.calendar import build_meeting_calendar, invitation_message
     from coffeechat.compose import TemplateLibrary, compose_draft, meeting_info
     from coffeechat.drafting import plan_message
@@ -301,13 +315,22 @@ def _compose(
 
     cancelled = spec.status == "CANCELLED"
     kind, method = ("cancellation", "CANCEL") if cancelled else ("invitation", "REQUEST")
+    # An update has its own template ("Updated invitation: ...", saying what changed), as
+    # calendar apps do, so the contact sees a change and not a second meeting. It is still
+    # an invitation to the store and the proofreader.
+    template = "updated-invitation" if was is not None and not cancelled else kind
     draft = compose_draft(
         TemplateLibrary(config.templates_path),
-        kind,
+        template,
         config=config,
         contact=contact,
         now=now,
-        meeting=meeting_info(spec.start, spec.minutes, spec.location),
+        meeting=meeting_info(
+            spec.start,
+            spec.minutes,
+            spec.location,
+            was=(was.start, was.minutes, was.location) if was is not None else None,
+        ),
     )
     calendar_bytes = build_meeting_calendar(spec, method=method).to_ical()
     message = invitation_message(draft.message, calendar_bytes, method)

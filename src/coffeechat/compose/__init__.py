@@ -27,7 +27,9 @@ Template variables
 ``meeting_minutes``  the length to ask for (config ``outreach.meeting_minutes``)
 ``detail``           optional: one specific thing from your notes, ending in punctuation
 ``meeting``          optional: ``start_text`` (date, time and time zone), ``minutes``,
-                     ``location`` (may be ""); used by the invitation
+                     ``location`` (may be ""), and ``previous``: for an updated invitation
+                     the same three fields as they were before the change, else None;
+                     used by the invitation, its update and its cancellation
 ``notes``            optional: free text (for a check-in: what you did and how it went, from
                      ``draft check-in --update``; never your private meeting notes)
 ``days_since``       optional: days since the previous message or meeting

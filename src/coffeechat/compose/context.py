@@ -91,12 +91,26 @@ def format_start(start: datetime) -> str:
     )
 
 
-def meeting_info(start: datetime, minutes: int, location: str = "") -> Record:
-    """The `meeting` variable of the invitation template."""
-    return Record(
-        "meeting",
-        {"start_text": format_start(start), "minutes": minutes, "location": location.strip()},
-    )
+def meeting_info(
+    start: datetime,
+    minutes: int,
+    location: str = "",
+    *,
+    was: tuple[datetime, int, str] | None = None,
+) -> Record:
+    """The `meeting` variable of the invitation templates.
+
+    `was` is the (start, minutes, location) an update changes: the updated invitation
+    says what changed, because the contact's calendar shows only the new version.
+    """
+    previous = None
+    if was is not None:
+        previous = Record("meeting.previous", _meeting_values(*was))
+    return Record("meeting", {**_meeting_values(start, minutes, location), "previous": previous})
+
+
+def _meeting_values(start: datetime, minutes: int, location: str) -> dict[str, Any]:
+    return {"start_text": format_start(start), "minutes": minutes, "location": location.strip()}
 
 
 def _sentence(text: str | None) -> str | None:

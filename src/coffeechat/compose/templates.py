@@ -28,6 +28,7 @@ KINDS: tuple[str, ...] = (
     "thank-you",
     "check-in",
     "invitation",
+    "updated-invitation",
     "cancellation",
 )
 REQUIRED_VARIABLES: tuple[str, ...] = ("me", "contact", "meeting_minutes")
