@@ -717,3 +717,49 @@ def test_the_update_says_it_is_one_and_what_changed(dana: Workspace) -> None:
         "Tuesday, March 31, 2026 at 10:00 CEST (UTC+02:00)." in body
     )
     assert "When: Tuesday, March 31, 2026 at 10:00 CEST (UTC+02:00)" in body
+
+
+def test_an_empty_location_clears_it(dana: Workspace) -> None:
+    dana.run("schedule", "dana", "2026-03-30 15:00", "--location", "https://meet.example/abc")
+    result = dana.run("schedule", "dana", "2026-03-30 15:00", "--location", "")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(
+        "Location cleared: Informational interview: Dana Lee (Acme), Mon 2026-03-30 15:00 "
+        "CEST, 20 minutes.\n"
+    )
+    event = vevent(meeting_files(dana)[0])
+    assert "LOCATION" not in event and "URL" not in event
+    assert int(event["SEQUENCE"]) == 1
+    assert stage_and_events(dana, "dana")[1][-1] == (
+        "meeting on Mon 2026-03-30 15:00 CEST, location cleared"
+    )
+    # Nothing left to clear: the same meeting again.
+    again = dana.run("schedule", "dana", "2026-03-30 15:00", "--location", " ")
+    assert again.output.startswith("Nothing changed:")
+
+
+def test_a_new_time_and_a_cleared_location_say_both(dana: Workspace) -> None:
+    dana.run("schedule", "dana", "2026-03-30 15:00", "--location", "Café Einstein")
+    result = dana.run("schedule", "dana", "2026-03-31 10:00", "--location", "")
+    assert result.output.startswith(
+        "Moved, location cleared: Informational interview: Dana Lee (Acme), Tue 2026-03-31 "
+        "10:00 CEST, 20 minutes.\n"
+    )
+
+
+def test_a_cleared_location_reaches_an_invited_contact(dana: Workspace) -> None:
+    assert (
+        dana.run("schedule", "dana", "2026-03-30 15:00", "--location", "Café Einstein").exit_code
+        == 0
+    )
+    send_invitation(dana)
+    cleared = dana.run("schedule", "dana", "2026-03-30 15:00", "--location", "")
+    assert "Updated invitation draft written to Drafts" in cleared.output
+    update = latest_draft(dana)
+    # A REQUEST replaces the whole event (RFC 5546 §3.2.2): no LOCATION clears it.
+    assert "LOCATION" not in draft_event(update)
+    body = update.get_body(("plain",)).get_content()
+    assert (
+        "We no longer meet at Café Einstein: the place is to be agreed; the time stays the "
+        "same." in body
+    )

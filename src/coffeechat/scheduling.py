@@ -68,7 +68,7 @@ def schedule(
     start: datetime,
     *,
     minutes: int | None,
-    location: str,
+    location: str | None,
     invite: bool = False,
     force: bool = False,
     now: datetime,
@@ -131,7 +131,7 @@ def schedule(
         draft = _compose(config, contact, spec, now, force=force, was=held) if notify else None
         detail = ("meeting moved to " if "time" in changes else "meeting on ") + _when(spec.start)
         if "location" in changes:
-            detail += f", now at {spec.location}"
+            detail += f", now at {spec.location}" if spec.location else ", location cleared"
         if contact.stage != Stage.SCHEDULED and can_move(contact.stage, Stage.SCHEDULED):
             contact = store.move(contact, Stage.SCHEDULED, detail, "schedule command")
         elif existing is None or changes:  # an unchanged meeting is no news for the timeline
@@ -149,7 +149,7 @@ def sends_update(
     start: datetime,
     *,
     minutes: int | None,
-    location: str,
+    location: str | None,
 ) -> bool:
     """Whether `schedule` with these values drafts an updated invitation without --invite,
     so the caller opens the mailbox only then (before anything is saved)."""
@@ -165,14 +165,20 @@ def _times_and_place(
     existing: dict[str, Any] | None,
     start: datetime,
     minutes: int | None,
-    location: str,
+    location: str | None,
 ) -> dict[str, Any]:
-    """The meeting row's start, end and location for a new time; no location keeps the old."""
+    """The meeting row's start, end and location for a new time.
+
+    `location` None (not given) keeps the old place; "" (or blanks) clears it, so a place
+    that fell through can be taken back without cancelling the meeting.
+    """
     minutes = minutes or config.outreach.meeting_minutes
+    if location is None:
+        location = existing["location"] if existing else ""
     return {
         "start": start.isoformat(),
         "end": (start + timedelta(minutes=minutes)).isoformat(),
-        "location": location or (existing["location"] if existing else ""),
+        "location": location.strip(),
     }
 
 

@@ -24,7 +24,11 @@ if TYPE_CHECKING:
 @click.option(
     "--minutes", type=click.IntRange(min=1), help="Length (default outreach.meeting_minutes)."
 )
-@click.option("--location", default="", metavar="L", help="A place, or a video-call link.")
+@click.option(
+    "--location",
+    metavar="L",
+    help='A place, or a video-call link; --location "" clears it (left out: kept).',
+)
 @click.option(
     "--invite",
     is_flag=True,
@@ -43,7 +47,7 @@ def schedule(
     who: str,
     when: str | None,
     minutes: int | None,
-    location: str,
+    location: str | None,
     invite: bool,
     cancel: bool,
     force: bool,
@@ -114,7 +118,8 @@ def schedule(
                 force=force,
                 now=moment,
             )
-            place = f", at {result.spec.location}" if "location" in result.changes else ""
+            where = result.spec.location
+            place = f", at {where}" if "location" in result.changes and where else ""
             say(
                 f"{_schedule_verb(result)}: {result.spec.summary}, {show(result.spec.start)}, "
                 f"{result.spec.minutes} minutes{place}."
@@ -139,11 +144,12 @@ def _schedule_verb(result: Scheduled) -> str:
     """Say what `schedule` did: a new meeting, or which of its time and place changed."""
     if not result.rescheduled:
         return "Scheduled"
+    place = "new location" if result.spec.location else "location cleared"
     return {
         (): "Nothing changed",
         ("time",): "Moved",
-        ("location",): "New location",
-        ("time", "location"): "Moved, new location",
+        ("location",): place.capitalize(),
+        ("time", "location"): f"Moved, {place}",
     }[result.changes]
 
 
