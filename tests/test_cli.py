@@ -389,3 +389,27 @@ def test_the_agendas_check_in_command_copied_as_is_is_refused_not_sent(
     )
     assert result.exit_code == 1
     assert "'[what you did since you spoke]' looks like a placeholder" in result.output
+
+
+def test_a_read_only_database_is_one_error_line_naming_the_fix(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The file or its -wal/-shm lost write permission: listing works, a change must say
+    # which files to make writable, not "unexpected OperationalError".
+    import sqlite3
+
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.example")
+    connect = sqlite3.connect
+
+    def read_only(path: object, *args: object, **kwargs: object) -> sqlite3.Connection:
+        return connect(f"file:{path}?mode=ro", *args, uri=True, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sqlite3, "connect", read_only)
+    assert workspace.run("list").exit_code == 0
+    for args in (("add", "Sam Roe"), ("note", "dana", "hello"), ("stage", "dana", "declined")):
+        result = workspace.run(*args)
+        assert result.exit_code == 1, args
+        db = workspace.database
+        assert result.stderr.startswith(f"Error: {db}: cannot write the database (read-only)")
+        assert "unexpected" not in result.stderr
+    assert "Sam Roe" not in workspace.run("list").output

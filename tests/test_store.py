@@ -45,6 +45,34 @@ def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
         Store.open(path)
 
 
+def _read_only_connections(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Open every database read-only, as sqlite does for a file or folder without write
+    permission (chmod cannot show it: the tests may run as root, who may write anyway)."""
+    connect = sqlite3.connect
+
+    def read_only(path: object, *args: object, **kwargs: object) -> sqlite3.Connection:
+        return connect(f"file:{path}?mode=ro", *args, uri=True, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sqlite3, "connect", read_only)
+
+
+def test_a_read_only_database_is_not_called_foreign(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A read-only data folder: sqlite cannot set up WAL. The database is fine; moving it
+    # away, as "not a coffeechat database" advised, would hide the user's contacts.
+    path = tmp_path / "coffeechat.db"
+    path.touch()
+    _read_only_connections(monkeypatch)
+    with pytest.raises(StoreError) as caught:
+        Store.open(path)
+    message = str(caught.value)
+    assert "not a coffeechat database" not in message
+    assert "move it away" not in message
+    assert f"{path}: cannot write the database (read-only)" in message
+    assert f"chmod u+w {tmp_path} {path}*" in message
+
+
 def test_missing_database_without_create(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="run `coffeechat init`"):
         Store.open(tmp_path / "none.db", create=False)

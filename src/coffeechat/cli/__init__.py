@@ -104,11 +104,22 @@ class CoffeechatGroup(click.Group):
         except KeyboardInterrupt:
             _fail("interrupted")
         except Exception as err:
+            _fail_if_read_only(ctx, err)
             verbose = isinstance(ctx.obj, App) and ctx.obj.verbose
             if verbose:
                 traceback.print_exc()
             hint = "" if verbose else "; run again with --verbose to see the traceback"
             _fail(f"unexpected {type(err).__name__}: {err}{hint}")
+
+
+def _fail_if_read_only(ctx: click.Context, err: Exception) -> None:
+    """A write refused mid-command (the database or its -wal/-shm files are read-only):
+    the user can fix that, so one `Error:` line naming the files, no traceback."""
+    from coffeechat.store.core import is_read_only, read_only_error
+
+    store = ctx.obj._store if isinstance(ctx.obj, App) else None
+    if store is not None and store.path is not None and is_read_only(err):
+        _fail(str(read_only_error(store.path)))
 
 
 @click.group(cls=CoffeechatGroup, context_settings={"help_option_names": ["-h", "--help"]})

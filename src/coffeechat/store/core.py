@@ -29,6 +29,25 @@ BUSY_TIMEOUT_MS = 10_000
 NOT_CONVERSATION = ("auto-reply", "bounce", "itip-reply", "invitation", "cancellation")
 
 
+def is_read_only(err: BaseException) -> bool:
+    """True for sqlite's SQLITE_READONLY and its extended codes (e.g. READONLY_CANTINIT)."""
+    code = getattr(err, "sqlite_errorcode", None)
+    return isinstance(err, sqlite3.Error) and code is not None and code & 0xFF == 8
+
+
+def read_only_error(path: Path) -> StoreError:
+    """What to do when sqlite may not write: the file, its WAL files or the folder.
+
+    WAL mode writes `-wal` and `-shm` beside the database, and sqlite creates them with
+    the database's permissions at that moment: after a `chmod u+w` of the file alone they
+    can stay read-only, so the fix names all of them and the folder.
+    """
+    return StoreError(
+        f"{path}: cannot write the database (read-only); make it, its -wal and -shm files "
+        f"and its folder writable by you: `chmod u+w {path.parent} {path}*`"
+    )
+
+
 class Store:
     """All reads and writes of the database. Create with `Store.open(path)`.
 
@@ -74,6 +93,8 @@ class Store:
             if pending_migrations(conn):
                 migrate(store.db)
         except sqlite3.DatabaseError as err:
+            if is_read_only(err):
+                raise read_only_error(path) from err
             raise StoreError(
                 f"{path}: not a coffeechat database ({err}); move it away or set "
                 f"paths.database to another file"
