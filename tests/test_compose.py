@@ -344,6 +344,42 @@ def test_updated_invitations_pass_the_proofreader() -> None:
         assert [f for f in findings if f.severity == "error"] == [], text
 
 
+@pytest.mark.parametrize(
+    ("name", "greeting"),
+    [
+        ("Lee, Dana", "Hi Dana,"),  # "Last, First", as many CSV exports write it
+        ("Lee, Dana Marie", "Hi Dana,"),
+        ("Dana Lee, PhD", "Hi Dana,"),
+        ("Dr. Ann Smith", "Hi Ann,"),
+        ('Dr. Ann "Annie" Smith', "Hi Ann,"),
+        ("Ms Ana Gómez", "Hi Ana,"),
+        ("Prof. Chen", "Hi Prof. Chen,"),  # no first name known: the title and surname
+        ("  Mary   O'Brien ", "Hi Mary,"),
+        ("李小龙", "Hi 李小龙,"),
+        ("Dana", "Hi Dana,"),
+    ],
+)
+def test_the_greeting_uses_the_first_name_not_a_title_or_a_surname(
+    name: str, greeting: str
+) -> None:
+    # "Hi Lee,," and "Hi Dr.," were drafted, and the first was refused with advice to
+    # edit the packaged template.
+    from coffeechat.proofread import ProofreadContext, proofread
+
+    person = contact(name=name)
+    draft = TemplateLibrary().render(
+        "outreach", context_for(me=ME, contact=person, meeting_minutes=20)
+    )
+    assert draft.body.startswith(f"{greeting}\n\n")
+    findings = proofread(
+        f"Subject: {draft.subject}\n\n{draft.body}",
+        ProofreadContext(kind="outreach", names=(name, "Acme Robotics"), recipient_name=name),
+    )
+    assert not [f for f in findings if f.severity == "error"], findings
+    assert not [f for f in findings if f.rule == "greeting-without-name"], findings
+    assert person.first_name == greeting[3:-1]
+
+
 # ----------------------------------------------------------------- library behaviour
 
 

@@ -7,6 +7,42 @@ from typing import Any
 
 from coffeechat.pipeline import Stage
 
+# Titles before a name and degrees or generations after one: never a first name.
+_TITLES = frozenset(
+    ["mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "madam", "dame"]
+)
+_SUFFIXES = frozenset(
+    ["jr", "sr", "ii", "iii", "iv", "phd", "md", "mba", "msc", "ma", "bsc", "jd", "esq", "cpa"]
+)
+
+
+def _bare(word: str) -> str:
+    return word.strip(".,").lower()
+
+
+def first_name(name: str) -> str:
+    """The name a greeting uses: "Dana" for "Dana Lee", "Lee, Dana", "Dr. Dana Lee" and
+    "Dana Lee, PhD". With no first name to find ("Prof. Chen"), the title and surname.
+
+    A whole-name greeting such as "Hi Lee, Dana," would be wrong, and "Hi Dr.," worse;
+    the proofreader, which skips titles too, accepts what this returns.
+    """
+    words = name.split()
+    if not words:
+        return name.strip()
+    before, comma, after = " ".join(words).partition(",")
+    after_words = [w for w in after.replace(",", " ").split() if _bare(w) not in _SUFFIXES]
+    # "Lee, Dana": the given name follows the comma ("Dana Lee, PhD" has only suffixes
+    # there, and is read as written).
+    reversed_order = bool(comma and after_words and before.split())
+    words = after_words if reversed_order else before.split() or words
+    given = [w for w in words if _bare(w) and _bare(w) not in _TITLES]
+    if not given:
+        return " ".join(words)
+    if len(given) == 1 and len(given) < len(words):
+        return " ".join(words)  # "Prof. Chen": a title and a surname, kept together
+    return given[0].rstrip(",")
+
 
 @dataclass(frozen=True)
 class NewContact:
@@ -49,7 +85,7 @@ class Contact:
 
     @property
     def first_name(self) -> str:
-        return self.name.split()[0] if self.name.split() else self.name
+        return first_name(self.name)
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON shape documented in DESIGN.md (and the README)."""

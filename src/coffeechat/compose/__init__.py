@@ -47,7 +47,6 @@ Identity) and `draft` (compose_draft, the three in one call).
 from coffeechat.compose.context import (
     Record,
     context_for,
-    first_name,
     format_start,
     meeting_info,
 )
@@ -70,6 +69,7 @@ from coffeechat.compose.templates import (
     TemplateLibrary,
     split_subject,
 )
+from coffeechat.models import first_name
 
 __all__ = [
     "KINDS",

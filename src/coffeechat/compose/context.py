@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from coffeechat.compose.message import _contact_fix, check_header_value
+from coffeechat.models import first_name
 
 if TYPE_CHECKING:
     from coffeechat.config import Me
@@ -60,11 +61,6 @@ class Record(Mapping[str, Any]):
     @property
     def label(self) -> str:
         return self._label
-
-
-def first_name(name: str) -> str:
-    parts = name.split()
-    return parts[0] if parts else name
 
 
 # English names, not strftime's %A/%B, which follow the machine's locale.

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from coffeechat.models import first_name
 from coffeechat.proofread.document import WORD, Document
 from coffeechat.proofread.findings import Finding, ProofreadContext, Severity
 
@@ -66,12 +67,12 @@ def greeting(doc: Document, context: ProofreadContext) -> Iterator[Finding]:
                 "greeting-without-name",
                 "warning",
                 f"the email does not open with a greeting to {context.recipient_name}",
-                f"Hi {parts[0].capitalize()},",
+                f"Hi {first_name(context.recipient_name)},",
             )
         return
     start, end = doc.greeting
     text = doc.text[start:end]
-    suggestion = f"Hi {context.recipient_name.split()[0]},"
+    suggestion = f"Hi {first_name(context.recipient_name)},"
     impersonal = _IMPERSONAL.search(text)
     if impersonal:
         yield doc.finding(
