@@ -71,6 +71,35 @@ def test_unknown_keys_warn(tmp_path: Path) -> None:
     assert any("unknown section [extra]" in m for m in messages)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "[outreach]\nfolow_up_after_days = 3\n",
+            "outreach.folow_up_after_days: unknown key ignored; "
+            "did you mean outreach.follow_up_after_days?",
+        ),
+        (
+            '[mail]\ntimezone = "Europe/Berlin"\n',
+            "mail.timezone: unknown key ignored; did you mean me.timezone? It belongs in [me]",
+        ),
+        (
+            "[outrech]\nmeeting_minutes = 15\n",
+            "unknown section [outrech] ignored; did you mean [outreach]?",
+        ),
+    ],
+)
+def test_a_mistyped_key_names_the_key_it_was_meant_to_be(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    # A typo silently drops the user's value for the default: the warning must name the
+    # fix, as a wrong value's error does.
+    path = write(tmp_path, text)
+    with pytest.warns(UserWarning) as record:
+        load(path)
+    assert [str(w.message) for w in record] == [f"{path}: {expected}"]
+
+
 def test_plain_is_allowed_to_loopback(tmp_path: Path) -> None:
     path = write(
         tmp_path,

@@ -7,6 +7,7 @@ Every problem is reported as one line naming the file, the key and the fix
 from __future__ import annotations
 
 import contextlib
+import difflib
 import ipaddress
 import os
 import tomllib
@@ -188,7 +189,9 @@ def from_mapping(raw: dict[str, Any], path: Path) -> Config:
             sections[name] = _cadences(value, path)
             continue
         if name not in SECTIONS:
-            warnings.warn(f"{path}: unknown section [{name}] ignored", stacklevel=2)
+            close = difflib.get_close_matches(name, [*SECTIONS, "check_in_by_tag"], n=1)
+            hint = f"; did you mean [{close[0]}]?" if close else ""
+            warnings.warn(f"{path}: unknown section [{name}] ignored{hint}", stacklevel=2)
             continue
         if not isinstance(value, dict):
             raise ConfigError(f"{path}: {name}: expected a [{name}] table")
@@ -219,10 +222,22 @@ def _section(cls: type, section: str, values: dict[str, Any], path: Path) -> Any
     for key, value in values.items():
         dotted = f"{section}.{key}"
         if key not in known:
-            warnings.warn(f"{path}: {dotted}: unknown key ignored", stacklevel=2)
+            warnings.warn(
+                f"{path}: {dotted}: unknown key ignored{_key_hint(section, key, known)}",
+                stacklevel=2,
+            )
             continue
         kwargs[key] = _coerce(hints[key], value, dotted, path)
     return cls(**kwargs)
+
+
+def _key_hint(section: str, key: str, known: set[str]) -> str:
+    """'; did you mean ...?' for a typo, or for a key written in the wrong section."""
+    for other, cls in SECTIONS.items():
+        if other != section and key in {f.name for f in fields(cls)}:
+            return f"; did you mean {other}.{key}? It belongs in [{other}]"
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    return f"; did you mean {section}.{close[0]}?" if close else ""
 
 
 def _coerce(hint: Any, value: Any, dotted: str, path: Path) -> Any:
