@@ -17,6 +17,7 @@ from coffeechat.config import load
 from coffeechat.drafting import plan_drafts, write_drafts
 from coffeechat.mail import open_mailbox
 from coffeechat.models import NewContact
+from coffeechat.resources import templates_dir
 from coffeechat.store import Store
 
 
@@ -359,3 +360,33 @@ def test_update_is_only_for_check_ins(workspace: Workspace) -> None:
     result = workspace.run("draft", "outreach", "dana", "--update", "News.")
     assert result.exit_code == 2
     assert "--update is for check-in drafts" in result.stderr
+
+
+def test_a_long_meeting_ask_from_the_config_names_the_setting(workspace: Workspace) -> None:
+    # The packaged outreach asks for outreach.meeting_minutes: over 30, every outreach is
+    # refused, and the fix is that setting, not a template inside the installed package.
+    text = workspace.config_path.read_text()
+    workspace.config_path.write_text(
+        text.replace("meeting_minutes = 20", "meeting_minutes = 45", 1)
+    )
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.example")
+    refused = workspace.run("draft", "outreach", "dana")
+    assert refused.exit_code == 1
+    assert "long-meeting-ask" in refused.output
+    assert (
+        f"The drafts ask for 45 minutes (outreach.meeting_minutes in {workspace.config_path})"
+        in refused.stderr
+    )
+    assert "site-packages" not in refused.stderr and "templates" not in refused.stderr
+
+
+def test_an_error_from_the_contact_in_coffeechats_template_never_sends_you_into_it(
+    workspace: Workspace,
+) -> None:
+    workspace.run("add", "Kim Ng", "--email", "kim@acme.example", "--company", "Acme Inc..")
+    refused = workspace.run("draft", "outreach", "kim")
+    assert refused.exit_code == 1
+    assert "double-punctuation" in refused.output
+    assert "Fix the contact (coffeechat edit), or copy coffeechat's template " in refused.stderr
+    assert "(outreach.txt.j2) into your paths.templates folder" in refused.stderr
+    assert str(templates_dir()) not in refused.stderr

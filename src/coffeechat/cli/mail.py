@@ -6,6 +6,7 @@ import contextlib
 import signal
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import click
@@ -66,7 +67,6 @@ def draft(
             blocked.append(plan)
     if blocked and not force and not dry_run:
         names = ", ".join(plan.contact.name for plan in blocked)
-        templates = ", ".join(dict.fromkeys(plan.template for plan in blocked))
         blank = any(f.rule == "placeholder" for plan in blocked for f in plan.findings)
         if kind == "check-in" and update is None and blank:
             # The template's blank for the update: only the user can fill it, not a fix.
@@ -76,8 +76,8 @@ def draft(
                 f"--force to write the draft and fill in the blank in your mail client"
             )
         raise ProofreadError(
-            f"proofreading found errors in the draft for {names}; nothing was written. Fix "
-            f"the template ({templates}) or the contact, or pass --force to write it anyway"
+            f"proofreading found errors in the draft for {names}; nothing was written. "
+            f"{_what_to_fix(blocked, config)}, or pass --force to write it anyway"
         )
     if dry_run:
         say(f"Dry run: {len(plans)} draft(s) checked; nothing was written.")
@@ -156,6 +156,32 @@ def proofread_command(
             say(format_finding(name, finding))
     if has_errors(findings):
         sys.exit(1)
+
+
+def _what_to_fix(blocked: list[Any], config: Any) -> str:
+    """Where the errors of `blocked` drafts come from, as the user can change it: a config
+    value, their own template, or the contact, never a file inside the installed package."""
+    from coffeechat.proofread.etiquette import LONGEST_ASK
+    from coffeechat.resources import templates_dir
+
+    rules = {f.rule for plan in blocked for f in plan.findings if f.severity == "error"}
+    minutes = config.outreach.meeting_minutes
+    if "long-meeting-ask" in rules and minutes > LONGEST_ASK:
+        where = config.source or "the config"
+        return (
+            f"The drafts ask for {minutes} minutes (outreach.meeting_minutes in {where}); "
+            f"ask a stranger for {LONGEST_ASK} minutes or less: lower that setting"
+        )
+    packaged = templates_dir().resolve()
+    templates = dict.fromkeys(Path(plan.template) for plan in blocked if plan.template)
+    own = [str(t) for t in templates if not t.resolve().is_relative_to(packaged)]
+    if own:
+        return f"Fix the template ({', '.join(own)}) or the contact"
+    names = ", ".join(t.name for t in templates)
+    return (
+        f"Fix the contact (coffeechat edit), or copy coffeechat's template ({names}) into "
+        f"your paths.templates folder and change it there"
+    )
 
 
 # ---------------------------------------------------------------- watching the mailbox
