@@ -326,7 +326,9 @@ def met_and_thanked(workspace: Workspace) -> None:
 def test_check_in_quotes_the_advice_but_never_the_private_notes(workspace: Workspace) -> None:
     met_and_thanked(workspace)
     result = workspace.run("draft", "check-in", "jose", "--dry-run")
-    assert result.exit_code == 0, result.output
+    # The preview is shown, and the dry run fails as the real run would (the blank).
+    assert result.exit_code == 1, result.output
+    assert "--update TEXT" in result.stderr
     assert 'I followed up on your advice: "Data engineering at Telefónica starts with SQL."' in (
         result.output
     )
@@ -384,8 +386,12 @@ def test_an_error_from_the_contact_in_coffeechats_template_never_sends_you_into_
     workspace: Workspace,
 ) -> None:
     workspace.run("add", "Kim Ng", "--email", "kim@acme.example", "--company", "Acme Inc..")
+    previewed = workspace.run("draft", "outreach", "kim", "--dry-run")
     refused = workspace.run("draft", "outreach", "kim")
-    assert refused.exit_code == 1
+    # A dry run fails as the real run does: a clean one means the draft will be written.
+    assert previewed.exit_code == refused.exit_code == 1
+    assert previewed.stderr == refused.stderr
+    assert "To: Kim Ng <kim@acme.example>" in previewed.output
     assert "double-punctuation" in refused.output
     assert "Fix the contact (coffeechat edit), or copy coffeechat's template " in refused.stderr
     assert "(outreach.txt.j2) into your paths.templates folder" in refused.stderr
