@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import email
 import email.policy
+import io
 import json
 import mailbox
 import re
@@ -68,11 +70,14 @@ def test_rescheduling_keeps_the_uid_and_raises_sequence(dana: Workspace) -> None
     assert second.decoded("DTSTART").isoformat() == "2026-03-31T10:00:00+02:00"
 
 
-def test_a_second_meeting_after_one_was_held_leaves_the_first_alone(dana: Workspace) -> None:
+def test_a_second_meeting_after_one_was_held_leaves_the_first_alone(
+    dana: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     dana.run("schedule", "dana", "2026-03-30 15:00")
     [held] = meeting_files(dana)
     first = vevent(held)
-    assert dana.run("met", "dana", "--when", "2026-03-26 15:00").exit_code == 0
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-03-30T16:00:00+02:00")
+    assert dana.run("met", "dana").exit_code == 0
     assert dana.run("stage", "dana", "keeping-in-touch").exit_code == 0
     again = dana.run("schedule", "dana", "2026-06-01 10:00")
     assert again.exit_code == 0, again.output
@@ -382,6 +387,107 @@ def test_met_with_a_past_when_or_a_cancelled_meeting_is_recorded(dana: Workspace
     assert dana.run("met", "dana", "--when", "yesterday 3pm").exit_code == 0
     assert dana.run("schedule", "jose", "--cancel").exit_code == 0
     assert dana.run("met", "jose").exit_code == 0  # a cancelled meeting is no obstacle
+
+
+def feed_events(workspace: Workspace) -> dict[str, icalendar.Event]:
+    feed = icalendar.Calendar.from_ical(
+        (workspace.root / "calendar" / "coffeechat.ics").read_bytes()
+    )
+    return {str(e["UID"]): e for e in feed.walk("VEVENT")}
+
+
+def test_met_earlier_than_planned_moves_the_meeting_to_when_it_was_held(
+    dana: Workspace,
+) -> None:
+    assert dana.run("schedule", "dana", "2026-04-03 14:00").exit_code == 0  # next Friday
+    [path] = meeting_files(dana)
+    uid = str(vevent(path)["UID"])
+    result = dana.run("met", "dana", "--when", "today 1am")
+    assert result.exit_code == 0, result.output
+    assert (
+        "Moved the meeting to when you met, Fri 2026-03-27 01:00 CET (it was planned for "
+        "Fri 2026-04-03 14:00 CEST).\nCalendar file: "
+    ) in result.output
+    # The planned time is still ahead: if that conversation still happens, it is another.
+    assert (
+        "If you still meet on Fri 2026-04-03 14:00 CEST too, that is another meeting: "
+        'run `coffeechat schedule 1 "2026-04-03 14:00"`.'
+    ) in result.output
+    # The same event (same UID, a higher SEQUENCE, the same length) at the held time.
+    assert meeting_files(dana) == [path]
+    event = vevent(path)
+    assert str(event["UID"]) == uid
+    assert int(event["SEQUENCE"]) == 1
+    assert event.decoded("DTSTART").isoformat() == "2026-03-27T01:00:00+01:00"
+    assert event.decoded("DTEND").isoformat() == "2026-03-27T01:20:00+01:00"
+    # The feed holds no Friday event any more, and no alarm for it.
+    fed = feed_events(dana)[uid]
+    assert fed.decoded("DTSTART").isoformat() == "2026-03-27T01:00:00+01:00"
+    assert "2026-04-03" not in (dana.root / "calendar" / "coffeechat.ics").read_text()
+    # The spreadsheet and the check-in clock count from the held time.
+    [row] = list(csv.DictReader(io.StringIO(dana.run("export", "csv").stdout)))
+    assert row["Meeting date"] == "2026-03-27T00:00:00+00:00"
+    assert row["Next check-in"] == "2026-06-25"
+    # The timeline says when it was held (at that time, so before it was scheduled).
+    _, details = stage_and_events(dana, "dana")
+    assert (
+        "meeting held on Fri 2026-03-27 01:00 CET (planned for Fri 2026-04-03 14:00 CEST)"
+    ) in details
+    [action] = json.loads(dana.run("agenda", "--json").stdout)
+    assert (action["kind"], action["due"]) == ("thank-you", "2026-03-29T01:20:00+01:00")
+    # The command it suggests puts the plan back as a second meeting.
+    assert dana.run("schedule", "dana", "2026-04-03 14:00").output.startswith("Scheduled:")
+    assert len(meeting_files(dana)) == 2
+
+
+def test_met_later_than_planned_moves_a_past_meeting_without_a_second_one(
+    dana: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert dana.run("schedule", "dana", "2026-03-30 15:00", "--minutes", "45").exit_code == 0
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-04-02T18:00:00+02:00")
+    result = dana.run("met", "dana", "--when", "2026-04-01 11:00")
+    assert result.exit_code == 0, result.output
+    assert "(it was planned for Mon 2026-03-30 15:00 CEST)" in result.output
+    assert "another meeting" not in result.output  # the planned time is over
+    [path] = meeting_files(dana)
+    event = vevent(path)
+    assert event.decoded("DTSTART").isoformat() == "2026-04-01T11:00:00+02:00"
+    assert event.decoded("DTEND").isoformat() == "2026-04-01T11:45:00+02:00"
+
+
+def test_met_at_the_planned_time_or_without_when_leaves_the_meeting(
+    dana: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dana.run("add", "Jose Ruiz", "--email", "jose@example.org")
+    for who in ("dana", "jose"):
+        assert dana.run("schedule", who, "2026-03-30 15:00").exit_code == 0
+    before = {p: p.read_bytes() for p in meeting_files(dana)}
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-03-30T18:00:00+02:00")
+    # Within the planned slot is the meeting as planned; without --when, it was held then.
+    for args in (["dana", "--when", "2026-03-30 15:10"], ["jose"]):
+        result = dana.run("met", *args)
+        assert result.exit_code == 0, result.output
+        assert "Moved the meeting" not in result.output
+    assert {p: p.read_bytes() for p in meeting_files(dana)} == before
+    assert stage_and_events(dana, "dana")[1][-1] == "meeting held"
+
+
+def test_met_earlier_than_an_invited_meeting_drafts_nothing_and_says_so(
+    dana: Workspace,
+) -> None:
+    invited = send_invitation(dana)
+    result = dana.run("met", "dana", "--when", "today 8am")
+    assert result.exit_code == 0, result.output
+    assert "Moved the meeting to when you met, Fri 2026-03-27 08:00 CET" in result.output
+    assert (
+        "Dana Lee's calendar still shows the invitation for Mon 2026-03-30 15:00 CEST: "
+        "no update is drafted for a meeting that is over."
+    ) in result.output
+    assert len(maildir_drafts(dana)) == 1  # only the invitation
+    event = vevent(meeting_files(dana)[0])
+    assert event["UID"] == invited["UID"]
+    assert int(event["SEQUENCE"]) == 1
+    assert event.decoded("DTSTART").isoformat() == "2026-03-27T08:00:00+01:00"
 
 
 def test_an_ambiguous_slash_date_is_refused(dana: Workspace) -> None:

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
+from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from coffeechat.contacts import add_contact, check_address
@@ -18,6 +20,11 @@ from coffeechat.errors import UserError
 from coffeechat.models import Contact
 from coffeechat.pipeline import Stage
 from coffeechat.store import Store
+
+if TYPE_CHECKING:
+    from coffeechat.calendar import MeetingSpec
+    from coffeechat.config import Config
+    from coffeechat.scheduling import Held
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,8 @@ class MeetingRecord:
     contact: Contact
     added: tuple[Contact, ...]  # new contacts from referrals
     linked: tuple[Contact, ...]  # referrals that were contacts already
+    # The planned meeting, moved to the time given with `met --when`, and its .ics.
+    moved: tuple[Held, MeetingSpec, Path] | None = None
 
 
 def parse_referral(text: str) -> Referral:
@@ -73,17 +82,30 @@ def record_meeting(
     when: datetime,
     notes: str = "",
     referrals: Sequence[Referral] = (),
+    config: Config | None = None,
 ) -> MeetingRecord:
     """Move the contact to `met`, keep the notes, and add or link each referral.
 
-    One transaction: a bad referral leaves the contact where it was.
+    With `config`, `when` is the time the user says they met (`met --when`): the planned
+    meeting moves there (`scheduling.held_at`). Without, `when` is now, and a planned
+    meeting was held at its own time (`refuse_before_meeting` has checked it started).
+    One transaction: a bad referral leaves the contact and the meeting where they were.
     """
+    from coffeechat.calendar import show
+    from coffeechat.scheduling import held_at, save_held
+
     at = when.isoformat(timespec="seconds")
     added: list[Contact] = []
     linked: list[Contact] = []
+    held = held_at(store, config, contact, when) if config is not None else None
+    detail = "meeting held"
+    if held is not None:
+        detail += f" on {show(when)} (planned for {show(held.planned)})"
     with store.transaction():
         if contact.stage != Stage.MET:
-            contact = store.move(contact, Stage.MET, "meeting held", "met command", at=at)
+            contact = store.move(contact, Stage.MET, detail, "met command", at=at)
+        elif held is not None:
+            store.add_event(contact.id, "meeting", None, None, detail, "met command", at=at)
         if notes:
             store.add_event(contact.id, "meeting-notes", None, None, notes, "met command", at=at)
         for referral in referrals:
@@ -119,4 +141,9 @@ def record_meeting(
                 linked.append(store.get(other.id))
                 detail = f"referred {other.name} (already a contact)"
             store.add_event(contact.id, "referral", None, None, detail, "met command", at=at)
-    return MeetingRecord(store.get(contact.id), tuple(added), tuple(linked))
+        moved: tuple[Held, MeetingSpec, Path] | None = None
+        if held is not None:
+            assert config is not None
+            # Last: the .ics is written only once every check has passed (`_write`).
+            moved = (held, *save_held(store, config, contact, held))
+    return MeetingRecord(store.get(contact.id), tuple(added), tuple(linked), moved)

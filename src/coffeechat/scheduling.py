@@ -142,6 +142,54 @@ def schedule(
     )
 
 
+@dataclass(frozen=True)
+class Held:
+    """The planned meeting, moved to when `coffeechat met --when` says it was held."""
+
+    row: dict[str, Any]  # the `meetings` row at the held time, not yet saved
+    planned: datetime  # the start it had, in the user's zone
+    invited: bool  # the contact holds an invitation for `planned` (see `was_invited`)
+
+
+def held_at(store: Store, config: Config, contact: Contact, when: datetime) -> Held | None:
+    """The contact's planned meeting moved to `when`, the time the user says they met.
+
+    The calendar files, the export and the check-in clock all read the stored meeting, so
+    it must say when the conversation happened: the same UID (the user's calendar moves
+    the event instead of keeping a stale one with its alarm) with its length kept and a
+    higher SEQUENCE (a new time is significant, RFC 5545 §3.8.7.4). The invited contact
+    gets no update: the meeting is over, and the partstat stays their answer.
+
+    None when nothing moves: no meeting is planned (one already held is history, as for
+    `schedule`), or `when` falls in the planned slot, which is the meeting as planned.
+    However far `when` is from the plan, it is this meeting: a contact has one planned
+    meeting and `met` records one conversation, and the caller says how to put the plan
+    back when it is still ahead.
+    """
+    meeting = _meeting_to_move(store, contact)
+    if meeting is None:
+        return None
+    start = datetime.fromisoformat(meeting["start"])
+    end = datetime.fromisoformat(meeting["end"])
+    if start <= when < end:
+        return None
+    minutes = round((end - start).total_seconds() / 60)
+    row = {**meeting, **_times_and_place(config, meeting, when, minutes, None)}
+    if not _changes(meeting, row):
+        return None
+    row["sequence"] = int(meeting["sequence"]) + 1
+    return Held(row, start.astimezone(config.tz), was_invited(meeting))
+
+
+def save_held(
+    store: Store, config: Config, contact: Contact, held: Held
+) -> tuple[MeetingSpec, Path]:
+    """Store the meeting of `held_at` and rewrite its .ics: the caller's last step inside
+    its transaction (see `_write`)."""
+    spec = _save(store, config, contact, held.row)
+    return spec, _write(config, spec)
+
+
 def sends_update(
     store: Store,
     config: Config,

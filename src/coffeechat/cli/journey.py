@@ -12,8 +12,10 @@ import click
 from coffeechat.cli import App, _refresh_feed, json_option, main, pass_app
 
 if TYPE_CHECKING:
+    from coffeechat.calendar import MeetingSpec
     from coffeechat.mail.base import Mailbox
-    from coffeechat.scheduling import Scheduled
+    from coffeechat.models import Contact
+    from coffeechat.scheduling import Held, Scheduled
 
 # ---------------------------------------------------------------- calendar
 
@@ -255,10 +257,17 @@ def agenda(app: App, days: int, as_json: bool) -> None:
     metavar='"Name <email>"',
     help="Someone they suggested you talk to (repeatable).",
 )
-@click.option("--when", metavar="WHEN", help="When you met, not in the future (default: now).")
+@click.option(
+    "--when",
+    metavar="WHEN",
+    help="When you met, not in the future (default: now); a planned meeting moves there.",
+)
 @pass_app
 def met(app: App, who: str, notes: str, referrals: tuple[str, ...], when: str | None) -> None:
     """Record a conversation: notes, and the people they referred you to.
+
+    With --when, a meeting you had scheduled takes that time (keeping its length), so
+    its calendar file, the export and the check-in clock say when you really met.
 
     Example: coffeechat met dana --notes "Loves design systems" --referral "Sam Roe <sam@x.org>"
     """
@@ -277,8 +286,12 @@ def met(app: App, who: str, notes: str, referrals: tuple[str, ...], when: str | 
         moment = parse_when(when, config.tz, moment, allow_past=True, allow_future=False)
     else:
         refuse_before_meeting(store, contact, moment, config.tz)
-    record = record_meeting(store, contact, when=moment, notes=notes, referrals=parsed)
+    record = record_meeting(
+        store, contact, when=moment, notes=notes, referrals=parsed, config=config if when else None
+    )
     say(f"{record.contact.name} is now {record.contact.stage.value}.")
+    if record.moved is not None:
+        _say_moved(app, record.contact, *record.moved)
     for new in record.added:
         say(f"Added {new.name} (id {new.id}), referred by {record.contact.name}.")
     for old in record.linked:
@@ -286,6 +299,37 @@ def met(app: App, who: str, notes: str, referrals: tuple[str, ...], when: str | 
     hours = config.outreach.thank_you_within_hours
     say(f"Next: `coffeechat draft thank-you {record.contact.id}` (within {hours} hours).")
     _refresh_feed(app)
+
+
+def _say_moved(app: App, contact: Contact, held: Held, spec: MeetingSpec, path: Path) -> None:
+    """What `met --when` did to the planned meeting, and what it did not do."""
+    from coffeechat.calendar import show
+    from coffeechat.clock import now
+    from coffeechat.output import say, warn
+    from coffeechat.scheduling import unsent_invitation
+
+    say(
+        f"Moved the meeting to when you met, {show(spec.start)} "
+        f"(it was planned for {show(held.planned)})."
+    )
+    say(f"Calendar file: {path}")
+    if held.planned > now(app.config):
+        # The contact is `met` now, so `schedule` makes a new meeting, not a move of this one.
+        say(
+            f"If you still meet on {show(held.planned)} too, that is another meeting: run "
+            f'`coffeechat schedule {contact.id} "{held.planned:%Y-%m-%d %H:%M}"`.'
+        )
+    if unsent_invitation(app.store, spec.uid):
+        warn(
+            f"the invitation to {contact.name} is still in Drafts, unsent: delete it, the "
+            f"meeting has been held"
+        )
+    elif held.invited:
+        # Nothing is drafted: an update for a meeting that is over would only confuse.
+        say(
+            f"{contact.name}'s calendar still shows the invitation for {show(held.planned)}: "
+            f"no update is drafted for a meeting that is over."
+        )
 
 
 @main.command()
