@@ -379,6 +379,29 @@ def test_met_before_the_scheduled_meeting_is_refused(
     assert dana.run("met", "dana").exit_code == 0
 
 
+def test_stage_met_before_the_scheduled_meeting_is_refused_unless_forced(
+    dana: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `stage` is the manual way to the same place `met` guards: the report would count a
+    # meeting as held, and the agenda ask for a thank-you, before the conversation.
+    assert dana.run("schedule", "dana", "2026-03-30 15:00").exit_code == 0
+    before = stage_and_events(dana, "dana")
+    for target in ("met", "thanked"):
+        result = dana.run("stage", "dana", target)
+        assert result.exit_code == 1
+        assert result.stderr == (
+            "Error: Dana Lee's meeting is still ahead, on Mon 2026-03-30 15:00 CEST: record "
+            "it with `coffeechat met dana` once it has happened (with --when if you met "
+            f"earlier); to move anyway: coffeechat stage dana {target} --force\n"
+        )
+    assert stage_and_events(dana, "dana") == before
+    assert dana.run("stage", "dana", "declined").exit_code == 0  # not a meeting stage
+    assert dana.run("stage", "dana", "met", "--force").exit_code == 0
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-03-30T15:20:00+02:00")
+    assert dana.run("schedule", "dana", "2026-04-06 15:00").exit_code == 0  # a new one
+    assert dana.run("stage", "dana", "thanked").exit_code == 0  # met already: no guard
+
+
 def test_met_with_a_past_when_or_a_cancelled_meeting_is_recorded(dana: Workspace) -> None:
     dana.run("add", "Jose Ruiz", "--email", "jose@example.org")
     for who in ("dana", "jose"):

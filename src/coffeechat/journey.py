@@ -53,20 +53,30 @@ def parse_referral(text: str) -> Referral:
     return Referral(name.strip() or address.split("@")[0], address)
 
 
+def meeting_ahead(store: Store, contact: Contact, now: datetime, tz: ZoneInfo) -> datetime | None:
+    """The start of the contact's meeting when it is still ahead of `now`, else None.
+
+    A cancelled meeting is none: `latest_meeting` skips it.
+    """
+    from coffeechat.calendar.when import SKEW
+
+    meeting = store.latest_meeting(contact.id)
+    if meeting is None:
+        return None
+    start = datetime.fromisoformat(meeting["start"]).astimezone(tz)
+    return start if start > now + SKEW else None  # the clock-skew allowance of `met --when`
+
+
 def refuse_before_meeting(store: Store, contact: Contact, now: datetime, tz: ZoneInfo) -> None:
     """Refuse to record the meeting as held now while the contact's meeting is still ahead.
 
     Recorded early, it would count as held in the report and start the thank-you clock
-    before the conversation (the reason `met --when` refuses a future time). A cancelled
-    meeting is no obstacle: `latest_meeting` skips it.
+    before the conversation (the reason `met --when` refuses a future time).
     """
-    from coffeechat.calendar.when import SKEW, show
+    from coffeechat.calendar.when import show
 
-    meeting = store.latest_meeting(contact.id)
-    if meeting is None:
-        return
-    start = datetime.fromisoformat(meeting["start"]).astimezone(tz)
-    if start <= now + SKEW:  # the same clock-skew allowance as `met --when`
+    start = meeting_ahead(store, contact, now, tz)
+    if start is None:
         return
     raise UserError(
         f"{contact.name}'s meeting is still ahead, on {show(start)}: record it after it "

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from coffeechat.cli import App, _refresh_feed, dry_run_option, json_option, main, pass_app
 from coffeechat.errors import UserError
+
+if TYPE_CHECKING:
+    from coffeechat.models import Contact
+    from coffeechat.pipeline import Stage
 
 MAX_NOTES = 20  # notes printed after an import; --dry-run prints every one
 
@@ -334,12 +339,14 @@ def stage(app: App, who: str, stage_name: str, force: bool) -> None:
     """
     from coffeechat.errors import StageError
     from coffeechat.output import say
-    from coffeechat.pipeline import parse_stage
+    from coffeechat.pipeline import AFTER_MEETING, parse_stage
 
     store = app.store
     contact = store.resolve(who)
     target = parse_stage(stage_name)
     before = contact.stage
+    if target in AFTER_MEETING and before not in AFTER_MEETING and not force:
+        _refuse_before_meeting(app, contact, who, target)
     try:
         contact = store.move(contact, target, "set by hand", "stage command", manual=force)
     except StageError as refused:
@@ -349,6 +356,24 @@ def stage(app: App, who: str, stage_name: str, force: bool) -> None:
         raise StageError(f"{refused}; {hint}") from None
     say(f"{contact.name}: {before.value} → {contact.stage.value}")
     _refresh_feed(app)
+
+
+def _refuse_before_meeting(app: App, contact: Contact, who: str, target: Stage) -> None:
+    """`stage WHO met` while the meeting is still ahead would start the thank-you clock
+    and count a meeting as held before it happens, as `met` refuses to."""
+    from coffeechat.calendar.when import show
+    from coffeechat.clock import now
+    from coffeechat.errors import StageError
+    from coffeechat.journey import meeting_ahead
+
+    start = meeting_ahead(app.store, contact, now(app.config), app.config.tz)
+    if start is not None:
+        again = shlex.quote(who)
+        raise StageError(
+            f"{contact.name}'s meeting is still ahead, on {show(start)}: record it with "
+            f"`coffeechat met {again}` once it has happened (with --when if you met "
+            f"earlier); to move anyway: coffeechat stage {again} {target.value} --force"
+        )
 
 
 @main.command()
