@@ -413,3 +413,17 @@ def test_a_read_only_database_is_one_error_line_naming_the_fix(
         assert result.stderr.startswith(f"Error: {db}: cannot write the database (read-only)")
         assert "unexpected" not in result.stderr
     assert "Sam Roe" not in workspace.run("list").output
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\t \n"], ids=["empty", "spaces", "whitespace"])
+def test_note_refuses_an_empty_note_and_adds_nothing(workspace: Workspace, text: str) -> None:
+    # Before, `note dana ""` said "Note added" and left a blank row on the timeline.
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.com")
+    result = workspace.run("note", "dana", text)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: Invalid value for 'TEXT': the note is empty; write what to remember, "
+        'e.g. coffeechat note WHO "Prefers mornings"'
+    )
+    events = json.loads(workspace.run("show", "dana", "--json").stdout)["events"]
+    assert [e["kind"] for e in events] == ["stage"]

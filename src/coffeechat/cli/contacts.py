@@ -387,6 +387,12 @@ def note(app: App, who: str, text: str) -> None:
     """
     from coffeechat.output import say
 
+    if not text.strip():  # a blank row on the timeline records nothing
+        raise click.BadParameter(
+            "the note is empty; write what to remember, "
+            'e.g. coffeechat note WHO "Prefers mornings"',
+            param_hint="'TEXT'",
+        )
     contact = app.store.resolve(who)
     app.store.add_note(contact, text)
     say(f"Note added to {contact.name}.")
