@@ -427,3 +427,35 @@ def test_note_refuses_an_empty_note_and_adds_nothing(workspace: Workspace, text:
     )
     events = json.loads(workspace.run("show", "dana", "--json").stdout)["events"]
     assert [e["kind"] for e in events] == ["stage"]
+
+
+def test_edit_without_options_is_a_usage_error_that_lists_them(workspace: Workspace) -> None:
+    # Before, `edit dana` said "Updated Dana Lee (id 1)." though nothing changed.
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.com")
+    result = workspace.run("edit", "dana")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: nothing to change; give one or more of --name, --email, --remove-email, "
+        "--company, --role, --linkedin, --tag, --check-in-days"
+    )
+    events = json.loads(workspace.run("show", "dana", "--json").stdout)["events"]
+    assert [e["kind"] for e in events] == ["stage"]
+
+
+def test_edit_to_the_stored_values_says_nothing_changed(workspace: Workspace) -> None:
+    workspace.run(
+        "add", "Dana Lee", "--email", "dana@acme.com", "--company", "Acme", "--tag", "design"
+    )
+    same = workspace.run(
+        "edit", "dana", "--name", "Dana Lee", "--email", "DANA@acme.com", "--company", "Acme",
+        "--tag", "design",
+    )  # fmt: skip
+    assert same.exit_code == 0
+    assert same.stdout == "Nothing changed: Dana Lee (id 1) already has those values.\n"
+    events = json.loads(workspace.run("show", "dana", "--json").stdout)["events"]
+    assert [e["kind"] for e in events] == ["stage"]
+
+    partly = workspace.run("edit", "dana", "--name", "Dana Lee", "--role", "UX Lead")
+    assert partly.stdout == "Updated Dana Lee (id 1): role.\n"
+    events = json.loads(workspace.run("show", "dana", "--json").stdout)["events"]
+    assert [e["detail"] for e in events if e["kind"] == "edit"] == ["changed role"]

@@ -84,9 +84,13 @@ def edit_contact(
     tags: Sequence[str] = (),
     check_in_days: int | None = None,
     removed_emails: Sequence[str] = (),
-) -> Contact:
+) -> tuple[Contact, tuple[str, ...]]:
     """Change the given fields (None leaves a field alone); addresses and tags are added,
-    and `removed_emails` taken away, all in one transaction."""
+    and `removed_emails` taken away, all in one transaction.
+
+    Returns the contact and what changed: a value equal to the stored one is no change,
+    and when nothing changed nothing is written or logged.
+    """
     values: dict[str, object] = {}
     for label, column, value in (
         ("name", "name", name),
@@ -104,7 +108,11 @@ def edit_contact(
         )
     if check_in_days is not None:
         values["check_in_days"] = check_in_days
-    addresses = [check_address(e) for e in emails]
+    values = {column: v for column, v in values.items() if getattr(contact, column) != v}
+    addresses = [a for a in (check_address(e) for e in emails) if a not in contact.emails]
+    changed = (*values, *(("email",) if addresses or removed_emails else ()))
+    if not changed:
+        return contact, ()
     with store.transaction():
         for address in removed_emails:
             store.remove_email(contact.id, address)
@@ -112,8 +120,7 @@ def edit_contact(
             store.update_contact(contact.id, **values)
         for address in addresses:
             store.add_email(contact.id, address)
-        changed = [*values, *(["email"] if addresses or removed_emails else [])]
         store.add_event(
             contact.id, "edit", None, None, "changed " + ", ".join(changed), "edit command"
         )
-    return store.get(contact.id)
+    return store.get(contact.id), changed

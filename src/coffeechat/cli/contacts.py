@@ -253,7 +253,13 @@ def edit(
     from coffeechat.contacts import edit_contact
     from coffeechat.output import say
 
-    contact = edit_contact(
+    ctx = click.get_current_context()
+    if all(ctx.params[p.name] in (None, ()) for p in ctx.command.params if p.name != "who"):
+        options = ", ".join(
+            p.opts[0] for p in ctx.command.params if isinstance(p, click.Option) and p.opts
+        )
+        raise click.UsageError(f"nothing to change; give one or more of {options}")
+    contact, changed = edit_contact(
         app.store,
         app.store.resolve(who),
         name=name,
@@ -265,7 +271,10 @@ def edit(
         check_in_days=check_in_days,
         removed_emails=removed_emails,
     )
-    say(f"Updated {contact.name} (id {contact.id}).")
+    if not changed:
+        say(f"Nothing changed: {contact.name} (id {contact.id}) already has those values.")
+        return
+    say(f"Updated {contact.name} (id {contact.id}): {', '.join(changed).replace('_', ' ')}.")
     _refresh_feed(app)
 
 
