@@ -459,3 +459,22 @@ def test_edit_to_the_stored_values_says_nothing_changed(workspace: Workspace) ->
     assert partly.stdout == "Updated Dana Lee (id 1): role.\n"
     events = json.loads(workspace.run("show", "dana", "--json").stdout)["events"]
     assert [e["detail"] for e in events if e["kind"] == "edit"] == ["changed role"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["show", ""], ["show", "  "], ["stage", " ", "contacted"], ["note", "", "Hi"],
+     ["edit", "", "--role", "Lead"], ["add", "Sam Roe", "--referred-by", " "]],
+    ids=["show", "show-blank", "stage", "note", "edit", "referred-by"],
+)  # fmt: skip
+def test_an_empty_who_is_a_usage_error_everywhere(workspace: Workspace, args: list[str]) -> None:
+    # Before, `show ""` matched every contact: "'' matches 2 contacts (...)".
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.com")
+    workspace.run("add", "Dan Brown", "--email", "dan@acme.com")
+    result = workspace.run(*args)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0].startswith(f"Usage: main {args[0]} ")
+    assert result.stderr.splitlines()[-1] == (
+        "Error: WHO is empty: give a name, an email address or an id"
+    )
+    assert len(json.loads(workspace.run("list", "--json").stdout)) == 2

@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coffeechat.errors import AmbiguousContact, ContactNotFound, StageError, StoreError
+from coffeechat.errors import (
+    AmbiguousContact,
+    ContactNotFound,
+    StageError,
+    StoreError,
+    UsageMistake,
+)
 from coffeechat.models import NewContact
 from coffeechat.pipeline import Stage
 from coffeechat.store import MIGRATIONS, Store, fold
@@ -94,6 +100,15 @@ def test_add_and_resolve(store: Store) -> None:
         store.resolve("nobody")
     with pytest.raises(ContactNotFound):
         store.resolve("99")
+
+
+@pytest.mark.parametrize("who", ["", "   ", "\t"])
+def test_resolve_refuses_an_empty_who(store: Store, who: str) -> None:
+    # A blank is a part of every name: it used to match every contact.
+    store.add_contact(NewContact("Dana Lee", ()))
+    with pytest.raises(UsageMistake) as caught:
+        store.resolve(who)
+    assert str(caught.value) == "WHO is empty: give a name, an email address or an id"
 
 
 @pytest.mark.parametrize(

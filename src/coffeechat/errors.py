@@ -21,6 +21,11 @@ class StoreError(UserError):
     """The database cannot be opened or is not a coffeechat database."""
 
 
+class UsageMistake(UserError):
+    """The command was called wrongly (an empty WHO, say): the CLI shows it as a usage
+    error, with the command's usage line and exit 2, as click does for its own checks."""
+
+
 class ContactNotFound(UserError):
     """WHO matched no contact."""
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from coffeechat import __version__
-from coffeechat.errors import CoffeechatError
+from coffeechat.errors import CoffeechatError, UsageMistake
 
 if TYPE_CHECKING:
     from coffeechat.config import Config
@@ -85,8 +85,20 @@ def _fail(message: str) -> NoReturn:
     sys.exit(1)
 
 
+class CoffeechatCommand(click.Command):
+    """Shows a `UsageMistake` from the core as click shows its own: usage line, exit 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UsageMistake as err:
+            raise click.UsageError(str(err), ctx) from err
+
+
 class CoffeechatGroup(click.Group):
     """Turns our errors into one `Error:` line and exit 1; config warnings into `Warning:`."""
+
+    command_class = CoffeechatCommand
 
     def invoke(self, ctx: click.Context) -> Any:
         def show_warning(message: Warning | str, *args: Any, **kwargs: Any) -> None:

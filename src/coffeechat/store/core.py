@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coffeechat import pipeline
-from coffeechat.errors import AmbiguousContact, ContactNotFound, StoreError, UserError
+from coffeechat.errors import (
+    AmbiguousContact,
+    ContactNotFound,
+    StoreError,
+    UsageMistake,
+    UserError,
+)
 from coffeechat.models import Contact, Event, NewContact
 from coffeechat.pipeline import Stage
 from coffeechat.store.migrations import migrate, pending_migrations
@@ -305,6 +311,8 @@ class Store:
     def resolve(self, who: str) -> Contact:
         """A contact by id, email address, or an unambiguous part of the name."""
         text = who.strip()
+        if not text:  # a blank is part of every name: it would match every contact
+            raise UsageMistake("WHO is empty: give a name, an email address or an id")
         if text.isdigit():
             return self.get(int(text))
         if "@" in text:
