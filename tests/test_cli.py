@@ -478,3 +478,14 @@ def test_an_empty_who_is_a_usage_error_everywhere(workspace: Workspace, args: li
         "Error: WHO is empty: give a name, an email address or an id"
     )
     assert len(json.loads(workspace.run("list", "--json").stdout)) == 2
+
+
+def test_add_and_edit_collapse_runs_of_whitespace_in_names(workspace: Workspace) -> None:
+    # Before, `add "  Mary   O'Brien "` stored "Mary   O'Brien".
+    added = workspace.run("add", "  Mary \u00a0 O'Brien ", "--email", "mary@acme.com")
+    assert added.stdout.startswith("Added Mary O'Brien (id 1), stage identified.")
+    assert json.loads(workspace.run("show", "1", "--json").stdout)["name"] == "Mary O'Brien"
+    same = workspace.run("edit", "1", "--name", "Mary  O'Brien")
+    assert same.stdout.startswith("Nothing changed: Mary O'Brien (id 1)")
+    assert workspace.run("edit", "1", "--name", " Mary   K.  O'Brien").exit_code == 0
+    assert json.loads(workspace.run("show", "1", "--json").stdout)["name"] == "Mary K. O'Brien"

@@ -733,3 +733,13 @@ def test_notes_are_listed_for_after_the_import(store: Store) -> None:
         "left empty",
         "csv_other_column_names.csv:3: same name as Raj Patel (id 3)",
     ]
+
+
+def test_imported_names_collapse_runs_of_whitespace(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "names.csv"
+    path.write_text(
+        "Name,Email\n  Mary   O'Brien ,mary@acme.com\nEva\u00a0\u00a0Kim,\n", encoding="utf-8"
+    )
+    store.add_contact(NewContact("Eva Kim", ()))
+    assert run(store, "csv", str(path)).added == 1  # Eva Kim is the one already stored
+    assert [c.name for c in store.contacts()] == ["Eva Kim", "Mary O'Brien"]

@@ -17,7 +17,7 @@ from coffeechat.errors import (
 )
 from coffeechat.models import NewContact
 from coffeechat.pipeline import Stage
-from coffeechat.store import MIGRATIONS, Store, fold
+from coffeechat.store import MIGRATIONS, Store, fold, normalize_name
 
 
 @pytest.fixture
@@ -217,3 +217,15 @@ def test_listing_agrees_with_the_contacts_it_summarises(store: Store) -> None:
         ]
         assert store.listing(stage) == expected
     assert store.listing()[0][5] == "dana@new.example" == store.get(dana.id).email
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("  Mary   O'Brien ", "Mary O'Brien"), ("Ana\u00a0\u2003Lima", "Ana Lima"), ("Bo", "Bo")],
+)
+def test_names_are_stored_with_single_spaces(store: Store, typed: str, stored: str) -> None:
+    assert normalize_name(typed) == stored
+    contact = store.add_contact(NewContact(typed, ()))
+    assert contact.name == stored
+    store.update_contact(contact.id, name=f" {typed}  Jr ")
+    assert store.get(contact.id).name == f"{stored} Jr"

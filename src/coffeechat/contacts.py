@@ -8,7 +8,7 @@ from email.utils import parseaddr
 
 from coffeechat.errors import UserError
 from coffeechat.models import Contact, NewContact
-from coffeechat.store import Store
+from coffeechat.store import Store, normalize_name
 
 _CONTROL = {chr(c) for c in range(32)} | {"\x7f", "\x85", "\u2028", "\u2029"}
 
@@ -55,7 +55,7 @@ def add_contact(
     tags: Sequence[str] = (),
     cause: str = "add",
 ) -> Contact:
-    name = check_field("name", name)
+    name = normalize_name(check_field("name", name))
     if not name:
         raise UserError("a contact needs a name")
     referrer = store.resolve(referred_by).id if referred_by else None
@@ -100,8 +100,10 @@ def edit_contact(
     ):
         if value is not None:
             values[column] = check_field(label, value)
-    if values.get("name") == "":
-        raise UserError("a contact needs a name")
+    if "name" in values:
+        values["name"] = normalize_name(str(values["name"]))
+        if not values["name"]:
+            raise UserError("a contact needs a name")
     if tags:
         values["tags"] = tuple(
             dict.fromkeys([*contact.tags, *(check_field("tag", t) for t in tags)])

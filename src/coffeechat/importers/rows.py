@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 from coffeechat.contacts import parse_address
 from coffeechat.errors import ImportFileError
 from coffeechat.models import NewContact
+from coffeechat.store.values import normalize_name
 
 KINDS = ("linkedin", "csv", "vcard")
 IGNORED = "ignored"
@@ -202,7 +203,7 @@ def make_contact(
             unique_tags.append(tag.strip())
             folded.add(tag.strip().casefold())
     return NewContact(
-        name=name.strip(),
+        name=normalize_name(name),
         emails=tuple(addresses),
         company=company.strip(),
         role=role.strip(),

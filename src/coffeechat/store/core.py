@@ -25,7 +25,7 @@ from coffeechat.errors import (
 from coffeechat.models import Contact, Event, NewContact
 from coffeechat.pipeline import Stage
 from coffeechat.store.migrations import migrate, pending_migrations
-from coffeechat.store.values import as_utc, fold, normalize_email, now_iso
+from coffeechat.store.values import as_utc, fold, normalize_email, normalize_name, now_iso
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -142,7 +142,7 @@ class Store:
             table = self.db.table("contacts")
             table.insert(
                 {
-                    "name": new.name.strip(),
+                    "name": normalize_name(new.name),
                     "company": new.company,
                     "role": new.role,
                     "linkedin_url": new.linkedin_url,
@@ -205,6 +205,8 @@ class Store:
             self._touch(contact_id)
 
     def update_contact(self, contact_id: int, **values: Any) -> None:
+        if "name" in values:
+            values["name"] = normalize_name(values["name"])
         if "tags" in values:
             values["tags"] = json.dumps(list(values["tags"]))
         values["updated"] = now_iso()

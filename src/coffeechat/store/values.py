@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from coffeechat import clock
 from coffeechat.text import fold
 
-__all__ = ["as_utc", "fold", "normalize_email", "now_iso"]
+__all__ = ["as_utc", "fold", "normalize_email", "normalize_name", "now_iso"]
 
 
 def now_iso() -> str:
@@ -29,3 +29,9 @@ def as_utc(at: str | None) -> str:
 
 def normalize_email(address: str) -> str:
     return address.strip().lower()
+
+
+def normalize_name(name: str) -> str:
+    """A name as stored: each run of whitespace (tabs and no-break spaces too) one space,
+    none at the ends, so that "Mary   O'Brien" is spelled, matched and mailed as one name."""
+    return " ".join(name.split())
