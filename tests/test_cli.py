@@ -207,9 +207,26 @@ def test_init_fills_in_who_you_are(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_init_refuses_an_unknown_zone_and_writes_nothing(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     result = CliRunner().invoke(main, ["--config", str(config), "init", "--timezone", "Mars/Base"])
-    assert result.exit_code == 1
-    assert result.stderr.startswith(f"Error: {config}: me.timezone: unknown time zone")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '--timezone': unknown time zone 'Mars/Base'; "
+        'use an IANA name like "Europe/Berlin"'
+    )
     assert not config.exists()
+
+
+def test_init_force_with_a_misspelt_zone_names_the_option_and_keeps_the_config(
+    workspace: Workspace,
+) -> None:
+    # Before, the error blamed config.toml's me.timezone, which the user never typed.
+    before = workspace.config_path.read_text()
+    result = workspace.run("init", "--force", "--timezone", "Europe/Berln")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '--timezone': unknown time zone 'Europe/Berln'; "
+        'did you mean "Europe/Berlin"?'
+    )
+    assert workspace.config_path.read_text() == before
 
 
 def test_init_without_name_and_email_leaves_them_empty_and_says_so(tmp_path: Path) -> None:

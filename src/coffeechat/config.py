@@ -268,14 +268,27 @@ def _show(value: Any) -> str:
     return f"{value!r} ({type(value).__name__})"
 
 
-def _check_semantics(config: Config, path: Path) -> None:
+def timezone_problem(name: str) -> str | None:
+    """What is wrong with the time zone `name`, with the fix; None when it is a zone.
+
+    Shared by the config check and `init --timezone`, which names its option instead.
+    """
     try:
-        ZoneInfo(config.me.timezone)
+        ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"{path}: me.timezone: unknown time zone {config.me.timezone!r}; "
-            f'use an IANA name like "Europe/Berlin"'
-        ) from None
+        import difflib
+        from zoneinfo import available_timezones
+
+        close = difflib.get_close_matches(name, sorted(available_timezones()), n=1)
+        fix = f'did you mean "{close[0]}"?' if close else 'use an IANA name like "Europe/Berlin"'
+        return f"unknown time zone {name!r}; {fix}"
+    return None
+
+
+def _check_semantics(config: Config, path: Path) -> None:
+    problem = timezone_problem(config.me.timezone)
+    if problem:
+        raise ConfigError(f"{path}: me.timezone: {problem}")
     if config.me.email and "@" not in config.me.email:
         raise ConfigError(f"{path}: me.email: {config.me.email!r} is not an email address")
     mail = config.mail

@@ -58,6 +58,7 @@ def init(
     from coffeechat.setup import initialize
 
     _check_backend_flags(maildir, imap_host, imap_user, imap_port)
+    _check_timezone_flag(timezone)
     result = initialize(
         app.config_path,
         maildir=maildir,
@@ -116,6 +117,16 @@ def _check_backend_flags(
             f"{flags} {verb} only for IMAP, and no --imap-host was given; add --imap-host HOST "
             f"--imap-user USER to use IMAP, or drop {flags} to use a Maildir"
         )
+
+
+def _check_timezone_flag(timezone: str | None) -> None:
+    """Blame --timezone for a bad zone: the config check would blame me.timezone in a file
+    the user never wrote."""
+    from coffeechat.config import timezone_problem
+
+    problem = timezone_problem(timezone) if timezone else None  # "" means this machine's
+    if problem:
+        raise click.BadParameter(problem, param_hint="'--timezone'")
 
 
 @main.command()
