@@ -6,6 +6,7 @@ import email
 import email.policy
 import imaplib
 import json
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -136,9 +137,13 @@ def test_header_injection_appends_nothing(
 ) -> None:
     dovecot, user = imap_account
     use_imap(workspace, dovecot, user)
-    # `add` refuses such a name; a database written by something else might not.
+    # `add` refuses such a name, and the store makes one line of it; a database written
+    # by something else might not.
     store = Store.open(workspace.database)
-    store.add_contact(NewContact("Dana\r\nBcc: spy@evil.example", ("dana@acme.example",)))
+    store.add_contact(NewContact("Dana", ("dana@acme.example",)))
+    store.close()
+    with sqlite3.connect(workspace.database) as db:
+        db.execute("UPDATE contacts SET name = ?", ("Dana\r\nBcc: spy@evil.example",))
     result = workspace.run("draft", "outreach", "1")
     assert result.exit_code == 1
     assert "line break" in result.stderr
