@@ -500,7 +500,7 @@ S = Stage
         (Kind.SENT, S.MET, "check-in", None, S.KEEPING_IN_TOUCH),
         (Kind.SENT, S.KEEPING_IN_TOUCH, "check-in", None, None),
         (Kind.REPLY, S.CONTACTED, None, None, S.REPLIED),
-        (Kind.REPLY, S.IDENTIFIED, None, None, S.REPLIED),
+        (Kind.REPLY, S.IDENTIFIED, None, None, None),  # never written to: see below
         (Kind.REPLY, S.NO_RESPONSE, None, None, S.REPLIED),
         (Kind.REPLY, S.BOUNCED, None, None, S.REPLIED),
         (Kind.REPLY, S.DECLINED, None, None, S.REPLIED),
@@ -526,6 +526,18 @@ def test_decide(
 ) -> None:
     classification = Classification(kind=kind, contact_id=1, partstat=partstat)
     assert decide(classification, current, draft_kind=draft_kind) == target
+
+
+@pytest.mark.parametrize("current", [S.IDENTIFIED, S.DRAFTED])
+def test_mail_from_a_contact_never_written_to_is_a_reply_only_in_our_thread(
+    current: Stage,
+) -> None:
+    # A friend's "happy holidays" is not an answer to an outreach never sent; a message
+    # citing ours proves the outreach went out (its sent copy was missed).
+    unthreaded = Classification(kind=Kind.REPLY, contact_id=1)
+    threaded = Classification(kind=Kind.REPLY, contact_id=1, threaded=True)
+    assert decide(unthreaded, current) is None
+    assert decide(threaded, current) == S.REPLIED
 
 
 def test_parse_headers_decodes_and_normalises() -> None:

@@ -105,6 +105,9 @@ CASES = [
     Case("mailing_list.eml", "inbox", "jane", Stage.CONTACTED, Stage.CONTACTED, None),
     Case("newsletter_unknown.eml", "inbox", "jane", Stage.CONTACTED, Stage.CONTACTED, None),
     Case("read_receipt.eml", "inbox", "ben", Stage.CONTACTED, Stage.CONTACTED, None),
+    # Never written to: mail from them is logged; only one citing our message is a reply.
+    Case("reply_unthreaded.eml", "inbox", "carla", Stage.IDENTIFIED, Stage.IDENTIFIED, "reply"),
+    Case("reply_threaded.eml", "inbox", "jane", Stage.DRAFTED, Stage.REPLIED, "reply"),
     Case("delay_postfix.eml", "inbox", "dieter", Stage.CONTACTED, Stage.CONTACTED, None),
 ]
 
@@ -115,7 +118,8 @@ def seed(database: Path, start: dict[str, Stage]) -> dict[str, int]:
     for key, (name, address, outreach) in CONTACTS.items():
         contact = store.add_contact(NewContact(name, (address,)))
         target = start.get(key, Stage.CONTACTED)
-        store.move(contact, target, "seeded", "test", manual=True)
+        if target != contact.stage:
+            store.move(contact, target, "seeded", "test", manual=True)
         if outreach:
             store.record_message(
                 outreach,
@@ -680,3 +684,44 @@ def test_thank_you_is_a_new_message_not_a_reply(workspace: Workspace) -> None:
     ((_, draft),) = test_draft.drafts_in_maildir(workspace)
     assert draft["Subject"].startswith("Thank you for your time")
     assert "In-Reply-To" not in draft and "References" not in draft
+
+
+def sent_to_jane(subject: str, message_id: str) -> bytes:
+    return (
+        f"Message-ID: <{message_id}@mail.example.com>\r\nDate: Tue, 3 Mar 2026 18:00:00 -0800\r\n"
+        f"From: Alex Doe <alex@example.com>\r\nTo: Jane Rivera <jane.rivera@acme.example>\r\n"
+        f"Subject: {subject}\r\n\r\nHello Jane\r\n"
+    ).encode()
+
+
+def test_after_the_meeting_only_a_thank_you_counts_as_one(backend: Backend) -> None:
+    # Any message to a contact at `met` used to be taken for the thank-you, and the
+    # thank-you reminder vanished from the agenda.
+    workspace = backend.workspace
+    ids = seed(workspace.database, {"jane": Stage.MET})
+    backend.deliver("sent", sent_to_jane("Sorry, running ten minutes late!", "late"))
+    backend.deliver("sent", sent_to_jane("Re: RE: Coffee chat?", "resume"))
+    assert workspace.run("watch", "--once").exit_code == 0
+    assert stage_of(workspace, ids["jane"]) == ("met", ["sent", "sent"])
+    backend.deliver("sent", sent_to_jane("Thanks so much for yesterday", "thanks"))
+    assert workspace.run("watch", "--once").exit_code == 0
+    assert stage_of(workspace, ids["jane"]) == ("thanked", ["sent", "sent", "sent"])
+
+
+def test_a_draft_sent_under_a_new_message_id_is_known_by_its_subject(backend: Backend) -> None:
+    # Gmail and others send a draft with a Message-ID of their own: the subject is kept.
+    workspace = backend.workspace
+    ids = seed(workspace.database, {"jane": Stage.MET})
+    store = Store.open(workspace.database)
+    store.record_message(
+        "<thank-you-1.coffeechat@example.com>",
+        ids["jane"],
+        direction="draft",
+        kind="thank-you",
+        subject="After our conversation",
+        at="2026-03-03T09:00:00+00:00",
+    )
+    store.close()
+    backend.deliver("sent", sent_to_jane("After our conversation", "client-made-id"))
+    assert workspace.run("watch", "--once").exit_code == 0
+    assert stage_of(workspace, ids["jane"]) == ("thanked", ["sent"])

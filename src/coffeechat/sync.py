@@ -10,6 +10,7 @@ rescan (after a kill, or a new UIDVALIDITY) finds its work already done.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
@@ -24,12 +25,17 @@ from coffeechat.store.values import as_utc, fold
 from coffeechat.tracker.prefilter import Mentions, might_concern
 
 FolderRole = Literal["sent", "inbox"]
-# Kinds of our drafts that, once seen in Sent, mean more than "contacted".
+# What a message the user wrote themselves to a contact at these stages is: after the
+# thank-you, any message keeps in touch (and restarts the check-in clock).
 SENT_KIND_BY_STAGE = {
-    Stage.MET: "thank-you",
     Stage.THANKED: "check-in",
     Stage.KEEPING_IN_TOUCH: "check-in",
 }
+# A subject that thanks, in the languages of the auto-reply triggers: after the meeting,
+# only such a message is taken for the thank-you ("running ten minutes late" is not).
+_THANKS = re.compile(r"\b(?:thank|danke|dank|merci|gracias|grazie|obrigad|bedankt)", re.I)
+# Prefixes clients put before a subject they reply to or forward.
+_SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|fwd?|aw|wg|tr|rv|sv)\s*:)+\s*", re.I)
 
 
 @dataclass(frozen=True)
@@ -340,7 +346,7 @@ def _apply(
         # recorded it: the sending cannot come before the drafting on the timeline.
         at = max(as_utc(at), as_utc(draft["at"]))
     if result.kind == tracker.Kind.SENT and draft_kind is None:
-        draft_kind = _guess_sent_kind(store, contact)
+        draft_kind = _guess_sent_kind(store, contact, result.subject)
     if draft is None:
         store.record_message(
             message_id,
@@ -420,15 +426,27 @@ def _learnable_address(result: tracker.Classification, contact: Contact) -> str:
     return result.address if names and {names[0], names[-1]} <= said else ""
 
 
-def _guess_sent_kind(store: Store, contact: Contact) -> str | None:
+def _guess_sent_kind(store: Store, contact: Contact, subject: str) -> str | None:
     """What a message the user wrote themselves (not from our draft) most likely is.
 
-    Mail clients often give a sent message a new Message-ID, so our draft's kind is lost;
-    the contact's stage says what the user was doing: a second message to a contact who
-    has not answered is the follow-up, a message after the meeting is the thank-you.
+    Mail clients often give a sent message a new Message-ID, so our draft's kind is lost
+    but its subject is kept: an unsent draft of ours with the same subject is the one sent.
+    Otherwise the stage says what the user was doing: a second message to a contact who has
+    not answered is the follow-up; after the meeting, one whose subject thanks them is the
+    thank-you; after that, any message keeps in touch.
     """
+    plain = _SUBJECT_PREFIX.sub("", subject).strip().casefold()
+    drafted = [
+        m["kind"]
+        for m in store.messages(contact.id, direction="draft")
+        if (m["subject"] or "").strip().casefold() == plain
+    ]
+    if plain and drafted:
+        return str(drafted[-1])
     if contact.stage == Stage.CONTACTED and store.messages(contact.id, direction="sent"):
         return "follow-up"
+    if contact.stage == Stage.MET:
+        return "thank-you" if _THANKS.search(subject) else None
     return SENT_KIND_BY_STAGE.get(contact.stage)
 
 

@@ -66,6 +66,7 @@ class Classification:
     event_uid: str | None = None  # ITIP_REPLY: the UID of the meeting answered
     address_is_new: bool = False
     sender_name: str = ""  # inbox: the From display name, as written
+    threaded: bool = False  # REPLY: it cites a message of the contact's thread we know
 
 
 FolderRole = Literal["sent", "inbox"]
@@ -268,7 +269,7 @@ def _classify_inbox(
     return (
         _base(
             headers, Kind.REPLY, f"reply matched {how}", address_is_new=new_address,
-            **common,
+            threaded=thread_id is not None, **common,
         ),
     )  # fmt: skip
 
