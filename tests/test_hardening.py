@@ -196,6 +196,7 @@ def test_watch_survives_a_server_restart(workspace: Workspace) -> None:
                 restarted.terminate()
                 restarted.wait(timeout=15)
         assert "connection lost" in err and "reconnecting" in err, err
+        assert f"reconnected to {server.host}:{server.port}; watching INBOX and Sent" in err, err
         assert "Traceback" not in err
         replies = [json.loads(line) for line in out.splitlines() if '"reply"' in line]
         assert [(r["name"], r["to_stage"]) for r in replies] == [("Jane Rivera", "replied")]

@@ -119,14 +119,17 @@ def watch_forever(
     message: waiting fixes neither a password, a certificate, a CA file nor a folder name.
     """
     backoff = BACKOFF_START
+    retried = False
     while True:
         opened = False
         try:
             with connected(config) as mailbox:
                 opened = True
                 backoff = BACKOFF_START
+                # After a retry, say that it worked: the lines before said only what failed.
+                again = f"reconnected to {config.mail.host}:{config.mail.port}; " if retried else ""
                 on_status(
-                    f"watching {mailbox.inbox_folder()} and {mailbox.sent_folder()}"
+                    f"{again}watching {mailbox.inbox_folder()} and {mailbox.sent_folder()}"
                     " (Ctrl-C to stop)"
                 )
                 while True:
@@ -145,5 +148,6 @@ def watch_forever(
             on_status(
                 f"connection lost ({err or type(err).__name__}); reconnecting in {backoff:.0f} s"
             )
+        retried = True
         sleep(backoff)
         backoff = min(backoff * 2, BACKOFF_CAP)
