@@ -48,12 +48,14 @@ def test_commands_run_while_watch_writes(workspace: Workspace) -> None:
             assert workspace.run("note", "dana", f"note {added}").exit_code == 0
             drafted = workspace.run("draft", "outreach", f"p{added}@x.example")
             assert drafted.exit_code == 0, drafted.output
-            # Mail that the watcher must record while we write.
+            # Mail that the watcher must record while we write: an answer to the draft
+            # (a contact never written to otherwise stays where they are).
             box.append(
                 "INBOX",
                 (
                     f"From: Person {added} <p{added}@x.example>\r\n"
                     f"To: alex@example.com\r\nSubject: Re: hello {added}\r\n"
+                    f"In-Reply-To: {draft_id(workspace, f'p{added}@x.example')}\r\n"
                     f"Message-ID: <r{added}@x.example>\r\n\r\nYes!\r\n"
                 ).encode(),
             )
@@ -281,6 +283,21 @@ def cursor_of(workspace: Workspace) -> int | None:
     except sqlite3.OperationalError:
         return None
     return row[0] if row else None
+
+
+def draft_id(workspace: Workspace, address: str) -> str:
+    import sqlite3
+
+    conn = sqlite3.connect(workspace.database, timeout=10)
+    try:
+        row = conn.execute(
+            "SELECT message_id FROM messages JOIN emails USING (contact_id)"
+            " WHERE address = ? AND direction = 'draft'",
+            (address,),
+        ).fetchone()
+        return str(row[0])
+    finally:
+        conn.close()
 
 
 def replied_count(workspace: Workspace) -> int:
