@@ -640,6 +640,21 @@ def test_change_line_is_in_the_users_time_zone_with_the_date_for_other_days() ->
     assert change.line(berlin, date(2026, 3, 9)).startswith("2026-03-06 00:30 Dana Lee")
 
 
+def test_a_line_without_a_move_says_what_the_message_was(backend: Backend) -> None:
+    # "bounce (stays replied)" and "itip-reply (stays scheduled)" left the user to run
+    # `show` to learn which address bounced or what the calendar answer was.
+    workspace = backend.workspace
+    seed(workspace.database, {"sam": Stage.REPLIED, "ben": Stage.CONTACTED})
+    backend.deliver("inbox", (MAIL / "bounce_postfix.eml").read_bytes())
+    backend.deliver("inbox", (MAIL / "autoreply_exchange_outlook.eml").read_bytes())
+    lines = workspace.run("watch", "--once").stdout.splitlines()
+    assert [line.split("  ", 1)[1] for line in lines[:2]] == [
+        "bounced: sam.lee@oldcorp.example is undeliverable (stays replied)",
+        "auto-reply: “Automatic reply: Quick question about your work at Globex”; back on "
+        "2026-03-09 (stays contacted)",
+    ]
+
+
 def test_follow_up_threads_under_the_conversation_not_the_out_of_office(
     workspace: Workspace,
 ) -> None:

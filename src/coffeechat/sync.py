@@ -59,14 +59,13 @@ class Change:
         if self.at:
             local = self.at.astimezone(tz)
             when = local.strftime("%H:%M" if local.date() == today else "%Y-%m-%d %H:%M")
-        move = (
-            f"{self.from_stage} → {self.to_stage}"
-            if self.to_stage
-            else f"{self.kind} (stays {self.from_stage})"
-        )
+        if not self.to_stage:
+            # No move to show: what the message was, in the timeline's words (which name
+            # the bounced address, the calendar answer, the return date, the subject).
+            return f"{when} {self.contact_name}  {self.detail} (stays {self.from_stage})"
         about = f'  "{self.subject}"' if self.subject else f"  ({self.detail})"
         learned = f"  (new address {self.learned_address} saved)" if self.learned_address else ""
-        return f"{when} {self.contact_name}  {move}{about}{learned}"
+        return f"{when} {self.contact_name}  {self.from_stage} → {self.to_stage}{about}{learned}"
 
     def to_json(self) -> dict[str, object]:
         return {
