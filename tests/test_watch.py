@@ -624,6 +624,26 @@ def test_a_sent_draft_never_sorts_before_its_drafting(
     assert moves == [(None, "identified"), ("identified", "drafted"), ("drafted", "contacted")]
 
 
+def test_a_reply_dated_ahead_of_the_clock_sorts_before_what_came_after_it(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Jane's clock runs ten minutes ahead: her reply, seen at 09:05, must not sort after
+    # the meeting scheduled in answer to it at 09:06.
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-03-05T09:00:00+00:00")
+    ids = seed(workspace.database, {})
+    raw = (MAIL / "reply_threaded.eml").read_bytes()
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    message.replace_header("Date", "Thu, 05 Mar 2026 09:15:00 +0000")
+    mailbox.Maildir(workspace.maildir, create=False).add(message.as_bytes())
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-03-05T09:05:00+00:00")
+    assert workspace.run("watch", "--once").exit_code == 0
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-03-05T09:06:00+00:00")
+    assert workspace.run("schedule", str(ids["jane"]), "2026-03-10 10:00").exit_code == 0
+    events = json.loads(workspace.run("show", str(ids["jane"]), "--json").stdout)["events"]
+    moves = [(e["from_stage"], e["to_stage"]) for e in events if e["kind"] == "stage"]
+    assert moves[-2:] == [("contacted", "replied"), ("replied", "scheduled")]
+
+
 def test_change_line_is_in_the_users_time_zone_with_the_date_for_other_days() -> None:
     from zoneinfo import ZoneInfo
 

@@ -336,7 +336,10 @@ def _apply(
     if store.has_event(result.contact_id, message_id, kind):
         return None  # seen before: a rescan, or the same message in another folder
     contact = store.get(result.contact_id)
-    at = (result.at or _now()).isoformat(timespec="seconds")
+    # The message's own Date, but never later than now: a sender's clock that runs ahead
+    # would otherwise sort their reply after what the user did in answer to it.
+    now = _now()
+    at = min(result.at or now, now).isoformat(timespec="seconds")
     direction = "sent" if result.kind == tracker.Kind.SENT else "received"
     draft = store.message(message_id)
     draft_kind = draft["kind"] if draft and draft["direction"] == "draft" else None
@@ -391,7 +394,7 @@ def _apply(
         assert target is not None
         store.move(contact, target, detail, message_id, at=at)
     return Change(
-        result.at,
+        datetime.fromisoformat(at),  # as the timeline has it
         contact.id,
         contact.name,
         kind,
