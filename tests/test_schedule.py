@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import email
 import email.policy
+import email.utils
 import io
 import json
 import mailbox
@@ -761,20 +762,38 @@ def test_invitation_with_proofreading_errors_saves_nothing_unless_forced(
 
 def accept_invitation(workspace: Workspace, invited: icalendar.Event) -> None:
     """Dana's calendar accepts the invitation: an iTIP REPLY arrives in INBOX."""
+    calendar_answer(workspace, invited)
+    assert stored_answer(workspace) == "ACCEPTED"
+
+
+def calendar_answer(
+    workspace: Workspace,
+    invited: icalendar.Event,
+    *,
+    sequence: int | None = None,
+    with_sequence: bool = True,
+    sender: str = "Dana Lee <dana@acme.example>",
+    message_id: str = "<accepted-1@acme.example>",
+) -> None:
+    """An iTIP REPLY accepting `invited` (at its SEQUENCE unless `sequence`; with none if
+    not `with_sequence`) arrives in INBOX from `sender`, and `watch --once` reads it."""
+    if sequence is None:
+        sequence = int(invited["SEQUENCE"])
+    name, address = email.utils.parseaddr(sender)
     reply = email.message.EmailMessage()
-    reply["From"] = "Dana Lee <dana@acme.example>"
+    reply["From"] = sender
     reply["To"] = "Alex Doe <alex.doe@example.org>"
     reply["Subject"] = "Accepted: Informational interview: Dana Lee (Acme)"
-    reply["Message-ID"] = "<accepted-1@acme.example>"
+    reply["Message-ID"] = message_id
     reply["Date"] = "Fri, 27 Mar 2026 09:30:00 +0100"
-    reply.set_content("Dana Lee has accepted this invitation.")
+    reply.set_content(f"{name} has accepted this invitation.")
     calendar = (
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Example Calendar//EN\r\n"
         "METHOD:REPLY\r\nBEGIN:VEVENT\r\n"
         f"UID:{invited['UID']}\r\nDTSTAMP:20260327T083000Z\r\n"
-        f"SEQUENCE:{int(invited['SEQUENCE'])}\r\n"
-        "ORGANIZER:mailto:alex.doe@example.org\r\n"
-        "ATTENDEE;PARTSTAT=ACCEPTED;CN=Dana Lee:mailto:dana@acme.example\r\n"
+        + (f"SEQUENCE:{sequence}\r\n" if with_sequence else "")
+        + "ORGANIZER:mailto:alex.doe@example.org\r\n"
+        f"ATTENDEE;PARTSTAT=ACCEPTED;CN={name}:mailto:{address}\r\n"
         "END:VEVENT\r\nEND:VCALENDAR\r\n"
     )
     reply.add_alternative(
@@ -782,7 +801,6 @@ def accept_invitation(workspace: Workspace, invited: icalendar.Event) -> None:
     )
     mailbox.Maildir(workspace.maildir, create=False).add(reply.as_bytes())
     assert workspace.run("watch", "--once").exit_code == 0
-    assert stored_answer(workspace) == "ACCEPTED"
 
 
 def stored_answer(workspace: Workspace) -> str:
@@ -830,6 +848,64 @@ def test_a_new_time_not_sent_keeps_the_answer_and_the_invitation(dana: Workspace
     assert "No updated invitation email" in moved.output
     # No update reaches Dana: her calendar holds the old version, with her answer to it.
     assert stored_answer(dana) == "ACCEPTED"
+
+
+def test_a_late_answer_to_the_old_time_is_not_an_answer_to_the_new_one(dana: Workspace) -> None:
+    invited = send_invitation(dana)  # SEQUENCE 0
+    assert dana.run("schedule", "dana", "2026-03-31 10:00").exit_code == 0  # SEQUENCE 1
+    # Dana's calendar accepts the first time, and the answer arrives after the move.
+    calendar_answer(dana, invited, sequence=0, message_id="<late@acme.example>")
+    # RFC 5546 §2.1.5: a REPLY to an older SEQUENCE is for an outdated version.
+    assert stored_answer(dana) == "NEEDS-ACTION"
+    stage, details = stage_and_events(dana, "dana")
+    assert stage == "scheduled"
+    assert details[-1] == (
+        "calendar answer: accepted, to version 0 of the invitation, not the current one (1): "
+        "not counted as an answer to it"
+    )
+    assert dana.run("watch", "--once").exit_code == 0  # read once, logged once
+    assert stage_and_events(dana, "dana") == (stage, details)
+    # So the next update, a new place, still asks for an answer to the new time.
+    placed = dana.run("schedule", "dana", "2026-03-31 10:00", "--location", "Blue Bottle")
+    assert "Updated invitation draft written to Drafts" in placed.output
+    update = latest_draft(dana)
+    attendee = draft_event(update)["ATTENDEE"]
+    assert attendee.params["PARTSTAT"] == "NEEDS-ACTION"
+    # Her calendar's answer to the update it holds does count.
+    calendar_answer(dana, draft_event(update), message_id="<current@acme.example>")
+    assert stored_answer(dana) == "ACCEPTED"
+
+
+def test_a_late_acceptance_does_not_bring_back_a_cancelled_meeting(dana: Workspace) -> None:
+    invited = send_invitation(dana)
+    assert dana.run("schedule", "dana", "--cancel").exit_code == 0  # SEQUENCE 1
+    calendar_answer(dana, invited, sequence=0)
+    store = Store.open(dana.database)
+    try:
+        assert store.meeting(str(invited["UID"]))["partstat"] == "NEEDS-ACTION"
+    finally:
+        store.close()
+    stage, details = stage_and_events(dana, "dana")
+    assert stage == "replied"
+    assert details[-1].startswith("calendar answer: accepted, to version 0 of the invitation")
+
+
+def test_an_answer_without_sequence_is_to_version_0(dana: Workspace) -> None:
+    invited = send_invitation(dana)
+    assert dana.run("schedule", "dana", "2026-03-31 10:00").exit_code == 0
+    calendar_answer(dana, invited, with_sequence=False)
+    assert stored_answer(dana) == "NEEDS-ACTION"
+
+
+def test_an_answer_to_someone_elses_meeting_changes_it_not(dana: Workspace) -> None:
+    assert dana.run("add", "Ben Okafor", "--email", "ben@globex.example").exit_code == 0
+    invited = send_invitation(dana)
+    # Ben's calendar answers with the UID of Dana's meeting (a forwarded invitation).
+    calendar_answer(dana, invited, sender="Ben Okafor <ben@globex.example>")
+    assert stored_answer(dana) == "NEEDS-ACTION"
+    stage, details = stage_and_events(dana, "ben")
+    assert stage == "identified"
+    assert details[-1].startswith("calendar answer: accepted, to a meeting that is not theirs")
 
 
 def test_the_update_says_it_is_one_and_what_changed(dana: Workspace) -> None:

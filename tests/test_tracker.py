@@ -22,6 +22,7 @@ from coffeechat.tracker import (
     Classification,
     Kind,
     ParsedHeaders,
+    answers_current,
     classify,
     decide,
     message_text,
@@ -392,6 +393,33 @@ def test_itip_reply_accepted() -> None:
     (result,) = run_refined("itip_reply_accepted.eml")
     assert (result.kind, result.contact_id, result.partstat) == (Kind.ITIP_REPLY, 1, "ACCEPTED")
     assert result.event_uid == "meeting-7f3a2c@coffeechat.example.com"
+
+
+def test_itip_reply_reads_the_sequence_it_answers() -> None:
+    raw = (MAIL / "itip_reply_declined.eml").read_bytes()
+    reply = parse_itip_reply(raw.replace(b"SEQUENCE:0", b"SEQUENCE:3"))
+    assert reply is not None and reply.sequence == 3
+    (result,) = run_refined("itip_reply_accepted.eml")
+    assert result.sequence == 0
+
+
+@pytest.mark.parametrize("line", [b"", b"SEQUENCE:later\n"])
+def test_itip_reply_without_a_readable_sequence_answers_version_0(line: bytes) -> None:
+    # RFC 5545 §3.8.7.4: a missing SEQUENCE is 0.
+    raw = (MAIL / "itip_reply_declined.eml").read_bytes().replace(b"SEQUENCE:0\n", line)
+    reply = parse_itip_reply(raw)
+    assert reply is not None
+    assert (reply.partstat, reply.sequence) == ("DECLINED", 0)
+
+
+@pytest.mark.parametrize(
+    ("answered", "current", "counts"), [(0, 0, True), (0, 1, False), (2, 1, True), (1, 1, True)]
+)
+def test_an_answer_counts_only_for_the_current_version(
+    answered: int, current: int, counts: bool
+) -> None:
+    # RFC 5546 §2.1.5: a REPLY to a lower SEQUENCE than the organizer's is outdated.
+    assert answers_current(answered, current) is counts
 
 
 def test_itip_reply_declined_top_level_calendar() -> None:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from typing import Literal
+from typing import Any, Literal
 
 from coffeechat import tracker
 from coffeechat.mail.base import FetchedMessage, FolderState, Mailbox
@@ -379,11 +379,18 @@ def _apply(
     if result.kind == tracker.Kind.BOUNCE:
         for address in result.bounced_addresses:
             store.mark_undeliverable(address)
+    not_counted = ""
     if result.kind == tracker.Kind.ITIP_REPLY and result.partstat:
-        store.set_meeting_answer(contact.id, result.event_uid, result.partstat)
         extra["partstat"] = result.partstat
-    target = tracker.decide(result, contact.stage, draft_kind=draft_kind)
-    detail = _detail(result, draft_kind)
+        extra["sequence"] = result.sequence or 0
+        meeting = store.answered_meeting(contact.id, result.event_uid)
+        not_counted = _answer_not_counted(result, contact.id, meeting)
+        if meeting is not None and not not_counted:
+            store.set_meeting_answer(contact.id, meeting["uid"], result.partstat)
+    # An answer that is not to the contact's meeting as it is now proves nothing about it:
+    # logged (and keyed by its Message-ID, so read once), it moves no stage.
+    target = None if not_counted else tracker.decide(result, contact.stage, draft_kind=draft_kind)
+    detail = _detail(result, draft_kind) + not_counted
     if learned:
         detail += f"; {learned} added to their addresses"
     # The message is an event (and the key that makes a rescan add nothing); the stage
@@ -403,6 +410,28 @@ def _apply(
         result.subject,
         detail,
         learned,
+    )
+
+
+def _answer_not_counted(
+    result: tracker.Classification, contact_id: int, meeting: dict[str, Any] | None
+) -> str:
+    """Why an iTIP answer does not count for `meeting` (the one it names), for the timeline;
+    "" when it counts, or names no meeting of ours (an event the user made elsewhere)."""
+    if meeting is None:
+        return ""
+    if meeting["contact_id"] != contact_id:
+        # A forwarded invitation answered by someone else: the meeting's own contact has
+        # not answered, and this one has no meeting.
+        return ", to a meeting that is not theirs: not counted"
+    answered, current = result.sequence or 0, int(meeting["sequence"] or 0)
+    if tracker.answers_current(answered, current):
+        return ""
+    # RFC 5546 §2.1.5: a late answer to an earlier time (or place, or to a meeting since
+    # cancelled) is not an answer to the meeting as it is now.
+    return (
+        f", to version {answered} of the invitation, not the current one ({current}): "
+        "not counted as an answer to it"
     )
 
 

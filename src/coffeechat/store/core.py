@@ -616,19 +616,23 @@ class Store:
             [message_id, uid],
         )
 
-    def set_meeting_answer(self, contact_id: int, uid: str | None, partstat: str) -> None:
-        """Record the contact's iTIP answer on the meeting `uid`, else on their latest one."""
-        if uid is None:
-            row = self.conn.execute(
-                "SELECT uid FROM meetings WHERE contact_id = ? ORDER BY start DESC LIMIT 1",
+    def answered_meeting(self, contact_id: int, uid: str | None) -> dict[str, Any] | None:
+        """The meeting an iTIP REPLY from the contact names: the one with `uid`, whoever's it
+        is (the caller checks), else, for a reply without a UID, the contact's latest."""
+        if uid is not None:
+            rows = self._query("SELECT * FROM meetings WHERE uid = ?", [uid])
+        else:
+            rows = self._query(
+                "SELECT * FROM meetings WHERE contact_id = ? ORDER BY start DESC LIMIT 1",
                 [contact_id],
-            ).fetchone()
-            if row is None:
-                return
-            uid = row[0]
+            )
+        return rows[0] if rows else None
+
+    def set_meeting_answer(self, contact_id: int, uid: str, partstat: str) -> None:
+        """Record the contact's iTIP answer on their meeting `uid` (never on another's)."""
         self.conn.execute(
-            "UPDATE meetings SET partstat = ?, updated = ? WHERE uid = ?",
-            [partstat, now_iso(), uid],
+            "UPDATE meetings SET partstat = ?, updated = ? WHERE uid = ? AND contact_id = ?",
+            [partstat, now_iso(), uid, contact_id],
         )
 
 

@@ -45,7 +45,7 @@ from coffeechat.tracker.headers import (
     normalize_message_id,
     parse_headers,
 )
-from coffeechat.tracker.itip import ItipReply, classify_itip, parse_itip_reply
+from coffeechat.tracker.itip import ItipReply, answers_current, classify_itip, parse_itip_reply
 from coffeechat.tracker.returns import message_text, read_return_date
 
 __all__ = [
@@ -60,6 +60,7 @@ __all__ = [
     "Kind",
     "ParsedHeaders",
     "RecipientStatus",
+    "answers_current",
     "classify",
     "classify_bounce",
     "classify_itip",

@@ -64,6 +64,7 @@ class Classification:
     original_message_id: str | None = None  # BOUNCE: the message that failed, when known
     partstat: str | None = None  # ITIP_REPLY: ACCEPTED, DECLINED, TENTATIVE...
     event_uid: str | None = None  # ITIP_REPLY: the UID of the meeting answered
+    sequence: int | None = None  # ITIP_REPLY: the SEQUENCE (version) of the meeting answered
     address_is_new: bool = False
     sender_name: str = ""  # inbox: the From display name, as written
     threaded: bool = False  # REPLY: it cites a message of the contact's thread we know

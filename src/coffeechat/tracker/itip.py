@@ -22,6 +22,18 @@ class ItipReply:
     uid: str
     attendee_email: str  # lower-cased, without "mailto:"
     partstat: str  # ACCEPTED | DECLINED | TENTATIVE | DELEGATED | NEEDS-ACTION, upper-cased
+    sequence: int = 0  # the version of the event answered (its SEQUENCE)
+
+
+def answers_current(answered: int, current: int) -> bool:
+    """Whether a REPLY to version `answered` (its SEQUENCE) answers the meeting at `current`.
+
+    RFC 5546 §2.1.5: a REPLY with a lower SEQUENCE than the organizer's copy is for an
+    outdated version, and is not applied. A new time raises SEQUENCE and asks again, so a
+    late "yes" to the old time must not count as a yes to the new one. Only a lower
+    SEQUENCE is refused, as the RFC does: an equal or higher one counts.
+    """
+    return answered >= current
 
 
 def parse_itip_reply(full_message: bytes) -> ItipReply | None:
@@ -77,10 +89,20 @@ def _reply_in(data: bytes) -> ItipReply | None:
                 uid=str(event.get("UID", "")).strip(),
                 attendee_email=email.strip().lower(),
                 partstat=partstat,
+                sequence=_sequence(event.get("SEQUENCE")),
             )
     except Exception:  # icalendar raises ValueError and others on broken data
         return None
     return None
+
+
+def _sequence(value: object) -> int:
+    """An event's SEQUENCE; 0 when it is missing (RFC 5545 §3.8.7.4) or unreadable, which
+    only makes a reply older: it then counts for a meeting never changed, as before."""
+    try:
+        return max(0, int(str(value))) if value is not None else 0
+    except ValueError:
+        return 0
 
 
 def classify_itip(
@@ -113,7 +135,11 @@ def classify_itip(
             contact_id=contact,
             partstat=reply.partstat,
             event_uid=reply.uid or None,
+            sequence=reply.sequence,
             needs_part=None,
-            detail=f"{reply.partstat} by {reply.attendee_email} (UID {reply.uid})",
+            detail=(
+                f"{reply.partstat} by {reply.attendee_email} "
+                f"(UID {reply.uid}, SEQUENCE {reply.sequence})"
+            ),
         ),
     )
