@@ -10,6 +10,7 @@ import io
 import json
 import mailbox
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import icalendar
@@ -90,6 +91,53 @@ def test_a_second_meeting_after_one_was_held_leaves_the_first_alone(
     [new] = [p for p in files if p != held]
     assert vevent(new)["UID"] != first["UID"]
     assert json.loads(dana.run("show", "dana", "--json").stdout)["stage"] == "scheduled"
+
+
+DST_MEETINGS = [
+    # Berlin springs forward at 02:00 on 2027-03-28: 90 minutes from 01:30 CET end at
+    # 04:00 CEST, not at the 03:00 that adding 90 minutes to the wall clock gives.
+    ("2027-03-28 01:30", "2027-03-28T04:00:00+02:00"),
+    # and falls back at 03:00 on 2027-10-31: from 01:30 CEST they end at 02:00 CET.
+    ("2027-10-31 01:30", "2027-10-31T02:00:00+01:00"),
+]
+
+
+@pytest.mark.parametrize(("start", "end"), DST_MEETINGS)
+def test_a_meeting_across_a_dst_change_lasts_as_long_as_asked(
+    dana: Workspace, start: str, end: str
+) -> None:
+    result = dana.run("schedule", "dana", start, "--minutes", "90")
+    assert result.exit_code == 0, result.output
+    assert ", 90 minutes" in result.output
+    store = Store.open(dana.database)
+    try:
+        meeting = store.latest_meeting(1)
+        assert meeting is not None
+    finally:
+        store.close()
+    assert datetime.fromisoformat(meeting["end"]) == datetime.fromisoformat(end)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        DST_MEETINGS[0],
+        pytest.param(
+            *DST_MEETINGS[1],
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="calendar.events writes DTEND as local 02:00 with TZID, which RFC 5545 "
+                "§3.3.5 reads as the first 02:00 (CEST): the fold is lost",
+            ),
+        ),
+    ],
+)
+def test_the_ics_of_a_meeting_across_a_dst_change_ends_when_it_ends(
+    dana: Workspace, start: str, end: str
+) -> None:
+    assert dana.run("schedule", "dana", start, "--minutes", "90").exit_code == 0
+    event = vevent(meeting_files(dana)[0])
+    assert event.decoded("DTEND").astimezone(UTC) == datetime.fromisoformat(end)
 
 
 def test_a_new_location_at_the_same_time_is_not_a_move(dana: Workspace) -> None:

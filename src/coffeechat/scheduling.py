@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -223,9 +223,12 @@ def _times_and_place(
     minutes = minutes or config.outreach.meeting_minutes
     if location is None:
         location = existing["location"] if existing else ""
+    # Elapsed time, added in UTC as MeetingSpec.end does: Python adds wall-clock time within
+    # one tzinfo, so 90 minutes from 01:30 across a spring-forward would end after 30.
+    end = (start.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(start.tzinfo)
     return {
         "start": start.isoformat(),
-        "end": (start + timedelta(minutes=minutes)).isoformat(),
+        "end": end.isoformat(),
         "location": location.strip(),
     }
 
