@@ -130,6 +130,15 @@ def seed(database: Path, start: dict[str, Stage]) -> dict[str, int]:
                 at="2026-03-01T09:00:00+00:00",
             )
         ids[key] = contact.id
+    # The meeting itip_reply_accepted.eml answers.
+    store.save_meeting(
+        {
+            "uid": "meeting-7f3a2c@coffeechat.example.com",
+            "contact_id": ids["jane"],
+            "start": "2026-03-10T18:00:00+00:00",
+            "end": "2026-03-10T18:20:00+00:00",
+        }
+    )
     store.record_message(
         JANE_EARLIER,
         ids["jane"],
@@ -760,3 +769,19 @@ def test_a_draft_sent_under_a_new_message_id_is_known_by_its_subject(backend: Ba
     backend.deliver("sent", sent_to_jane("After our conversation", "client-made-id"))
     assert workspace.run("watch", "--once").exit_code == 0
     assert stage_of(workspace, ids["jane"]) == ("thanked", ["sent"])
+
+
+def test_an_accepted_invitation_coffeechat_never_wrote_moves_nothing(backend: Backend) -> None:
+    # Accepting the user's "Team offsite planning" from another calendar moved a contact to
+    # scheduled with no meeting behind it, and `met` then ran before the offsite.
+    workspace = backend.workspace
+    ids = seed(workspace.database, {"jane": Stage.REPLIED})
+    raw = (MAIL / "itip_reply_accepted.eml").read_bytes()
+    backend.deliver("inbox", raw.replace(b"meeting-7f3a2c@", b"offsite-2026@"))
+    result = workspace.run("watch", "--once")
+    assert result.exit_code == 0, result.output
+    assert stage_of(workspace, ids["jane"]) == ("replied", ["itip-reply"])
+    assert (
+        f"to an invitation coffeechat did not write: not counted; `coffeechat schedule "
+        f"{ids['jane']} WHEN` records the meeting (stays replied)"
+    ) in result.stdout

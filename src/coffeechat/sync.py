@@ -417,9 +417,14 @@ def _answer_not_counted(
     result: tracker.Classification, contact_id: int, meeting: dict[str, Any] | None
 ) -> str:
     """Why an iTIP answer does not count for `meeting` (the one it names), for the timeline;
-    "" when it counts, or names no meeting of ours (an event the user made elsewhere)."""
+    "" when it counts."""
     if meeting is None:
-        return ""
+        # An invitation from elsewhere (the user's calendar app, a colleague's offsite):
+        # with no meeting behind it, `scheduled` would be a stage with no date to keep.
+        return (
+            ", to an invitation coffeechat did not write: not counted; "
+            f"`coffeechat schedule {contact_id} WHEN` records the meeting"
+        )
     if meeting["contact_id"] != contact_id:
         # A forwarded invitation answered by someone else: the meeting's own contact has
         # not answered, and this one has no meeting.
