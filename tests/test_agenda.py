@@ -137,6 +137,20 @@ def test_scheduled_meetings() -> None:
     assert found[0].detail == "meeting at Mon 2026-03-30 15:00, Café"
 
 
+def test_a_declined_meeting_asks_for_another_time_not_for_notes() -> None:
+    # The agenda listed a declined meeting as if it would happen, then asked how it went.
+    ahead = MeetingFact(uid="m2", start=at(30, 15), end=at(30, 16), partstat="DECLINED")
+    found = actions_for(facts(Stage.SCHEDULED, meetings=(ahead,)), RULES, BERLIN, NOW)
+    assert [(a.kind, a.command) for a in found] == [("meeting", "coffeechat schedule 7 WHEN")]
+    assert found[0].detail == (
+        "declined the meeting at Mon 2026-03-30 15:00: propose another time, or cancel it "
+        "with `coffeechat schedule 7 --cancel`"
+    )
+    over = MeetingFact(uid="m1", start=at(20, 15), end=at(20, 16), partstat="DECLINED")
+    found = actions_for(facts(Stage.SCHEDULED, meetings=(over,)), RULES, BERLIN, NOW)
+    assert [a.kind for a in found] == ["meeting"]  # no "record how it went"
+
+
 @pytest.mark.parametrize(
     "stage",
     [

@@ -48,6 +48,7 @@ class MeetingFact:
     end: datetime
     status: str = "CONFIRMED"
     location: str = ""
+    partstat: str = "NEEDS-ACTION"  # the contact's answer to the invitation, if any
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,24 @@ def _contacted(facts: ContactFacts, outreach: Outreach, tz: ZoneInfo) -> list[Du
 def _scheduled(facts: ContactFacts, tz: ZoneInfo, now: datetime) -> list[DueAction]:
     cid = facts.contact_id
     live = sorted((m for m in facts.meetings if m.status != "CANCELLED"), key=lambda m: m.start)
+    # A declined invitation leaves the meeting in place (they may propose another time),
+    # but it will not happen as planned: the user's move is a new time or a cancel.
+    declined = [m for m in live if m.partstat == "DECLINED"]
+    live = [m for m in live if m.partstat != "DECLINED"]
     actions = [
+        DueAction(
+            kind="meeting",
+            contact_id=cid,
+            contact_name=facts.name,
+            due=m.start.astimezone(tz),
+            command=f"coffeechat schedule {cid} WHEN",
+            detail=f"declined the meeting at {m.start.astimezone(tz):%a %Y-%m-%d %H:%M}: "
+            f"propose another time, or cancel it with `coffeechat schedule {cid} --cancel`",
+            cycle=m.uid,
+        )
+        for m in declined
+    ]
+    actions += [
         DueAction(
             kind="meeting",
             contact_id=cid,
@@ -372,6 +390,7 @@ def _meeting_fact(row: dict[str, Any]) -> MeetingFact | None:
         end=end,
         status=(row.get("status") or "CONFIRMED").upper(),
         location=row.get("location") or "",
+        partstat=(row.get("partstat") or "NEEDS-ACTION").upper(),
     )
 
 
