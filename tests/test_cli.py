@@ -6,8 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import trustme
 from click.testing import CliRunner, Result
 from coffeechat_fixtures import Workspace
+from dovecot import Dovecot
 
 from coffeechat.cli import main
 
@@ -332,6 +334,156 @@ def test_init_refuses_flags_of_two_backends_and_writes_nothing(
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == f"Error: {message}"
     assert list(tmp_path.iterdir()) == []
+
+
+def _init_imap(tmp_path: Path, *flags: str) -> tuple[Result, Path]:
+    config = tmp_path / "c.toml"
+    args = ["--config", str(config), "init", "--imap-host", "imap.uni.example"]
+    args += ["--imap-user", "jo@uni.example", "--database", str(tmp_path / "c.db"), *flags]
+    return CliRunner().invoke(main, args), config
+
+
+def test_init_writes_security_ca_file_and_password_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before, a server that needs any of these meant editing the config by hand.
+    bin_dir = tmp_path / "bin"  # a `pass` to find on PATH; init checks, never runs it
+    bin_dir.mkdir()
+    (bin_dir / "pass").write_text("#!/bin/sh\nexit 1\n")
+    (bin_dir / "pass").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    ca = tmp_path / "ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(ca))
+    result, config = _init_imap(
+        tmp_path,
+        "--imap-port",
+        "1143",
+        "--imap-security",
+        "starttls",
+        "--imap-ca-file",
+        str(ca),
+        "--password-command",
+        'pass show "mail/jo"',
+    )
+    assert result.exit_code == 0, result.output
+    text = config.read_text()
+    mail = text[text.index("[mail]") : text.index("[outreach]")]
+    for line in (
+        'backend = "imap"',
+        "port = 1143",
+        'security = "starttls"',
+        f'ca_file = "{ca}"',
+        'password_command = "pass show \\"mail/jo\\""',
+    ):
+        assert f"\n{line}\n" in mail, line
+    assert "# An extra CA bundle (PEM)" in mail  # the comments survive
+    assert "# tls (port 993) | starttls (port 143)" in mail
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (
+            ["--imap-security", "ssl"],
+            "Invalid value for '--imap-security': 'ssl' is not one of 'tls', 'starttls', 'plain'.",
+        ),
+        (
+            ["--imap-security", "plain"],
+            "Invalid value for '--imap-security': plain would send your password "
+            "unencrypted to imap.uni.example; use tls or starttls (plain is allowed only "
+            "to localhost)",
+        ),
+        (
+            ["--imap-ca-file", "missing.pem"],
+            "Invalid value for '--imap-ca-file': no such file 'missing.pem'",
+        ),
+        (
+            ["--imap-ca-file", "notes.txt"],
+            "Invalid value for '--imap-ca-file': cannot load 'notes.txt' as a CA "
+            "certificate; give a PEM file",
+        ),
+        (
+            ["--password-command", "pass show 'mail/jo"],
+            "Invalid value for '--password-command': cannot parse `pass show 'mail/jo`: "
+            "No closing quotation",
+        ),
+        (
+            ["--password-command", "  "],
+            "Invalid value for '--password-command': it is empty; give a command that "
+            'prints the password, e.g. "pass show mail/you"',
+        ),
+        (
+            ["--password-command", "no-such-program-cc show mail/jo"],
+            "Invalid value for '--password-command': no such program "
+            "'no-such-program-cc'; install it or fix the command",
+        ),
+        (
+            ["--password-command", "gpg -dq pw.gpg | head -1"],
+            "Invalid value for '--password-command': it runs without a shell, so '|' would "
+            "reach gpg as an argument; wrap it: sh -c '...'",
+        ),
+    ],
+    ids=[
+        "unknown",
+        "plain-remote",
+        "ca-missing",
+        "ca-not-pem",
+        "cmd-quote",
+        "cmd-empty",
+        "cmd-missing",
+        "cmd-pipe",
+    ],
+)
+def test_init_refuses_a_bad_imap_option_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flags: list[str], message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("not a certificate\n")
+    result, _config = _init_imap(tmp_path, *flags)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[-1] == f"Error: {message}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--imap-security", "starttls"],
+        ["--imap-ca-file", "ca.pem"],
+        ["--password-command", "pass show mail/jo"],
+    ],
+    ids=["security", "ca-file", "password-command"],
+)
+def test_init_refuses_imap_options_without_imap_host(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flags: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "c.toml"
+    result = CliRunner().invoke(main, ["--config", str(config), "init", *flags])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: {flags[0]} is only for IMAP, and no --imap-host was given; add --imap-host "
+        f"HOST --imap-user USER to use IMAP, or drop {flags[0]} to use a Maildir"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_init_with_starttls_ca_file_and_password_command_reaches_the_server(
+    tmp_path: Path, imap_account: tuple[Dovecot, str]
+) -> None:
+    """What init writes is what works: a real STARTTLS login, no keyring, no hand edits."""
+    server, user = imap_account
+    config = tmp_path / "c.toml"
+    runner = CliRunner()
+    args = ["--config", str(config), "init", "--imap-host", server.host, "--imap-user", user]
+    args += ["--imap-port", str(server.starttls_port), "--imap-security", "starttls"]
+    args += ["--imap-ca-file", str(server.ca_file), "--password-command"]
+    args += [f"printf %s {server.password}", "--database", str(tmp_path / "c.db")]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    watched = runner.invoke(main, ["--config", str(config), "watch", "--once"])
+    assert watched.exit_code == 0, watched.output
+    assert watched.stdout.startswith("Scanned Sent and INBOX: 0 stage change(s)")
 
 
 def test_init_refuses_a_folder_that_is_not_a_maildir_and_writes_nothing(tmp_path: Path) -> None:

@@ -96,6 +96,32 @@ def check_and_store_password(mail: Mail, password: str) -> None:
     store_password(mail, password)
 
 
+# Tokens a shell would act on; without a shell they reach the program as arguments.
+SHELL_OPERATORS = frozenset({"|", "||", "&&", ";", ">", ">>", "<", "&"})
+
+
+def password_command_problem(command: str) -> str | None:
+    """Why `command` cannot work as mail.password_command, or None. Checked without running
+    it: running it may prompt (gpg's pinentry), and init is not the moment for that."""
+    import shutil
+
+    try:
+        argv = shlex.split(command)
+    except ValueError as err:
+        return f"cannot parse `{command}`: {err}"
+    if not argv:
+        return 'it is empty; give a command that prints the password, e.g. "pass show mail/you"'
+    operator = next((arg for arg in argv if arg in SHELL_OPERATORS), None)
+    if operator:
+        return (
+            f"it runs without a shell, so {operator!r} would reach {argv[0]} as an argument; "
+            "wrap it: sh -c '...'"
+        )
+    if shutil.which(argv[0]) is None:
+        return f"no such program {argv[0]!r}; install it or fix the command"
+    return None
+
+
 def run_password_command(command: str, timeout: float = PASSWORD_COMMAND_TIMEOUT_SECONDS) -> str:
     """The first line `command` prints. Run as argv (shlex.split), never through a shell.
 

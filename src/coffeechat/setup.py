@@ -26,6 +26,9 @@ def initialize(
     imap_host: str | None = None,
     imap_user: str | None = None,
     imap_port: int | None = None,
+    imap_security: str | None = None,
+    imap_ca_file: str | None = None,
+    password_command: str | None = None,
     database: str | None = None,
     name: str | None = None,
     email: str | None = None,
@@ -57,6 +60,13 @@ def initialize(
         values[("mail", "username")] = imap_user or ""
     if imap_port is not None:
         values[("mail", "port")] = imap_port
+    if imap_security:
+        values[("mail", "security")] = imap_security
+    if imap_ca_file:
+        # Absolute, like the Maildir: the config is read from other working directories.
+        values[("mail", "ca_file")] = str(Path(imap_ca_file).expanduser().resolve())
+    if password_command:
+        values[("mail", "password_command")] = password_command
     if database:
         values[("paths", "database")] = str(Path(database).expanduser().resolve())
     text = config_module.render_example(values)

@@ -26,6 +26,22 @@ MAX_NOTES = 20  # notes printed after an import; --dry-run prints every one
 @click.option("--imap-host", metavar="HOST", help="Use this IMAP server.")
 @click.option("--imap-user", metavar="USER", help="IMAP login name (usually your address).")
 @click.option("--imap-port", type=int, metavar="N", help="IMAP port (default 993).")
+@click.option(
+    "--imap-security",
+    type=click.Choice(["tls", "starttls", "plain"]),
+    help="tls (port 993), starttls (port 143) or plain (localhost only). Default: tls.",
+)
+@click.option(
+    "--imap-ca-file",
+    metavar="FILE",
+    help="A CA bundle (PEM) for a server with a private or self-signed certificate.",
+)
+@click.option(
+    "--password-command",
+    metavar="CMD",
+    help='A command that prints the IMAP password, e.g. "pass show mail/you" (no shell); '
+    "then `coffeechat login` and a keyring are not needed.",
+)
 @click.option("--database", metavar="FILE", help="Where to keep the database.")
 @click.option("--name", metavar="NAME", help="Your name, as it should appear in From:.")
 @click.option("--email", metavar="ADDRESS", help="Your address (default: the IMAP user).")
@@ -42,6 +58,9 @@ def init(
     imap_host: str | None,
     imap_user: str | None,
     imap_port: int | None,
+    imap_security: str | None,
+    imap_ca_file: str | None,
+    password_command: str | None,
     database: str | None,
     name: str | None,
     email: str | None,
@@ -51,13 +70,25 @@ def init(
     """Write a commented config file and create the database.
 
     Example: coffeechat init --name "Jo Student" --email jo@uni.example --maildir ~/Mail/cc
+
+    Example: coffeechat init --imap-host imap.uni.example --imap-user jo@uni.example
+    --imap-port 143 --password-command "pass show mail/jo"
     """
     from coffeechat.config import require_identity
     from coffeechat.errors import ConfigError
     from coffeechat.output import say, warn
     from coffeechat.setup import initialize
 
-    _check_backend_flags(maildir, imap_host, imap_user, imap_port)
+    _check_backend_flags(
+        maildir,
+        imap_host,
+        imap_user,
+        imap_port,
+        imap_security=imap_security,
+        imap_ca_file=imap_ca_file,
+        password_command=password_command,
+    )
+    _check_imap_flags(imap_host, imap_security, imap_ca_file, password_command)
     _check_timezone_flag(timezone)
     result = initialize(
         app.config_path,
@@ -65,6 +96,9 @@ def init(
         imap_host=imap_host,
         imap_user=imap_user,
         imap_port=imap_port,
+        imap_security=imap_security,
+        imap_ca_file=imap_ca_file,
+        password_command=password_command,
         database=database,
         name=name,
         email=email,
@@ -98,7 +132,11 @@ def init(
 
 
 def _check_backend_flags(
-    maildir: str | None, imap_host: str | None, imap_user: str | None, imap_port: int | None
+    maildir: str | None,
+    imap_host: str | None,
+    imap_user: str | None,
+    imap_port: int | None,
+    **imap_only: str | None,
 ) -> None:
     """Refuse flags of two backends: init would otherwise write one and drop the rest unsaid."""
     if imap_host and maildir:
@@ -107,7 +145,11 @@ def _check_backend_flags(
         raise click.UsageError("--imap-host needs --imap-user (your login, usually your address)")
     given = [
         flag
-        for flag, value in (("--imap-user", imap_user), ("--imap-port", imap_port))
+        for flag, value in (
+            ("--imap-user", imap_user),
+            ("--imap-port", imap_port),
+            *(("--" + key.replace("_", "-"), value) for key, value in imap_only.items()),
+        )
         if value is not None
     ]
     if given and not imap_host:
@@ -117,6 +159,46 @@ def _check_backend_flags(
             f"{flags} {verb} only for IMAP, and no --imap-host was given; add --imap-host HOST "
             f"--imap-user USER to use IMAP, or drop {flags} to use a Maildir"
         )
+
+
+def _check_imap_flags(
+    host: str | None, security: str | None, ca_file: str | None, password_command: str | None
+) -> None:
+    """Blame the option, before anything is written: the config check would name a key of
+    a file the user never wrote, and a bad CA file or command would surface only at the
+    first `watch` or `draft`."""
+    from coffeechat.config import is_loopback
+    from coffeechat.credentials import password_command_problem
+
+    if security == "plain" and host and not is_loopback(host):
+        raise click.BadParameter(
+            f"plain would send your password unencrypted to {host}; use tls or starttls "
+            "(plain is allowed only to localhost)",
+            param_hint="'--imap-security'",
+        )
+    if ca_file is not None:
+        problem = _ca_file_problem(ca_file)
+        if problem:
+            raise click.BadParameter(problem, param_hint="'--imap-ca-file'")
+    if password_command is not None:
+        problem = password_command_problem(password_command)
+        if problem:
+            raise click.BadParameter(problem, param_hint="'--password-command'")
+
+
+def _ca_file_problem(ca_file: str) -> str | None:
+    """Loaded the way the IMAP backend loads it (mail/imap.py `_ssl_context`)."""
+    import ssl
+    from pathlib import Path
+
+    path = Path(ca_file).expanduser()
+    if not path.is_file():
+        return f"no such file {ca_file!r}"
+    try:
+        ssl.create_default_context().load_verify_locations(cafile=str(path))
+    except (OSError, ssl.SSLError):
+        return f"cannot load {ca_file!r} as a CA certificate; give a PEM file"
+    return None
 
 
 def _check_timezone_flag(timezone: str | None) -> None:
