@@ -339,7 +339,8 @@ def test_init_refuses_flags_of_two_backends_and_writes_nothing(
 def _init_imap(tmp_path: Path, *flags: str) -> tuple[Result, Path]:
     config = tmp_path / "c.toml"
     args = ["--config", str(config), "init", "--imap-host", "imap.uni.example"]
-    args += ["--imap-user", "jo@uni.example", "--database", str(tmp_path / "c.db"), *flags]
+    args += ["--imap-user", "jo@uni.example", "--name", "Jo Student"]
+    args += ["--database", str(tmp_path / "c.db"), *flags]
     return CliRunner().invoke(main, args), config
 
 
@@ -466,6 +467,74 @@ def test_init_refuses_imap_options_without_imap_host(
         f"HOST --imap-user USER to use IMAP, or drop {flags[0]} to use a Maildir"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("flags", "port", "security", "said"),
+    [
+        ([], 993, "tls", []),
+        (
+            # Before, this wrote security = "tls" and the first command failed in the TLS
+            # handshake (WRONG_VERSION_NUMBER): port 143 answers in cleartext.
+            ["--imap-port", "143"],
+            143,
+            "starttls",
+            [
+                "Port 143 is the STARTTLS port (RFC 8314), so security is starttls; "
+                "pass --imap-security to choose otherwise."
+            ],
+        ),
+        (
+            ["--imap-security", "starttls"],
+            143,
+            "starttls",
+            [
+                "STARTTLS uses port 143 (RFC 8314), so the port is 143; "
+                "pass --imap-port to choose another."
+            ],
+        ),
+        (["--imap-port", "1143", "--imap-security", "starttls"], 1143, "starttls", []),
+    ],
+    ids=["default", "port-143", "starttls", "both-given"],
+)
+def test_init_matches_port_and_security_and_says_so(
+    tmp_path: Path, flags: list[str], port: int, security: str, said: list[str]
+) -> None:
+    result, config = _init_imap(tmp_path, *flags)
+    assert result.exit_code == 0, result.output
+    text = config.read_text()
+    assert f"\nport = {port}\n" in text and f'\nsecurity = "{security}"\n' in text
+    how = "with STARTTLS" if security == "starttls" else "over TLS"
+    lines = result.stdout.splitlines()
+    start = lines.index(f"Mail is read from imap.uni.example:{port} {how}.")
+    assert lines[start + 1 : start + 1 + len(said)] == said
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("flags", "warning"),
+    [
+        (
+            ["--imap-port", "143", "--imap-security", "tls"],
+            "Warning: port 143 is the STARTTLS port (RFC 8314), not TLS; if the first "
+            "connection fails with WRONG_VERSION_NUMBER, run init again with "
+            "--imap-security starttls --force\n",
+        ),
+        (
+            ["--imap-port", "993", "--imap-security", "starttls"],
+            "Warning: port 993 is the implicit TLS port (RFC 8314), not STARTTLS; if the "
+            "first connection times out, run init again with --imap-security tls --force\n",
+        ),
+    ],
+    ids=["tls-on-143", "starttls-on-993"],
+)
+def test_init_keeps_a_mismatched_port_and_security_but_warns(
+    tmp_path: Path, flags: list[str], warning: str
+) -> None:
+    result, config = _init_imap(tmp_path, *flags)
+    assert result.exit_code == 0, result.output
+    assert f'\nsecurity = "{flags[-1]}"\n' in config.read_text()
+    assert result.stderr == warning
 
 
 def test_init_with_starttls_ca_file_and_password_command_reaches_the_server(

@@ -11,12 +11,72 @@ from coffeechat.errors import ConfigError
 from coffeechat.fileutil import write_atomically
 from coffeechat.store import Store
 
+# RFC 8314 §3.3: 993 is IMAP over implicit TLS; 143 is IMAP that upgrades with STARTTLS
+# (or, to localhost only, stays plain). The wrong pairing fails in the TLS handshake
+# (WRONG_VERSION_NUMBER) or waits for a greeting that never comes.
+IMAPS_PORT = 993
+IMAP_PORT = 143
+
+
+@dataclass(frozen=True)
+class Transport:
+    """IMAP port and security as init writes them, and what the user should hear."""
+
+    port: int
+    security: str
+    note: str = ""  # what init chose for the user
+    warning: str = ""  # a pairing the user chose that is likely wrong
+
+
+def imap_transport(port: int | None, security: str | None) -> Transport:
+    """Fill in the one of port and security not given, from the other (RFC 8314)."""
+    if security is None:
+        if port == IMAP_PORT:
+            return Transport(
+                port,
+                "starttls",
+                note=f"Port {IMAP_PORT} is the STARTTLS port (RFC 8314), so security is "
+                "starttls; pass --imap-security to choose otherwise.",
+            )
+        return Transport(IMAPS_PORT if port is None else port, "tls")
+    if port is None:
+        if security == "tls":
+            return Transport(IMAPS_PORT, security)
+        name = (
+            "STARTTLS uses port 143 (RFC 8314)"
+            if security == "starttls"
+            else "Plain IMAP uses port 143"
+        )
+        return Transport(
+            IMAP_PORT,
+            security,
+            note=f"{name}, so the port is {IMAP_PORT}; pass --imap-port to choose another.",
+        )
+    if port == IMAP_PORT and security == "tls":
+        return Transport(
+            port,
+            security,
+            warning=f"port {IMAP_PORT} is the STARTTLS port (RFC 8314), not TLS; if the "
+            "first connection fails with WRONG_VERSION_NUMBER, run init again with "
+            "--imap-security starttls --force",
+        )
+    if port == IMAPS_PORT and security != "tls":
+        return Transport(
+            port,
+            security,
+            warning=f"port {IMAPS_PORT} is the implicit TLS port (RFC 8314), not "
+            f"{security.upper()}; if the first connection times out, run init again with "
+            "--imap-security tls --force",
+        )
+    return Transport(port, security)
+
 
 @dataclass(frozen=True)
 class InitResult:
     config_path: Path
     database_path: Path
     config: Config
+    transport: Transport | None = None  # for the IMAP backend
 
 
 def initialize(
@@ -54,14 +114,14 @@ def initialize(
     if maildir:
         values[("mail", "backend")] = "maildir"
         values[("mail", "maildir")] = str(Path(maildir).expanduser().resolve())
+    transport = None
     if imap_host:
+        transport = imap_transport(imap_port, imap_security)
         values[("mail", "backend")] = "imap"
         values[("mail", "host")] = imap_host
         values[("mail", "username")] = imap_user or ""
-    if imap_port is not None:
-        values[("mail", "port")] = imap_port
-    if imap_security:
-        values[("mail", "security")] = imap_security
+        values[("mail", "port")] = transport.port
+        values[("mail", "security")] = transport.security
     if imap_ca_file:
         # Absolute, like the Maildir: the config is read from other working directories.
         values[("mail", "ca_file")] = str(Path(imap_ca_file).expanduser().resolve())
@@ -90,4 +150,4 @@ def initialize(
         ) from err
     write_atomically(config_path, text, mode=0o600)
     Store.open(config.database_path).close()
-    return InitResult(config_path, config.database_path, config)
+    return InitResult(config_path, config.database_path, config, transport)

@@ -124,6 +124,15 @@ def init(
         )
     else:
         say(f"You are {me.name} <{me.email}>, in {me.timezone}.")
+    transport = result.transport
+    if transport:
+        how = {"tls": "over TLS", "starttls": "with STARTTLS", "plain": "unencrypted"}
+        where = f"{result.config.mail.host}:{transport.port}"
+        say(f"Mail is read from {where} {how[transport.security]}.")
+        if transport.note:
+            say(transport.note)
+        if transport.warning:
+            warn(transport.warning)
     if result.config.mail.backend == "imap":
         say("Next: `coffeechat login` to store your password in the OS keyring.")
     else:
