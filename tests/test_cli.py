@@ -537,6 +537,28 @@ def test_init_keeps_a_mismatched_port_and_security_but_warns(
     assert result.stderr == warning
 
 
+def test_init_with_a_password_command_does_not_send_you_to_login(tmp_path: Path) -> None:
+    # Before, the next step was always `coffeechat login`, which fails without a keyring
+    # and refuses when password_command is set. Contacts come before the first watch:
+    # its first scan reads the backfill window once, for the contacts known then.
+    result, _config = _init_imap(tmp_path, "--password-command", "printf %s secret")
+    assert result.exit_code == 0, result.output
+    assert "Next: `coffeechat login`" not in result.stdout
+    assert result.stdout.splitlines()[-2:] == [
+        "The password comes from mail.password_command; `coffeechat login` is not needed.",
+        "Next: `coffeechat add NAME --email ADDRESS`, or `coffeechat import linkedin FILE`; "
+        "then `coffeechat watch --once`.",
+    ]
+
+
+def test_init_without_a_password_command_sends_you_to_login(tmp_path: Path) -> None:
+    result, _config = _init_imap(tmp_path)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == (
+        "Next: `coffeechat login` to store your password in the OS keyring."
+    )
+
+
 def test_init_with_starttls_ca_file_and_password_command_reaches_the_server(
     tmp_path: Path, imap_account: tuple[Dovecot, str]
 ) -> None:

@@ -133,7 +133,15 @@ def init(
             say(transport.note)
         if transport.warning:
             warn(transport.warning)
-    if result.config.mail.backend == "imap":
+    if result.config.mail.backend == "imap" and result.config.mail.password_command:
+        say("The password comes from mail.password_command; `coffeechat login` is not needed.")
+        # Contacts before the first watch: its first scan reads the backfill window once,
+        # and a contact added after it is matched only in mail that arrives later.
+        say(
+            "Next: `coffeechat add NAME --email ADDRESS`, or `coffeechat import linkedin FILE`; "
+            "then `coffeechat watch --once`."
+        )
+    elif result.config.mail.backend == "imap":
         say("Next: `coffeechat login` to store your password in the OS keyring.")
     else:
         say(f"Mail goes to the Maildir {result.config.maildir_path}.")
