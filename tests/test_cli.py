@@ -65,6 +65,15 @@ def test_help_and_list_import_no_heavy_libraries(workspace: Workspace) -> None:
         assert result.stdout.strip().endswith("[]"), (args, result.stdout, result.stderr)
 
 
+def test_readme_commands_table_names_every_init_option() -> None:
+    # Before, the IMAP options a non-default server needs were in no example or table.
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    (row,) = [line for line in readme.splitlines() if line.startswith("| `init ")]
+    for param in main.commands["init"].params:
+        for flag in param.opts:
+            assert flag in row, flag
+
+
 def test_init_refuses_to_overwrite(workspace: Workspace) -> None:
     result = workspace.run("init", "--maildir", str(workspace.maildir))
     assert result.exit_code == 1
