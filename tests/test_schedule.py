@@ -328,9 +328,17 @@ def test_met_adds_referrals_and_links_known_ones(dana: Workspace) -> None:
 
 
 def test_a_bad_referral_changes_nothing(dana: Workspace) -> None:
-    result = dana.run("met", "dana", "--referral", "Kim Park")
+    result = dana.run(
+        "met",
+        "dana",
+        "--referral",
+        "Kim Park <kim@gamma.example>",
+        "--referral",
+        "Bob <not-an-address>",
+    )
     assert result.exit_code == 1
     assert "write it like" in result.stderr
+    assert len(json.loads(dana.run("list", "--json").stdout)) == 1
     assert json.loads(dana.run("show", "dana", "--json").stdout)["stage"] == "identified"
 
 
@@ -1016,3 +1024,70 @@ def test_a_cleared_location_reaches_an_invited_contact(dana: Workspace) -> None:
         "We no longer meet at Café Einstein: the place is to be agreed; the time stays the "
         "same." in body
     )
+
+
+def test_met_adds_a_referral_known_only_by_name(dana: Workspace) -> None:
+    """ "I'll introduce you": a name without an address is a contact to find, as `add` allows."""
+    result = dana.run("met", "dana", "--referral", "Kim Park")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1:3] == [
+        "Added Kim Park (id 2), referred by Dana Lee; no email address yet.",
+        "  Once you have it: `coffeechat edit 2 --email ADDRESS`.",
+    ]
+    kim = json.loads(dana.run("show", "2", "--json").stdout)
+    assert (kim["name"], kim["emails"], kim["stage"], kim["referred_by"]) == (
+        "Kim Park",
+        [],
+        "identified",
+        1,
+    )
+    assert json.loads(dana.run("show", "dana", "--json").stdout)["stage"] == "met"
+    draft = dana.run("draft", "outreach", "2", "--dry-run")
+    assert draft.exit_code == 1
+    assert draft.stderr == (
+        "Error: Kim Park has no email address; add one with `coffeechat edit 2 --email ADDRESS`\n"
+    )
+    assert dana.run("edit", "2", "--email", "kim@gamma.example").exit_code == 0
+    draft = dana.run("draft", "outreach", "2", "--dry-run")
+    assert draft.exit_code == 0, draft.output
+    assert "Dana Lee" in draft.output  # the outreach names who suggested them
+
+
+def test_met_links_a_name_only_referral_to_the_one_contact_of_that_name(dana: Workspace) -> None:
+    dana.run("add", "José Núñez")
+    dana.run("add", "Josefina Núñez-Ruiz", "--email", "josefina@beta.example")
+    result = dana.run("met", "dana", "--referral", " jose   NUNEZ ", "--referral", "Núñez")
+    assert result.exit_code == 0, result.output
+    assert "Linked José Núñez (id 2) as referred by Dana Lee; no email address yet." in (
+        result.output
+    )
+    # A part of a name is not the same person: "Núñez" is someone new.
+    assert "Added Núñez (id 4), referred by Dana Lee; no email address yet." in result.output
+    contacts = {c["id"]: c for c in json.loads(dana.run("list", "--json").stdout)}
+    assert len(contacts) == 4
+    assert contacts[2]["referred_by"] == contacts[4]["referred_by"] == 1
+    assert contacts[3]["referred_by"] is None
+
+
+def test_a_name_only_referral_matching_several_contacts_is_refused(dana: Workspace) -> None:
+    dana.run("add", "Sam Roe", "--email", "sam@beta.example")
+    dana.run("add", "Sam Roe", "--email", "sam.roe@gamma.example")
+    result = dana.run("met", "dana", "--referral", "sam roe")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: the referral 'sam roe' matches 2 contacts (2: Sam Roe <sam@beta.example>; "
+        "3: Sam Roe <sam.roe@gamma.example>); give the address, like "
+        '"Sam Roe <sam@beta.example>", or add someone new with '
+        '`coffeechat add "Sam Roe" --referred-by 1`\n'
+    )
+    assert json.loads(dana.run("show", "dana", "--json").stdout)["stage"] == "identified"
+
+
+def test_a_name_only_referral_to_the_contact_met_is_refused(dana: Workspace) -> None:
+    result = dana.run("met", "dana", "--referral", "dana lee")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: the referral 'dana lee' is Dana Lee, the contact you met; a referral is "
+        "someone else: give their address if they share the name\n"
+    )
+    assert json.loads(dana.run("show", "dana", "--json").stdout)["stage"] == "identified"

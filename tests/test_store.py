@@ -229,3 +229,11 @@ def test_names_are_stored_with_single_spaces(store: Store, typed: str, stored: s
     assert contact.name == stored
     store.update_contact(contact.id, name=f" {typed}  Jr ")
     assert store.get(contact.id).name == f"{stored} Jr"
+
+
+def test_contacts_named_matches_whole_names_case_and_accents_aside(store: Store) -> None:
+    jose = store.add_contact(NewContact("José Núñez", ()))
+    store.add_contact(NewContact("Josefina Núñez-Ruiz", ()))
+    assert [c.id for c in store.contacts_named("  JOSE   nunez ")] == [jose.id]
+    assert store.contacts_named("Núñez") == []  # a part of a name is not the name
+    assert store.contacts_named("   ") == []

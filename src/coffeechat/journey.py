@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from coffeechat.contacts import add_contact, check_address
+from coffeechat.contacts import add_contact, check_address, check_field
 from coffeechat.errors import UserError
 from coffeechat.models import Contact
 from coffeechat.pipeline import Stage
-from coffeechat.store import Store
+from coffeechat.store import Store, normalize_name
 
 if TYPE_CHECKING:
     from coffeechat.calendar import MeetingSpec
@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Referral:
     name: str
-    email: str
+    # None: known by name only ("I'll introduce you"); `edit --email` adds it later.
+    email: str | None
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,20 @@ class MeetingRecord:
 
 
 def parse_referral(text: str) -> Referral:
-    """`Name <email>` (or a bare address) into a Referral, or a UserError showing the form."""
-    name, address = parseaddr(text)
+    """`Name <email>`, a bare address, or a name alone into a Referral, or a UserError
+    showing the forms."""
+    raw = text.strip()
+    if not any(mark in raw for mark in "<>@"):
+        # People often give a name and "I'll introduce you", not an address; `add` takes
+        # a contact known only by name too. (parseaddr would read "Bob Smith" as the
+        # address "Bob": it is never asked about a name alone.)
+        name = normalize_name(check_field("referral", raw))
+        if not name:
+            raise UserError(
+                'a referral is empty; write it like "Sam Roe <sam@example.org>", or the name alone'
+            )
+        return Referral(name, None)
+    name, address = parseaddr(raw)
     if not address or "@" not in address:
         raise UserError(
             f'cannot read the referral {text!r}; write it like "Sam Roe <sam@example.org>"'
@@ -119,22 +132,19 @@ def record_meeting(
         if notes:
             store.add_event(contact.id, "meeting-notes", None, None, notes, "met command", at=at)
         for referral in referrals:
-            existing = store.contact_id_for_email(referral.email)
-            if existing == contact.id:
-                raise UserError(
-                    f"{referral.email} is {contact.name}'s own address; a referral is someone else"
-                )
+            existing = _existing_referral(store, contact, referral)
             if existing is None:
                 new = add_contact(
                     store,
                     referral.name,
-                    emails=[referral.email],
+                    emails=[referral.email] if referral.email else [],
                     referred_by=str(contact.id),
                     how_met=f"referred by {contact.name}",
                     cause=f"referral from {contact.name}",
                 )
                 added.append(new)
-                detail = f"referred {new.name} <{referral.email}>"
+                address = f"<{referral.email}>" if referral.email else "(no address yet)"
+                detail = f"referred {new.name} {address}"
             else:
                 other = store.get(existing)
                 if other.referred_by is None:
@@ -157,3 +167,38 @@ def record_meeting(
             # Last: the .ics is written only once every check has passed (`_write`).
             moved = (held, *save_held(store, config, contact, held))
     return MeetingRecord(store.get(contact.id), tuple(added), tuple(linked), moved)
+
+
+def _existing_referral(store: Store, contact: Contact, referral: Referral) -> int | None:
+    """The id of the contact the referral names already, or None for someone new.
+
+    By address when there is one; a name alone matches a whole name (case and accents
+    aside), and only when exactly one contact has it: two Sam Roes need the address.
+    """
+    if referral.email is not None:
+        found = store.contact_id_for_email(referral.email)
+        if found == contact.id:
+            raise UserError(
+                f"{referral.email} is {contact.name}'s own address; a referral is someone else"
+            )
+        return found
+    named = store.contacts_named(referral.name)
+    others = [c for c in named if c.id != contact.id]
+    if named and not others:
+        raise UserError(
+            f"the referral {referral.name!r} is {contact.name}, the contact you met; a "
+            f"referral is someone else: give their address if they share the name"
+        )
+    if len(others) > 1:
+        listed = "; ".join(
+            f"{c.id}: {c.name}" + (f" <{c.email}>" if c.email else "") for c in others
+        )
+        example = next(
+            (f'"{c.name} <{c.email}>"' for c in others if c.email), '"Sam Roe <sam@example.org>"'
+        )
+        raise UserError(
+            f"the referral {referral.name!r} matches {len(others)} contacts ({listed}); give "
+            f"the address, like {example}, or add someone new with "
+            f'`coffeechat add "{others[0].name}" --referred-by {contact.id}`'
+        )
+    return others[0].id if others else None

@@ -255,7 +255,8 @@ def agenda(app: App, days: int, as_json: bool) -> None:
     "referrals",
     multiple=True,
     metavar='"Name <email>"',
-    help="Someone they suggested you talk to (repeatable).",
+    help="Someone they suggested you talk to (repeatable); the name alone when you have no "
+    "address yet.",
 )
 @click.option(
     "--when",
@@ -268,6 +269,9 @@ def met(app: App, who: str, notes: str, referrals: tuple[str, ...], when: str | 
 
     With --when, a meeting you had scheduled takes that time (keeping its length), so
     its calendar file, the export and the check-in clock say when you really met.
+
+    A referral known only by name is added without an address (or linked to the one
+    contact with that whole name); add the address later with `coffeechat edit`.
 
     Example: coffeechat met dana --notes "Loves design systems" --referral "Sam Roe <sam@x.org>"
     """
@@ -292,10 +296,16 @@ def met(app: App, who: str, notes: str, referrals: tuple[str, ...], when: str | 
     say(f"{record.contact.name} is now {record.contact.stage.value}.")
     if record.moved is not None:
         _say_moved(app, record.contact, *record.moved)
-    for new in record.added:
-        say(f"Added {new.name} (id {new.id}), referred by {record.contact.name}.")
-    for old in record.linked:
-        say(f"Linked {old.name} (id {old.id}) as referred by {record.contact.name}.")
+    by = record.contact.name
+    for person, line in (
+        *((new, f"Added {new.name} (id {new.id}), referred by {by}") for new in record.added),
+        *((old, f"Linked {old.name} (id {old.id}) as referred by {by}") for old in record.linked),
+    ):
+        if person.email:
+            say(f"{line}.")
+        else:  # a referral given by name only: `draft` waits for the address
+            say(f"{line}; no email address yet.")
+            say(f"  Once you have it: `coffeechat edit {person.id} --email ADDRESS`.")
     hours = config.outreach.thank_you_within_hours
     say(f"Next: `coffeechat draft thank-you {record.contact.id}` (within {hours} hours).")
     _refresh_feed(app)

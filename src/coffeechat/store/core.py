@@ -310,6 +310,17 @@ class Store:
         ).fetchone()
         return row[0] if row else None
 
+    def contacts_named(self, name: str) -> list[Contact]:
+        """The contacts whose whole name is `name`, case, accents and spacing aside.
+
+        Not `resolve`'s part-of-a-name match: "Bob" named as a referral is not Bob Smith.
+        """
+        wanted = fold(normalize_name(name))
+        if not wanted:
+            return []
+        rows = self.conn.execute("SELECT id, name FROM contacts ORDER BY id")
+        return [self.get(cid) for cid, stored in rows if fold(normalize_name(stored)) == wanted]
+
     def resolve(self, who: str) -> Contact:
         """A contact by id, email address, or an unambiguous part of the name."""
         text = who.strip()
