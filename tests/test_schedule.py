@@ -1091,3 +1091,26 @@ def test_a_name_only_referral_to_the_contact_met_is_refused(dana: Workspace) -> 
         "someone else: give their address if they share the name\n"
     )
     assert json.loads(dana.run("show", "dana", "--json").stdout)["stage"] == "identified"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "Bob <not-an-address>",
+        "Bob <bob@localhost>",
+        "Bob Smith bob@beta.example",
+        "Bob Smith, bob@beta.example",  # parseaddr reads the address "Bob" from this one
+        "Bob Smith <>",
+    ],
+)
+def test_a_malformed_referral_is_quoted_whole_with_the_forms_that_work(
+    dana: Workspace, bad: str
+) -> None:
+    result = dana.run("met", "dana", "--referral", bad)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: cannot read the referral {bad!r} as a name and an email address; write it "
+        'like "Sam Roe <sam@example.org>", or the name alone ("Sam Roe") when you have no '
+        "address yet\n"
+    )
+    assert json.loads(dana.run("show", "dana", "--json").stdout)["stage"] == "identified"

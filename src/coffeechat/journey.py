@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from coffeechat.contacts import add_contact, check_address, check_field
+from coffeechat.contacts import add_contact, check_field, parse_address
 from coffeechat.errors import UserError
 from coffeechat.models import Contact
 from coffeechat.pipeline import Stage
@@ -57,13 +57,16 @@ def parse_referral(text: str) -> Referral:
                 'a referral is empty; write it like "Sam Roe <sam@example.org>", or the name alone'
             )
         return Referral(name, None)
-    name, address = parseaddr(raw)
-    if not address or "@" not in address:
+    address = parse_address(raw)
+    if address is None:
+        # The whole input, never parseaddr's piece of it: from "Bob Smith, bob@x.org" it
+        # reads the address "Bob", and quoting that would not show what to fix.
         raise UserError(
-            f'cannot read the referral {text!r}; write it like "Sam Roe <sam@example.org>"'
+            f"cannot read the referral {text!r} as a name and an email address; write it "
+            f'like "Sam Roe <sam@example.org>", or the name alone ("Sam Roe") when you have '
+            f"no address yet"
         )
-    address = check_address(address)
-    return Referral(name.strip() or address.split("@")[0], address)
+    return Referral(normalize_name(parseaddr(raw)[0]) or address.split("@")[0], address)
 
 
 def meeting_ahead(store: Store, contact: Contact, now: datetime, tz: ZoneInfo) -> datetime | None:

@@ -1,0 +1,42 @@
+"""`parse_referral`: what `met --referral` accepts."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from coffeechat.errors import UserError
+from coffeechat.journey import Referral, parse_referral
+from coffeechat.store import normalize_name
+
+# Names as people type them: letters, spaces, and the punctuation names carry ("O'Brien",
+# "Smith, Bob", "Kim (Acme)"); no <, > or @, which make it an address.
+NAMES = st.text(
+    st.characters(categories=["L", "M", "Zs"], include_characters=" .,'-()\"&"),
+    min_size=1,
+).filter(lambda text: text.strip())
+
+
+@given(NAMES)
+def test_a_name_alone_is_kept_whole(name: str) -> None:
+    assert parse_referral(name) == Referral(normalize_name(name), None)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Sam Roe <SAM@beta.example>", Referral("Sam Roe", "sam@beta.example")),
+        ('"Roe, Sam" <sam@beta.example>', Referral("Roe, Sam", "sam@beta.example")),
+        ("sam@beta.example", Referral("sam", "sam@beta.example")),
+        ("  Bob   Smith ", Referral("Bob Smith", None)),
+    ],
+)
+def test_the_forms_that_work(text: str, expected: Referral) -> None:
+    assert parse_referral(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "   ", "Bob\nSmith"])
+def test_an_empty_name_or_a_line_break_is_refused(text: str) -> None:
+    with pytest.raises(UserError):
+        parse_referral(text)
