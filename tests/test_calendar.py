@@ -313,9 +313,9 @@ def test_meeting_calendar_fields() -> None:
     assert str(attendee) == "mailto:dana@acme.example"
     assert dict(attendee.params) == {
         "CN": "Dana Lee",
-        "RSVP": "TRUE",
         "PARTSTAT": "NEEDS-ACTION",
         "ROLE": "REQ-PARTICIPANT",
+        "SCHEDULE-AGENT": "CLIENT",
     }
     assert str(event["DESCRIPTION"]) == NOTES
     assert str(event["STATUS"]) == "CONFIRMED"
@@ -431,11 +431,13 @@ def test_reschedule_keeps_uid_and_raises_sequence() -> None:
 
 
 def test_the_attendee_carries_their_answer_and_is_asked_to_reply() -> None:
-    # The organizer's copy, and an update that keeps the answer (a new place), show it.
+    # The organizer's copy, and an update that keeps the answer (a new place), show it;
+    # only the update asks for a reply (the user's own copy asks nobody anything).
     answered = make_spec(attendee_partstat="ACCEPTED")
-    for method in (None, "REQUEST"):
-        attendee = only_event(reparse(build_meeting_calendar(answered, method)))["ATTENDEE"]
-        assert (attendee.params["PARTSTAT"], attendee.params["RSVP"]) == ("ACCEPTED", "TRUE")
+    attendee = only_event(reparse(build_meeting_calendar(answered)))["ATTENDEE"]
+    assert (attendee.params["PARTSTAT"], attendee.params.get("RSVP")) == ("ACCEPTED", None)
+    attendee = only_event(reparse(build_meeting_calendar(answered, "REQUEST")))["ATTENDEE"]
+    assert (attendee.params["PARTSTAT"], attendee.params["RSVP"]) == ("ACCEPTED", "TRUE")
     attendee = only_event(reparse(build_meeting_calendar(make_spec(), "REQUEST")))["ATTENDEE"]
     assert (attendee.params["PARTSTAT"], attendee.params["RSVP"]) == ("NEEDS-ACTION", "TRUE")
 
@@ -456,6 +458,33 @@ def test_methods_request_and_cancel() -> None:
     # CANCEL forces the status even when the caller forgot
     forced = only_event(reparse(build_meeting_calendar(spec, "CANCEL")))
     assert str(forced["STATUS"]) == "CANCELLED"
+
+
+@pytest.mark.parametrize("copy", ["meeting-file", "feed"])
+def test_your_own_copy_never_asks_a_server_to_invite(copy: str) -> None:
+    # Imported into a CalDAV server that schedules implicitly (RFC 6638 §3.2: Nextcloud,
+    # Fastmail, iCloud), a file with ORGANIZER and ATTENDEE would make the server email
+    # the contact an invitation, private DESCRIPTION and all. SCHEDULE-AGENT=CLIENT
+    # (RFC 6638 §7.1) tells it the client handles scheduling; nothing asks for a reply.
+    own = build_meeting_calendar(make_spec())
+    cal = reparse(own if copy == "meeting-file" else build_feed([make_spec()], [action()], NOW))
+    assert "METHOD" not in cal
+    [event] = [e for e in cal.walk("VEVENT") if "ORGANIZER" in e]
+    assert event["ORGANIZER"].params["SCHEDULE-AGENT"] == "CLIENT"
+    attendee = event["ATTENDEE"]
+    assert attendee.params["SCHEDULE-AGENT"] == "CLIENT"
+    assert "RSVP" not in attendee.params
+    assert attendee.params["PARTSTAT"] == "NEEDS-ACTION"  # the answer is still shown
+    assert str(event["DESCRIPTION"]) == NOTES
+
+
+@pytest.mark.parametrize("method", ["REQUEST", "CANCEL"])
+def test_invitations_leave_scheduling_to_the_contact(method: str) -> None:
+    # An iTIP message is the scheduling: SCHEDULE-AGENT belongs to stored objects only.
+    event = only_event(reparse(build_meeting_calendar(make_spec(), method)))
+    assert "SCHEDULE-AGENT" not in event["ORGANIZER"].params
+    assert "SCHEDULE-AGENT" not in event["ATTENDEE"].params
+    assert event["ATTENDEE"].params["RSVP"] == "TRUE"
 
 
 def test_invitation_needs_an_attendee() -> None:
@@ -695,7 +724,7 @@ def test_text_values_round_trip(name: str, company: str, description: str) -> No
     assert event["ATTENDEE"].params.get("CN") == (cn or None)
     assert event["ORGANIZER"].params.get("CN") == (cn or None)
     assert str(event["ATTENDEE"]) == "mailto:dana@acme.example"
-    assert event["ATTENDEE"].params["RSVP"] == "TRUE"
+    assert event["ATTENDEE"].params["SCHEDULE-AGENT"] == "CLIENT"
     if description:
         assert str(event["DESCRIPTION"]) == ical_text(description)
         # ical_text only adds WORD JOINERs (after a backslash before "N"); the user's own

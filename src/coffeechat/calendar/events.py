@@ -182,11 +182,22 @@ def build_meeting_calendar(spec: MeetingSpec, method: str | None = None) -> ical
         # and notes about them, and the alarm is the user's own reminder.
         spec = replace(spec, description="", alarm_minutes=None)
     cal = new_calendar(method)
-    cal.add_component(meeting_event(spec))
+    cal.add_component(meeting_event(spec, itip=method is not None))
     return with_timezones(cal)
 
 
-def meeting_event(spec: MeetingSpec) -> icalendar.Event:
+def meeting_event(spec: MeetingSpec, *, itip: bool = False) -> icalendar.Event:
+    """The meeting's VEVENT. `itip` True: for an iTIP message (METHOD REQUEST or CANCEL)
+    to the contact; False (the default): for the user's own calendar, a stored object.
+
+    A stored object with ORGANIZER and ATTENDEE is a "scheduling object resource" to a
+    CalDAV server that schedules implicitly (RFC 6638 §3.2: Nextcloud/sabre, Fastmail,
+    iCloud): importing the user's own file or the feed there would make the server email
+    the contact an invitation, with the private DESCRIPTION. SCHEDULE-AGENT=CLIENT on
+    both (RFC 6638 §7.1) says the client does the scheduling, so the server sends
+    nothing; coffeechat's invitations are drafts the user sends. RSVP (a request for a
+    reply, RFC 5545 §3.2.17) belongs in the invitation only: the user's copy asks nobody.
+    """
     event = icalendar.Event()
     event.add("uid", spec.uid)
     event.add("dtstamp", spec.dtstamp.astimezone(UTC))  # RFC 5545 §3.8.7.2: in UTC
@@ -201,14 +212,20 @@ def meeting_event(spec: MeetingSpec) -> icalendar.Event:
         event.add("location", ical_text(spec.location))
     if url:
         event.add("url", url)
-    event.add("organizer", _address(spec.organizer_email, spec.organizer_name))
+    organizer = _address(spec.organizer_email, spec.organizer_name)
+    if not itip:
+        organizer.params["SCHEDULE-AGENT"] = "CLIENT"
+    event.add("organizer", organizer)
     if spec.attendee_email:
         attendee = _address(spec.attendee_email, spec.attendee_name)
         attendee.params["ROLE"] = "REQ-PARTICIPANT"
         attendee.params["PARTSTAT"] = spec.attendee_partstat
-        # Always ask for a reply: an update that keeps the answer shows it, and one that
-        # reset it (NEEDS-ACTION) makes the contact's calendar ask again.
-        attendee.params["RSVP"] = "TRUE"
+        if itip:
+            # Always ask for a reply: an update that keeps the answer shows it, and one
+            # that reset it (NEEDS-ACTION) makes the contact's calendar ask again.
+            attendee.params["RSVP"] = "TRUE"
+        else:
+            attendee.params["SCHEDULE-AGENT"] = "CLIENT"
         event.add("attendee", attendee)
     if spec.description:
         event.add("description", ical_text(spec.description))
