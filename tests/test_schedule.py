@@ -690,6 +690,19 @@ def send_invitation(workspace: Workspace) -> icalendar.Event:
     return draft_event(draft)
 
 
+def test_the_invitation_is_in_utc_and_its_text_in_your_time(dana: Workspace) -> None:
+    # Summer time in Berlin: 15:00 CEST is 13:00 UTC. The .ics gives the instant in UTC
+    # (classic Outlook misreads icalendar's VTIMEZONEs); the text says what you typed.
+    assert dana.run("schedule", "dana", "2026-03-30 15:00", "--invite").exit_code == 0
+    [draft] = maildir_drafts(dana)
+    [part] = [p for p in draft.walk() if p.get_content_type() == "text/calendar"]
+    ics = part.get_payload(decode=True)
+    assert b"\r\nDTSTART:20260330T130000Z\r\n" in ics
+    assert b"VTIMEZONE" not in ics and b"TZID" not in ics
+    [plain] = [p for p in draft.walk() if p.get_content_type() == "text/plain"]
+    assert "When: Monday, March 30, 2026 at 15:00 CEST (UTC+02:00)" in plain.get_content()
+
+
 def test_moving_an_invited_meeting_drafts_the_update(dana: Workspace) -> None:
     invited = send_invitation(dana)
     moved = dana.run("schedule", "dana", "2026-03-31 10:00")
@@ -704,7 +717,7 @@ def test_moving_an_invited_meeting_drafts_the_update(dana: Workspace) -> None:
     assert itip_method(update) == "REQUEST"
     event = draft_event(update)
     assert event["UID"] == invited["UID"] == vevent(meeting_files(dana)[0])["UID"]
-    assert event.decoded("DTSTART").isoformat() == "2026-03-31T10:00:00+02:00"
+    assert event.decoded("DTSTART").isoformat() == "2026-03-31T08:00:00+00:00"  # 10:00 CEST
     # A new place alone is news too.
     placed = dana.run("schedule", "dana", "2026-03-31 10:00", "--location", "Blue Bottle")
     assert "Updated invitation draft written to Drafts" in placed.output

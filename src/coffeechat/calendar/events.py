@@ -162,7 +162,8 @@ def new_calendar(method: str | None = None) -> icalendar.Calendar:
 
 
 def build_meeting_calendar(spec: MeetingSpec, method: str | None = None) -> icalendar.Calendar:
-    """A VCALENDAR with the meeting's VEVENT and the VTIMEZONE its TZID refers to.
+    """A VCALENDAR with the meeting's VEVENT and the VTIMEZONE its TZID refers to (none
+    for an invitation, whose times are in UTC).
 
     `method` None: a plain file for the user's own calendar. "REQUEST": an invitation.
     "CANCEL": its cancellation (STATUS:CANCELLED; the caller raises SEQUENCE, see
@@ -202,8 +203,13 @@ def meeting_event(spec: MeetingSpec, *, itip: bool = False) -> icalendar.Event:
     event.add("uid", spec.uid)
     event.add("dtstamp", spec.dtstamp.astimezone(UTC))  # RFC 5545 §3.8.7.2: in UTC
     event.add("sequence", spec.sequence)
-    event.add("dtstart", _zoned(spec.start))
-    event.add("dtend", _zoned(spec.end))
+    # An invitation gives the instant in UTC, with no TZID and no VTIMEZONE: icalendar's
+    # VTIMEZONEs list each change as RDATE, which classic Outlook ignores (MS-STANOICAL
+    # §2.2.47), so a summer meeting would show an hour off there. Every client shows a
+    # UTC time in the reader's own zone; the text/plain part says it in the user's.
+    when = _utc if itip else _zoned
+    event.add("dtstart", when(spec.start))
+    event.add("dtend", when(spec.end))
     event.add("summary", ical_text(spec.summary))
     url = spec.url or (spec.location.strip() if is_link(spec.location) else "")
     if spec.location:
@@ -320,6 +326,10 @@ def _zoned(value: datetime) -> datetime:
     tz = value.tzinfo
     if isinstance(tz, ZoneInfo) and tz.key not in ("UTC", "Etc/UTC"):
         return value
+    return value.astimezone(UTC)
+
+
+def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
