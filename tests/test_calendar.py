@@ -300,8 +300,8 @@ def test_meeting_calendar_fields() -> None:
     assert str(event["UID"]) == "coffeechat-12-3f9a@example.com"
     assert event["DTSTAMP"].dt == datetime(2026, 3, 20, 8, 0, tzinfo=UTC)
     assert event["DTSTAMP"].to_ical() == b"20260320T080000Z"  # UTC form, RFC 5545 §3.8.7.2
-    assert event["DTSTART"].params["TZID"] == "Europe/Berlin"
-    assert event["DTEND"].params["TZID"] == "Europe/Berlin"
+    assert event["DTSTART"].to_ical() == b"20260330T130000Z"  # 15:00 CEST, see below
+    assert "TZID" not in event["DTSTART"].params
     assert event["DTEND"].dt - event["DTSTART"].dt == timedelta(minutes=20)
     assert str(event["SUMMARY"]) == "Informational interview: Dana Lee (Acme)"
     assert str(event["LOCATION"]) == "Café Einstein, Unter den Linden 42"
@@ -328,18 +328,6 @@ def test_meeting_calendar_fields() -> None:
     assert str(alarms[0]["DESCRIPTION"])
 
 
-def test_vtimezone_present_and_matching() -> None:
-    cal = reparse(build_meeting_calendar(make_spec()))
-    zones = cal.walk("VTIMEZONE")
-    assert [str(z["TZID"]) for z in zones] == ["Europe/Berlin"]
-    assert cal.get_missing_tzids() == set()
-    # The VTIMEZONE's own rules (not the system's zoneinfo) put 15:00 at +02:00 on 30 March.
-    rules = zones[0].to_tz(lookup_tzid=False)
-    assert datetime(2026, 3, 30, 15, 0, tzinfo=rules).utcoffset() == timedelta(hours=2)
-    assert datetime(2026, 3, 27, 15, 0, tzinfo=rules).utcoffset() == timedelta(hours=1)
-    assert datetime(2026, 10, 26, 15, 0, tzinfo=rules).utcoffset() == timedelta(hours=1)
-
-
 @pytest.mark.parametrize(
     ("start", "utc"),
     [
@@ -359,7 +347,7 @@ def test_meeting_lands_at_the_right_instant_across_dst(start: datetime, utc: dat
     [event] = expand(cal, start.date(), start.date() + timedelta(days=1))
     assert event["DTSTART"].dt.astimezone(UTC) == utc
     assert event["DTEND"].dt.astimezone(UTC) == utc + timedelta(minutes=20)
-    assert f"DTSTART;TZID=Europe/Berlin:{start:%Y%m%dT%H%M%S}".encode() in text
+    assert f"DTSTART:{utc:%Y%m%dT%H%M%SZ}".encode() in text
 
 
 def test_tricky_names_and_notes_round_trip() -> None:
@@ -503,6 +491,21 @@ def test_invitations_give_the_time_in_utc(method: str) -> None:
     event = only_event(cal)
     assert event["DTSTART"].dt == datetime(2026, 7, 6, 15, 0, tzinfo=BERLIN)
     assert event["DTEND"].dt - event["DTSTART"].dt == timedelta(minutes=20)
+
+
+@pytest.mark.parametrize("copy", ["meeting-file", "feed"])
+def test_your_own_copy_gives_the_time_in_utc_too(copy: str) -> None:
+    # Classic Outlook reads the user's own file and the feed with the same RDATE-blind
+    # VTIMEZONE code as an invitation; UTC also keeps the instant the invitation gives.
+    summer = make_spec(start=datetime(2026, 7, 6, 15, 0, tzinfo=BERLIN))
+    own = build_meeting_calendar(summer)
+    text = (own if copy == "meeting-file" else build_feed([summer], [action()], NOW)).to_ical()
+    assert b"\r\nDTSTART:20260706T130000Z\r\n" in text
+    assert b"\r\nDTEND:20260706T132000Z\r\n" in text
+    assert b"TZID" not in text
+    cal = icalendar.Calendar.from_ical(text)
+    assert cal.walk("VTIMEZONE") == []
+    assert cal.get_missing_tzids() == set()
 
 
 def test_invitation_needs_an_attendee() -> None:

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 import icalendar
 
@@ -162,8 +161,7 @@ def new_calendar(method: str | None = None) -> icalendar.Calendar:
 
 
 def build_meeting_calendar(spec: MeetingSpec, method: str | None = None) -> icalendar.Calendar:
-    """A VCALENDAR with the meeting's VEVENT and the VTIMEZONE its TZID refers to (none
-    for an invitation, whose times are in UTC).
+    """A VCALENDAR with the meeting's VEVENT, its times in UTC (see `meeting_event`).
 
     `method` None: a plain file for the user's own calendar. "REQUEST": an invitation.
     "CANCEL": its cancellation (STATUS:CANCELLED; the caller raises SEQUENCE, see
@@ -184,7 +182,7 @@ def build_meeting_calendar(spec: MeetingSpec, method: str | None = None) -> ical
         spec = replace(spec, description="", alarm_minutes=None)
     cal = new_calendar(method)
     cal.add_component(meeting_event(spec, itip=method is not None))
-    return with_timezones(cal)
+    return cal
 
 
 def meeting_event(spec: MeetingSpec, *, itip: bool = False) -> icalendar.Event:
@@ -203,13 +201,14 @@ def meeting_event(spec: MeetingSpec, *, itip: bool = False) -> icalendar.Event:
     event.add("uid", spec.uid)
     event.add("dtstamp", spec.dtstamp.astimezone(UTC))  # RFC 5545 §3.8.7.2: in UTC
     event.add("sequence", spec.sequence)
-    # An invitation gives the instant in UTC, with no TZID and no VTIMEZONE: icalendar's
-    # VTIMEZONEs list each change as RDATE, which classic Outlook ignores (MS-STANOICAL
-    # §2.2.47), so a summer meeting would show an hour off there. Every client shows a
-    # UTC time in the reader's own zone; the text/plain part says it in the user's.
-    when = _utc if itip else _zoned
-    event.add("dtstart", when(spec.start))
-    event.add("dtend", when(spec.end))
+    # The instant in UTC, with no TZID and no VTIMEZONE: icalendar's VTIMEZONEs list each
+    # change as RDATE, which classic Outlook ignores (MS-STANOICAL §2.2.47), so a summer
+    # meeting would show an hour off there, in an invitation as in the user's own file or
+    # the feed. Every client shows a UTC time in the reader's own zone; an invitation's
+    # text/plain part says it in the user's. UTC also keeps the fold: a local end time in
+    # the repeated autumn hour with a TZID reads as its first occurrence (RFC 5545 §3.3.5).
+    event.add("dtstart", spec.start.astimezone(UTC))
+    event.add("dtend", spec.end.astimezone(UTC))
     event.add("summary", ical_text(spec.summary))
     url = spec.url or (spec.location.strip() if is_link(spec.location) else "")
     if spec.location:
@@ -267,7 +266,7 @@ def build_feed(
     for action in actions:
         if action.kind != "meeting":
             cal.add_component(reminder_event(action, today, now, tz))
-    return with_timezones(cal)
+    return cal
 
 
 def reminder_event(action: DueAction, today: date, now: datetime, tz: tzinfo) -> icalendar.Event:
@@ -300,37 +299,6 @@ _TITLES: dict[str, str] = {
     "log-meeting": "Log your meeting with",
     "meeting": "Meeting with",
 }
-
-
-def with_timezones(cal: icalendar.Calendar) -> icalendar.Calendar:
-    """Add a VTIMEZONE for every TZID used (RFC 5545 §3.6.5 requires one per TZID).
-
-    The rules cover the years of the events and a margin, not icalendar's default
-    1970-2038: a 2 KB VTIMEZONE instead of 10 KB per zone, which any client reads the same.
-    """
-    years = [
-        value.dt.year
-        for event in cal.walk("VEVENT")
-        for name in ("DTSTART", "DTEND")
-        if (value := event.get(name)) is not None and isinstance(value.dt, datetime)
-    ]
-    if years:
-        cal.add_missing_timezones(
-            first_date=date(min(years) - 1, 1, 1), last_date=date(max(years) + 2, 1, 1)
-        )
-    return cal
-
-
-def _zoned(value: datetime) -> datetime:
-    """Keep an IANA zone (written as TZID + VTIMEZONE); anything else becomes UTC."""
-    tz = value.tzinfo
-    if isinstance(tz, ZoneInfo) and tz.key not in ("UTC", "Etc/UTC"):
-        return value
-    return value.astimezone(UTC)
-
-
-def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
 
 
 def _address(email: str, name: str) -> icalendar.vCalAddress:
