@@ -650,12 +650,32 @@ def test_feed_meetings_and_actions() -> None:
     assert "Run: coffeechat draft follow-up 7" in str(follow_up["DESCRIPTION"])
     assert str(follow_up["TRANSP"]) == "TRANSPARENT"
     [alarm] = follow_up.walk("VALARM")
-    assert alarm["TRIGGER"].dt == timedelta(hours=9)
+    assert alarm["TRIGGER"].dt == datetime(2026, 3, 28, 9, 0, tzinfo=BERLIN)
     # overdue: shown today, not lost in the past
     assert events[overdue.uid]["DTSTART"].dt == NOW.date()
     assert "Due Fri 2026-03-20 10:00" in str(events[overdue.uid]["DESCRIPTION"])
     assert events[live.uid]["DTSTART"].dt.astimezone(UTC) == datetime(2026, 3, 30, 13, tzinfo=UTC)
     assert cal.get_missing_tzids() == set()
+
+
+@pytest.mark.parametrize(
+    ("due", "trigger"),
+    [
+        (datetime(2026, 3, 28, 10, 0, tzinfo=BERLIN), "20260328T080000Z"),  # 09:00 CET
+        (datetime(2026, 4, 2, 18, 0, tzinfo=BERLIN), "20260402T070000Z"),  # 09:00 CEST
+        (datetime(2026, 3, 20, 10, 0, tzinfo=BERLIN), "20260326T080000Z"),  # overdue: today
+    ],
+)
+def test_reminder_alarm_is_an_absolute_utc_time(due: datetime, trigger: str) -> None:
+    # RFC 5545 §3.8.6.3 allows TRIGGER:PT9H from an all-day start (09:00 local), but
+    # Outlook (MS-OXCICAL §2.1.3.1.1.20.62) takes its absolute value as minutes *before*
+    # the start and rings at 15:00 the day before. 09:00 in the user's zone, as UTC.
+    text = build_feed([], [action(due=due)], NOW).to_ical()
+    assert f"\r\nTRIGGER;VALUE=DATE-TIME:{trigger}\r\n".encode() in text
+    [alarm] = only_event(icalendar.Calendar.from_ical(text)).walk("VALARM")
+    assert alarm["TRIGGER"].params["VALUE"] == "DATE-TIME"
+    assert "RELATED" not in alarm["TRIGGER"].params
+    assert alarm["TRIGGER"].dt == datetime.strptime(trigger, "%Y%m%dT%H%M%S%z")
 
 
 def test_feed_uids_are_stable() -> None:

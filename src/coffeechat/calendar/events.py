@@ -285,9 +285,12 @@ def reminder_event(action: DueAction, today: date, now: datetime, tz: tzinfo) ->
     event.add("description", ical_text("\n".join(lines)))
     event.add("transp", "TRANSPARENT")  # a reminder does not make the user busy
     event.add("categories", ["coffeechat", action.kind])
-    # Relative to the start of an all-day event, i.e. local midnight of that day.
-    trigger = timedelta(hours=REMINDER_ALARM_AT.hour, minutes=REMINDER_ALARM_AT.minute)
-    event.add_component(_alarm(trigger, title))
+    # An absolute time, 09:00 in the user's zone written in UTC. `TRIGGER:PT9H` from the
+    # all-day start (local midnight) is valid (RFC 5545 §3.8.6.3), but Outlook takes a
+    # relative trigger's absolute value as time *before* the start (MS-OXCICAL
+    # §2.1.3.1.1.20.62) and would ring at 15:00 the day before.
+    ring = datetime.combine(day, REMINDER_ALARM_AT, tzinfo=tz).astimezone(UTC)
+    event.add_component(_alarm(ring, title))
     return event
 
 
@@ -335,10 +338,17 @@ def common_name(name: str) -> str:
     return " ".join(printable.replace("\\", "/").split())
 
 
-def _alarm(trigger: timedelta, text: str) -> icalendar.Alarm:
+def _alarm(trigger: timedelta | datetime, text: str) -> icalendar.Alarm:
+    """A DISPLAY alarm: `trigger` relative to the event's start, or an absolute time in
+    UTC (written TRIGGER;VALUE=DATE-TIME:...Z, RFC 5545 §3.8.6.3)."""
     alarm = icalendar.Alarm()
     alarm.add("action", "DISPLAY")
-    alarm.add("trigger", trigger)
+    if isinstance(trigger, datetime):
+        # TRIGGER's default type is DURATION: an absolute one must say VALUE=DATE-TIME,
+        # which icalendar 7 leaves out.
+        alarm.add("trigger", trigger.astimezone(UTC), parameters={"VALUE": "DATE-TIME"})
+    else:
+        alarm.add("trigger", trigger)
     # DISPLAY alarms require a DESCRIPTION (RFC 5545 §3.6.6)
     alarm.add("description", ical_text(text))
     return alarm
