@@ -228,10 +228,15 @@ MOVED = (datetime(2024, 5, 20, 15, 0, tzinfo=LA), 20, "Blue Bottle Coffee, Marke
 
 
 def updated(
-    was: tuple[datetime, int, str], start: datetime = MOVED[0], minutes: int = 20, where: str = ""
+    was: tuple[datetime, int, str],
+    start: datetime = MOVED[0],
+    minutes: int = 20,
+    where: str = "",
+    *,
+    answered: bool = False,
 ) -> dict[str, Any]:
     """The context of an updated invitation: the meeting now, and what it `was`."""
-    return full_context(meeting=meeting_info(start, minutes, where, was=was))
+    return full_context(meeting=meeting_info(start, minutes, where, was=was, answered=answered))
 
 
 def test_updated_invitation_says_it_is_a_change_and_the_old_and_new_time() -> None:
@@ -249,13 +254,23 @@ def test_updated_invitation_says_it_is_a_change_and_the_old_and_new_time() -> No
 
 
 def test_updated_invitation_for_a_new_place_keeps_the_time_and_the_answer() -> None:
-    draft = TemplateLibrary().render("updated-invitation", updated(MOVED, where="Café Luna"))
+    draft = TemplateLibrary().render(
+        "updated-invitation", updated(MOVED, where="Café Luna", answered=True)
+    )
     assert first_paragraph(draft.body) == (
         "We now meet at Café Luna instead of Blue Bottle Coffee, Market Street; the time "
         "stays the same."
     )
     assert "accept the new time" not in draft.body
     assert "no need to answer again" in draft.body
+
+
+def test_a_new_place_before_they_answered_still_asks_for_an_answer() -> None:
+    # "No need to answer again" to someone who never answered would leave the invitation
+    # unanswered for good.
+    draft = TemplateLibrary().render("updated-invitation", updated(MOVED, where="Café Luna"))
+    assert "no need to answer again" not in draft.body
+    assert "Could you accept the invitation in your calendar" in draft.body
 
 
 def test_updated_invitation_for_a_cleared_place_says_it_is_open_again() -> None:

@@ -387,6 +387,7 @@ def _compose(
             spec.minutes,
             spec.location,
             was=(was.start, was.minutes, was.location) if was is not None else None,
+            answered=spec.attendee_partstat in ("ACCEPTED", "TENTATIVE"),
         ),
     )
     calendar_bytes = build_meeting_calendar(spec, method=method).to_ical()

@@ -93,16 +93,20 @@ def meeting_info(
     location: str = "",
     *,
     was: tuple[datetime, int, str] | None = None,
+    answered: bool = False,
 ) -> Record:
     """The `meeting` variable of the invitation templates.
 
     `was` is the (start, minutes, location) an update changes: the updated invitation
     says what changed, because the contact's calendar shows only the new version.
+    `answered`: the contact's acceptance still stands for this version (a new place
+    only), so the update need not ask them to answer again.
     """
     previous = None
     if was is not None:
         previous = Record("meeting.previous", _meeting_values(*was))
-    return Record("meeting", {**_meeting_values(start, minutes, location), "previous": previous})
+    values = _meeting_values(start, minutes, location)
+    return Record("meeting", {**values, "previous": previous, "answered": answered})
 
 
 def _meeting_values(start: datetime, minutes: int, location: str) -> dict[str, Any]:
