@@ -319,13 +319,32 @@ def test_draft_signs_with_your_name_and_address(workspace: Workspace) -> None:
     assert body.rstrip().endswith("Jo Student") and "Alex" not in body
 
 
-NOTES = "Data engineering at Telefónica starts with SQL. Talk to Ana."
+NOTES = "Seemed stressed, hinted at layoffs. Talk to Ana."
+ADVICE = "Data engineering at Telefónica starts with SQL."
 
 
 def met_and_thanked(workspace: Workspace) -> None:
     workspace.run("add", "José Núñez", "--email", "jose@telefonica.example")
-    workspace.run("met", "jose", "--notes", NOTES)
+    workspace.run("met", "jose", "--notes", NOTES, "--advice", ADVICE)
     workspace.run("stage", "jose", "thanked")
+
+
+def test_the_thank_you_quotes_the_advice_and_never_the_private_notes(
+    workspace: Workspace,
+) -> None:
+    # The first sentence of the notes used to be quoted back to them: "what you told me:
+    # 'Seemed stressed, hinted at layoffs.'"
+    workspace.run("add", "José Núñez", "--email", "jose@telefonica.example")
+    workspace.run("met", "jose", "--notes", NOTES)
+    plain = workspace.run("draft", "thank-you", "jose", "--dry-run")
+    assert plain.exit_code == 0, plain.output
+    assert "stressed" not in plain.output and "Talk to Ana" not in plain.output
+    assert "names nothing specific from your conversation" in plain.stderr
+    assert "coffeechat met 1 --advice TEXT" in plain.stderr
+    workspace.run("met", "jose", "--advice", ADVICE)
+    quoted = workspace.run("draft", "thank-you", "jose", "--dry-run")
+    assert f'One thing I keep coming back to is your advice: "{ADVICE}"' in quoted.output
+    assert "stressed" not in quoted.output and "nothing specific" not in quoted.stderr
 
 
 def test_check_in_quotes_the_advice_but_never_the_private_notes(workspace: Workspace) -> None:
@@ -337,7 +356,7 @@ def test_check_in_quotes_the_advice_but_never_the_private_notes(workspace: Works
     assert 'I followed up on your advice: "Data engineering at Telefónica starts with SQL."' in (
         result.output
     )
-    assert "Talk to Ana" not in result.output
+    assert "Talk to Ana" not in result.output and "stressed" not in result.output
     assert result.output.count("starts with SQL") == 1
     # The update is the user's to write: a blank the proofreader will not let through.
     assert "error placeholder" in result.output
@@ -401,3 +420,15 @@ def test_an_error_from_the_contact_in_coffeechats_template_never_sends_you_into_
     assert "Fix the contact (coffeechat edit), or copy coffeechat's template " in refused.stderr
     assert "(outreach.txt.j2) into your paths.templates folder" in refused.stderr
     assert str(templates_dir()) not in refused.stderr
+
+
+def test_the_thank_you_names_only_the_referrals_not_written_to_yet(workspace: Workspace) -> None:
+    # It listed every referral ever recorded, also one already written to and nudged.
+    workspace.run("add", "Tom Chen", "--email", "tom@example.org")
+    workspace.run("stage", "tom", "contacted")
+    workspace.run("add", "Maria Garcia", "--email", "maria@example.org")
+    referrals = ("Tom Chen <tom@example.org>", "Kim Park", "Lee Wong <lee@example.org>", "Ana Ruiz")
+    met = workspace.run("met", "maria", *(a for r in referrals for a in ("--referral", r)))
+    assert met.exit_code == 0, met.output
+    draft = workspace.run("draft", "thank-you", "maria", "--dry-run")
+    assert "suggesting I speak with Kim Park, Lee Wong and Ana Ruiz. I will" in draft.output

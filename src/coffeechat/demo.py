@@ -384,7 +384,9 @@ def play(s: Season) -> None:
         "met",
         "dana",
         "--notes",
-        "Research ops is the best entry point. Read 'Just Enough Research' first.",
+        "Read 'Just Enough Research' first. Her team is hiring in spring.",
+        "--advice",
+        "Research ops is the best entry point.",
         "--referral",
         "Sam Roe <sam.roe@acme.example>",
     )

@@ -105,7 +105,10 @@ def plan_drafts(
             notes=update,
             **_history(store, contact, kind, now),
         )
-        warnings = _timing_warnings(store, config, contact, kind, now)
+        warnings = [
+            *_timing_warnings(store, config, contact, kind, now),
+            *_content_warnings(store, contact, kind),
+        ]
         plans.append(
             plan_message(
                 config,
@@ -234,10 +237,21 @@ def _timing_warnings(
         hours = int(late.total_seconds() // 3600)
         return [
             f"this thank-you is {hours} h later than the "
-            f"{config.outreach.thank_you_within_hours} h the seeds advise; send it anyway, "
-            f"today"
+            f"{config.outreach.thank_you_within_hours} h advised (outreach."
+            f"thank_you_within_hours); send it anyway, today"
         ]
     return []
+
+
+def _content_warnings(store: Store, contact: Contact, kind: str) -> list[str]:
+    """A thank-you should name something specific they said; without recorded advice it
+    can only be general, which the proofreader cannot see."""
+    if kind != "thank-you" or any(e.kind == "advice" for e in store.events(contact.id)):
+        return []
+    return [
+        "the thank-you names nothing specific from your conversation; record one piece of "
+        f"their advice with `coffeechat met {contact.id} --advice TEXT` and draft it again"
+    ]
 
 
 def _name_words(contact: Contact, referrer: Contact | None, config: Config) -> tuple[str, ...]:
@@ -250,27 +264,26 @@ def _name_words(contact: Contact, referrer: Contact | None, config: Config) -> t
 def _history(store: Store, contact: Contact, kind: str, now: datetime) -> dict[str, Any]:
     """What the timeline adds to a template's values (see coffeechat.compose).
 
-    Meeting notes are private: only their first sentence goes into a draft, as the advice
-    quoted back (`detail`); never the notes themselves.
+    Meeting notes are private and never go into a draft; the advice the user recorded for
+    quoting (`met --advice`) is the `detail` the thank-you and the check-in quote back.
     """
-    notes = [e.detail for e in store.events(contact.id) if e.kind == "meeting-notes"]
+    advice = [e.detail for e in store.events(contact.id) if e.kind == "advice"]
     sent = store.messages(contact.id, direction="sent")
     earlier = sent or store.messages(contact.id, direction="draft")
     first = earlier[0] if earlier else None
     return {
-        "detail": first_sentence(notes[-1]) if notes else None,
+        "detail": advice[-1] if advice else None,
         "days_since": (now - datetime.fromisoformat(sent[-1]["at"])).days if sent else None,
         "previous_subject": first["subject"] if first and kind == "follow-up" else None,
-        "referrals": ([c.name for c in store.referrals(contact.id)] if kind == "thank-you" else ()),
+        "referrals": _referrals_to_follow(store, contact) if kind == "thank-you" else (),
     }
 
 
-def first_sentence(text: str, limit: int = 160) -> str:
-    """A short excerpt of the meeting notes for the thank-you: the first sentence."""
-    import re
-
-    sentence = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
-    return sentence if len(sentence) <= limit else sentence[:limit].rsplit(" ", 1)[0] + "…"
+def _referrals_to_follow(store: Store, contact: Contact) -> list[str]:
+    """The people they suggested whom the user has not written to yet: the thank-you
+    promises to reach out to them, which is no news for someone already contacted."""
+    waiting = (Stage.IDENTIFIED, Stage.DRAFTED)
+    return [c.name for c in store.referrals(contact.id) if c.stage in waiting]
 
 
 def write_drafts(

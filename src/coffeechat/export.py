@@ -181,7 +181,8 @@ def _read_activity(store: Store) -> _Activity:
     summary: dict[int, list[str]] = {}
     for cid, at, text in db.execute(
         # meetings.notes is the event's prepared description, not what was discussed.
-        "SELECT contact_id, at, detail FROM events WHERE kind IN ('meeting-notes', 'note')"
+        "SELECT contact_id, at, detail FROM events WHERE kind IN ('meeting-notes', 'advice',"
+        " 'note')"
         " AND detail != '' ORDER BY 1, 2"
     ):
         summary.setdefault(cid, []).append(f"{at[:10]}: {text}")

@@ -107,6 +107,7 @@ def record_meeting(
     *,
     when: datetime,
     notes: str = "",
+    advice: str = "",
     referrals: Sequence[Referral] = (),
     config: Config | None = None,
 ) -> MeetingRecord:
@@ -134,6 +135,9 @@ def record_meeting(
             store.add_event(contact.id, "meeting", None, None, detail, "met command", at=at)
         if notes:
             store.add_event(contact.id, "meeting-notes", None, None, notes, "met command", at=at)
+        if advice.strip():
+            # Kept apart from the notes: this is what the drafts may quote, the notes never.
+            store.add_event(contact.id, "advice", None, None, advice.strip(), "met command", at=at)
         for referral in referrals:
             existing = _existing_referral(store, contact, referral)
             if existing is None:

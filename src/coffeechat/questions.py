@@ -11,6 +11,7 @@ from coffeechat.errors import ConfigError, UserError
 from coffeechat.models import Contact
 from coffeechat.resources import data_file
 from coffeechat.store import Store
+from coffeechat.store.core import NOTE_KINDS
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def preparation_sheet(store: Store, contact: Contact, bank: list[Topic]) -> str:
         where = f" at {meeting['location']}" if meeting["location"] else ""
         start = datetime.fromisoformat(meeting["start"]).astimezone()
         lines.append(f"Meeting: {start:%a %Y-%m-%d %H:%M %Z}{where}")
-    notes = [e.detail for e in store.events(contact.id) if e.kind in ("note", "meeting-notes")]
+    notes = [e.detail for e in store.events(contact.id) if e.kind in NOTE_KINDS]
     if notes:
         lines += ["", "Your notes:"] + [f"  - {note}" for note in notes]
     lines += [

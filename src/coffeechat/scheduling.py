@@ -19,6 +19,7 @@ from coffeechat.errors import UserError
 from coffeechat.models import Contact
 from coffeechat.pipeline import AFTER_MEETING, Stage, can_move
 from coffeechat.store import Store
+from coffeechat.store.core import NOTE_KINDS
 
 if TYPE_CHECKING:  # icalendar is imported only by the commands that write calendars
     from coffeechat.calendar import MeetingSpec
@@ -46,7 +47,7 @@ def describe(store: Store, config: Config, contact: Contact) -> str:
 
     lines = ["Questions to ask:"]
     lines += [f"- {q}" for q in preparation_questions(load_bank(config.questions_path))]
-    notes = [e.detail for e in store.events(contact.id) if e.kind in ("note", "meeting-notes")]
+    notes = [e.detail for e in store.events(contact.id) if e.kind in NOTE_KINDS]
     if notes:
         lines += ["", "Notes:"] + [f"- {n}" for n in notes]
     return "\n".join(lines)

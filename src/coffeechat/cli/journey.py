@@ -249,7 +249,15 @@ def agenda(app: App, days: int, as_json: bool) -> None:
 
 @main.command()
 @click.argument("who")
-@click.option("--notes", default="", metavar="TEXT", help="What you learned: the summary.")
+@click.option(
+    "--notes", default="", metavar="TEXT", help="What you learned: private, never in an email."
+)
+@click.option(
+    "--advice",
+    default="",
+    metavar="TEXT",
+    help="One piece of their advice, in a sentence: the thank-you and the check-in quote it.",
+)
 @click.option(
     "--referral",
     "referrals",
@@ -264,8 +272,13 @@ def agenda(app: App, days: int, as_json: bool) -> None:
     help="When you met, not in the future (default: now); a planned meeting moves there.",
 )
 @pass_app
-def met(app: App, who: str, notes: str, referrals: tuple[str, ...], when: str | None) -> None:
-    """Record a conversation: notes, and the people they referred you to.
+def met(
+    app: App, who: str, notes: str, advice: str, referrals: tuple[str, ...], when: str | None
+) -> None:
+    """Record a conversation: notes, their advice, and the people they referred you to.
+
+    Your --notes stay private; the --advice is what the thank-you and the check-in quote
+    back to them ("One thing I keep coming back to is your advice: ...").
 
     With --when, a meeting you had scheduled takes that time (keeping its length), so
     its calendar file, the export and the check-in clock say when you really met.
@@ -273,7 +286,8 @@ def met(app: App, who: str, notes: str, referrals: tuple[str, ...], when: str | 
     A referral known only by name is added without an address (or linked to the one
     contact with that whole name); add the address later with `coffeechat edit`.
 
-    Example: coffeechat met dana --notes "Loves design systems" --referral "Sam Roe <sam@x.org>"
+    Example: coffeechat met dana --notes "Loves design systems" --advice "Learn SQL first."
+    --referral "Sam Roe <sam@x.org>"
     """
     from coffeechat.clock import now
     from coffeechat.journey import parse_referral, record_meeting, refuse_before_meeting
@@ -291,7 +305,13 @@ def met(app: App, who: str, notes: str, referrals: tuple[str, ...], when: str | 
     else:
         refuse_before_meeting(store, contact, moment, config.tz)
     record = record_meeting(
-        store, contact, when=moment, notes=notes, referrals=parsed, config=config if when else None
+        store,
+        contact,
+        when=moment,
+        notes=notes,
+        advice=advice,
+        referrals=parsed,
+        config=config if when else None,
     )
     say(f"{record.contact.name} is now {record.contact.stage.value}.")
     if record.moved is not None:

@@ -25,7 +25,7 @@ Template variables
                      ``email``, ``how_met`` (free text, e.g. "LinkedIn"), ``linkedin_url``
 ``referrer``         who suggested the contact (``name``, ``first_name``, ``company``), or None
 ``meeting_minutes``  the length to ask for (config ``outreach.meeting_minutes``)
-``detail``           optional: one specific thing from your notes, ending in punctuation
+``detail``           optional: one piece of their advice (`met --advice`), ending in punctuation
 ``meeting``          optional: ``start_text`` (date, time and time zone), ``minutes``,
                      ``location`` (may be ""), and ``previous``: for an updated invitation
                      the same three fields as they were before the change, else None;

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 BUSY_TIMEOUT_MS = 10_000
 # Kinds of recorded message that are not part of the conversation a follow-up answers.
+# Timeline events that hold what the user wrote down about a contact (notes and advice).
+NOTE_KINDS = ("note", "meeting-notes", "advice")
 NOT_CONVERSATION = ("auto-reply", "bounce", "itip-reply", "invitation", "cancellation")
 
 
