@@ -39,6 +39,7 @@ from coffeechat.calendar import (
     build_meeting_calendar,
     feed_path,
     invitation_message,
+    invitation_summary,
     meeting_path,
     meeting_uid,
     parse_when,
@@ -384,7 +385,8 @@ def test_backslashes_and_controls_in_names_cannot_break_the_line(name: str) -> N
     assert event["ATTENDEE"].params["CN"] == common_name(name)
     assert event["ATTENDEE"].params["RSVP"] == "TRUE"
     assert event["ATTENDEE"].params["ROLE"] == "REQ-PARTICIPANT"
-    assert str(event["SUMMARY"]) == summary_for(name, "")  # TEXT escapes "\\" (§3.3.11)
+    # TEXT escapes "\\" (§3.3.11)
+    assert str(event["SUMMARY"]) == invitation_summary(20, "Alex Doe", name)
 
 
 def test_backslash_n_in_text_stays_one_line() -> None:
@@ -446,6 +448,26 @@ def test_methods_request_and_cancel() -> None:
     # CANCEL forces the status even when the caller forgot
     forced = only_event(reparse(build_meeting_calendar(spec, "CANCEL")))
     assert str(forced["STATUS"]) == "CANCELLED"
+
+
+def test_invitations_have_a_title_for_both_sides() -> None:
+    # The contact's calendar shows the invitation's SUMMARY as the event's title: the
+    # user's own label would describe Dana to herself. It is the email subject's words, and
+    # the same in the update and the cancel, which replace the event Dana holds.
+    spec = make_spec()
+    later = datetime(2026, 3, 21, 9, 0, tzinfo=BERLIN)
+    moved = spec.rescheduled(datetime(2026, 3, 31, 10, 0, tzinfo=BERLIN), later)
+    sent = [
+        build_meeting_calendar(spec, "REQUEST"),
+        build_meeting_calendar(moved, "REQUEST"),
+        build_meeting_calendar(moved.cancelled(later), "CANCEL"),
+    ]
+    titles = [str(only_event(reparse(cal))["SUMMARY"]) for cal in sent]
+    assert titles == ["20-minute chat, Alex Doe and Dana Lee"] * 3
+    # The user's own file and the feed keep the user's label.
+    assert str(only_event(reparse(build_meeting_calendar(spec)))["SUMMARY"]) == spec.summary
+    [event] = [e for e in build_feed([spec], [], NOW).walk("VEVENT")]
+    assert str(event["SUMMARY"]) == "Informational interview: Dana Lee (Acme)"
 
 
 @pytest.mark.parametrize("copy", ["meeting-file", "feed"])

@@ -665,6 +665,20 @@ def test_cancel_after_an_invitation_drafts_the_cancellation(dana: Workspace) -> 
     assert sorted(drafts) == [("CANCEL", 2), ("REQUEST", 0), ("REQUEST", 1)]
 
 
+def test_the_invitation_title_is_for_both_sides(dana: Workspace) -> None:
+    # Dana's calendar shows the SUMMARY: the subject's words, not the user's own label
+    # that describes her; the update and the cancel keep it, as they replace that event.
+    assert dana.run("schedule", "dana", "2026-03-30 15:00", "--invite").exit_code == 0
+    assert dana.run("schedule", "dana", "2026-03-31 10:00").exit_code == 0
+    assert dana.run("schedule", "dana", "--cancel").exit_code == 0
+    drafts = sorted(maildir_drafts(dana), key=lambda m: int(draft_event(m)["SEQUENCE"]))
+    assert str(drafts[0]["Subject"]) == "Invitation: 20-minute chat, Alex Doe and Dana Lee"
+    titles = [str(draft_event(m)["SUMMARY"]) for m in drafts]
+    assert titles == ["20-minute chat, Alex Doe and Dana Lee"] * 3
+    own = vevent(meeting_files(dana)[0])
+    assert str(own["SUMMARY"]) == "Informational interview: Dana Lee (Acme)"
+
+
 def draft_event(message: email.message.Message) -> icalendar.Event:
     [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
     return icalendar.Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")[0]

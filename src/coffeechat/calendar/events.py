@@ -108,6 +108,19 @@ def summary_for(name: str, company: str = "") -> str:
     return f"Informational interview: {who}" + (f" ({where})" if where else "")
 
 
+def invitation_summary(minutes: int, organizer_name: str, attendee_name: str) -> str:
+    """`20-minute chat, Alex Doe and Dana Lee`: the title of the event an invitation puts
+    in the contact's calendar, in the words of its email subject.
+
+    `summary_for` is the user's own label, which describes the contact: in their calendar
+    it would read as a note about them. This one suits both sides, and depends only on
+    what an update or a cancellation keeps, so they replace the event under the same title.
+    """
+    who = [" ".join(n.split()) for n in (organizer_name, attendee_name)]
+    names = " and ".join(n for n in who if n)
+    return f"{minutes}-minute chat" + (f", {names}" if names else "")
+
+
 def meeting_uid(contact_id: int, user_email: str, token: str) -> str:
     """A globally unique, stable UID: `coffeechat-12-<token>@<the user's domain>`.
 
@@ -166,7 +179,8 @@ def build_meeting_calendar(spec: MeetingSpec, method: str | None = None) -> ical
     `method` None: a plain file for the user's own calendar. "REQUEST": an invitation.
     "CANCEL": its cancellation (STATUS:CANCELLED; the caller raises SEQUENCE, see
     `MeetingSpec.cancelled`). Both go to the contact, so they carry neither the user's
-    notes nor the user's alarm.
+    notes nor the user's alarm, and their SUMMARY is `invitation_summary`, not the user's
+    label `spec.summary`.
     """
     if method in ("REQUEST", "CANCEL") and not spec.attendee_email:
         # RFC 5546 §3.2.2/§3.2.5: a REQUEST or CANCEL names at least one ATTENDEE.
@@ -178,8 +192,15 @@ def build_meeting_calendar(spec: MeetingSpec, method: str | None = None) -> ical
         spec = replace(spec, status="CANCELLED")
     if method is not None:
         # What goes to the contact: the DESCRIPTION holds the user's prepared questions
-        # and notes about them, and the alarm is the user's own reminder.
-        spec = replace(spec, description="", alarm_minutes=None)
+        # and notes about them, and the alarm is the user's own reminder. The title is
+        # the contact's too: the user's label ("Informational interview: Dana Lee (Acme)")
+        # would show Dana an event named after herself.
+        spec = replace(
+            spec,
+            description="",
+            alarm_minutes=None,
+            summary=invitation_summary(spec.minutes, spec.organizer_name, spec.attendee_name),
+        )
     cal = new_calendar(method)
     cal.add_component(meeting_event(spec, itip=method is not None))
     return cal
