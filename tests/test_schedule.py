@@ -12,6 +12,7 @@ import mailbox
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import icalendar
 import pytest
@@ -846,6 +847,7 @@ def calendar_answer(
     with_sequence: bool = True,
     sender: str = "Dana Lee <dana@acme.example>",
     message_id: str = "<accepted-1@acme.example>",
+    watch: bool = True,
 ) -> None:
     """An iTIP REPLY accepting `invited` (at its SEQUENCE unless `sequence`; with none if
     not `with_sequence`) arrives in INBOX from `sender`, and `watch --once` reads it."""
@@ -872,7 +874,8 @@ def calendar_answer(
         calendar.encode(), maintype="text", subtype="calendar", params={"method": "REPLY"}
     )
     mailbox.Maildir(workspace.maildir, create=False).add(reply.as_bytes())
-    assert workspace.run("watch", "--once").exit_code == 0
+    if watch:
+        assert workspace.run("watch", "--once").exit_code == 0
 
 
 def stored_answer(workspace: Workspace) -> str:
@@ -920,6 +923,58 @@ def test_a_new_time_not_sent_keeps_the_answer_and_the_invitation(dana: Workspace
     assert "No updated invitation email" in moved.output
     # No update reaches Dana: her calendar holds the old version, with her answer to it.
     assert stored_answer(dana) == "ACCEPTED"
+
+
+def watch_one_pass(store: Store, config: Any, *, on_change: Any, **_: Any) -> None:
+    """`watch_forever` for a test: one real pass, its changes reported, then Ctrl-C."""
+    from coffeechat.clock import now
+    from coffeechat.watcher import connected, run_pass
+
+    with connected(config) as mailbox:
+        for change in run_pass(store, mailbox, config, now=now(config)).changes:
+            on_change(change)
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("watch", [["watch", "--once"], ["watch"]])
+def test_the_answer_reaches_the_meeting_file_as_it_does_the_feed(
+    dana: Workspace, monkeypatch: pytest.MonkeyPatch, watch: list[str]
+) -> None:
+    # A user who imported the file `schedule` printed and subscribed to the feed holds the
+    # event twice: the file must not keep NEEDS-ACTION and the older DTSTAMP once the feed
+    # shows Dana's acceptance.
+    invited = send_invitation(dana)
+    [path] = meeting_files(dana)
+    before = vevent(path)
+    assert before["ATTENDEE"].params["PARTSTAT"] == "NEEDS-ACTION"
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-03-27T10:00:00+01:00")
+    monkeypatch.setattr("coffeechat.watcher.watch_forever", watch_one_pass)
+    calendar_answer(dana, invited, watch=False)
+    result = dana.run(*watch)
+    assert result.exit_code == 0, result.output
+    assert stored_answer(dana) == "ACCEPTED"
+    feed = icalendar.Calendar.from_ical((dana.root / "calendar" / "coffeechat.ics").read_bytes())
+    [in_feed] = feed.walk("VEVENT")
+    own = vevent(path)
+    assert own["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
+    assert own["DTSTAMP"].dt == datetime(2026, 3, 27, 9, 0, tzinfo=UTC) > before["DTSTAMP"].dt
+    assert own.to_ical() == in_feed.to_ical()
+
+
+def test_an_answer_not_counted_leaves_the_meeting_file_alone(
+    dana: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    invited = send_invitation(dana)  # SEQUENCE 0
+    assert dana.run("schedule", "dana", "2026-03-31 10:00").exit_code == 0  # SEQUENCE 1
+    [path] = meeting_files(dana)
+    before = path.read_bytes()
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-03-27T10:00:00+01:00")
+    # An answer to the old time, and one from someone else: neither is Dana's answer now.
+    calendar_answer(dana, invited, sequence=0, message_id="<late@acme.example>")
+    assert dana.run("add", "Ben Okafor", "--email", "ben@globex.example").exit_code == 0
+    calendar_answer(dana, invited, sequence=1, sender="Ben Okafor <ben@globex.example>")
+    assert stored_answer(dana) == "NEEDS-ACTION"
+    assert path.read_bytes() == before
 
 
 def test_a_late_answer_to_the_old_time_is_not_an_answer_to_the_new_one(dana: Workspace) -> None:

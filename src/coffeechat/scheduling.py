@@ -8,6 +8,7 @@ instead of adding another.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -189,6 +190,24 @@ def save_held(
     its transaction (see `_write`)."""
     spec = _save(store, config, contact, held.row)
     return spec, _write(config, spec)
+
+
+def rewrite_files(store: Store, config: Config, uids: Iterable[str]) -> list[Path]:
+    """Rewrite the .ics `schedule` wrote for each meeting of `uids`, as stored now.
+
+    For `watch`, after a pass recorded contacts' answers (`Change.meeting_uid`): the feed
+    is rebuilt from the store, and a user who imported the meeting's own file too would
+    otherwise hold two versions of one event, the file's still NEEDS-ACTION with the older
+    DTSTAMP. Only a file that exists is rewritten: one the user deleted stays deleted.
+    """
+    from coffeechat.calendar import meeting_path
+
+    paths = []
+    for uid in dict.fromkeys(uids):  # once each, in order
+        if meeting_path(config.calendar_path, uid).exists():
+            row = store.meeting(uid)
+            paths.append(_write(config, _spec(row, store.get(row["contact_id"]), config)))
+    return paths
 
 
 def sends_update(

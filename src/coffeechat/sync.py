@@ -51,6 +51,9 @@ class Change:
     subject: str
     detail: str
     learned_address: str = ""  # an address of theirs this message taught us
+    # The meeting whose stored answer (partstat) this message set: its own .ics, written by
+    # `schedule`, is then stale, and the caller rewrites it (`scheduling.rewrite_files`).
+    meeting_uid: str = ""
 
     def line(self, tz: tzinfo | None = None, today: date | None = None) -> str:
         """`14:02 Dana Lee  contacted → replied  "Re: Coffee chat?"`, in the user's time
@@ -379,7 +382,7 @@ def _apply(
     if result.kind == tracker.Kind.BOUNCE:
         for address in result.bounced_addresses:
             store.mark_undeliverable(address)
-    not_counted = ""
+    not_counted = answered = ""
     if result.kind == tracker.Kind.ITIP_REPLY and result.partstat:
         extra["partstat"] = result.partstat
         extra["sequence"] = result.sequence or 0
@@ -387,6 +390,7 @@ def _apply(
         not_counted = _answer_not_counted(result, contact.id, meeting)
         if meeting is not None and not not_counted:
             store.set_meeting_answer(contact.id, meeting["uid"], result.partstat)
+            answered = meeting["uid"]
     # An answer that is not to the contact's meeting as it is now proves nothing about it:
     # logged (and keyed by its Message-ID, so read once), it moves no stage.
     target = None if not_counted else tracker.decide(result, contact.stage, draft_kind=draft_kind)
@@ -410,6 +414,7 @@ def _apply(
         result.subject,
         detail,
         learned,
+        answered,
     )
 
 

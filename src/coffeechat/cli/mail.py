@@ -205,6 +205,7 @@ def watch(app: App, once: bool, as_json: bool) -> None:
     from coffeechat.clock import now
     from coffeechat.config import require_identity
     from coffeechat.output import err_console, say
+    from coffeechat.scheduling import rewrite_files
     from coffeechat.sync import Change
     from coffeechat.watcher import connected, run_pass, watch_forever
 
@@ -212,6 +213,12 @@ def watch(app: App, once: bool, as_json: bool) -> None:
     # me.email tells the user's own mail from a contact's: without it a Bcc-to-self copy
     # of the user's reply would be taken for the contact's reply, and stored as such.
     require_identity(config, "email")
+
+    def refresh(changes: list[Change]) -> None:
+        # The feed and the files of meetings whose answer this pass recorded, so that a
+        # calendar holding both sees one version of each event.
+        rewrite_files(store, config, [c.meeting_uid for c in changes if c.meeting_uid])
+        _refresh_feed(app)
 
     def show(change: Change) -> None:
         if as_json:
@@ -224,7 +231,7 @@ def watch(app: App, once: bool, as_json: bool) -> None:
             result = run_pass(store, mailbox, config, now=now(config), progress=progress)
         for change in result.changes:
             show(change)
-        _refresh_feed(app)
+        refresh(result.changes)
         if not as_json:
             moved = sum(1 for c in result.changes if c.to_stage)
             say(
@@ -239,7 +246,7 @@ def watch(app: App, once: bool, as_json: bool) -> None:
 
     def on_change(change: Change) -> None:
         show(change)
-        _refresh_feed(app)
+        refresh([change])
 
     # A service manager stops it with SIGTERM: the same clean stop as Ctrl-C, between
     # statements, so a batch's transaction is either committed or rolled back whole.
