@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from dovecot import Dovecot
 
 from coffeechat.cli import main
-from coffeechat.demo import run_demo
+from coffeechat.demo import coffeechat_command, run_demo
 from coffeechat.pipeline import Stage
 from coffeechat.store import Store
 
@@ -100,6 +100,53 @@ def test_demo_plays_the_whole_season(tmp_path: Path) -> None:
     assert 'I followed up on your advice: "Research ops is the best entry point."' in body
     assert body.count("Research ops is the best entry point") == 1  # quoted, not pasted again
     assert "[" not in body and "Just Enough Research" in body  # the update, filled in
+
+
+def _program(folder: Path) -> Path:
+    program = folder / "coffeechat"
+    folder.mkdir(parents=True)
+    program.write_text("#!/bin/sh\n")
+    program.chmod(0o755)
+    return program
+
+
+def test_the_hint_names_the_coffeechat_that_ran_when_it_is_not_on_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The quick start runs `.venv/bin/coffeechat demo`; a bare `coffeechat` in the hint
+    # was then "command not found".
+    program = _program(tmp_path / "my venv" / "bin")
+    monkeypatch.setattr("sys.argv", [str(program), "demo"])
+    monkeypatch.setenv("PATH", str(tmp_path / "elsewhere"))
+    root = tmp_path / "demo"
+    result = CliRunner().invoke(main, ["demo", "--dir", str(root)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert f"Try: COFFEECHAT_CONFIG={root / 'config.toml'} '{program}' list" in result.output
+
+
+def test_the_hint_says_coffeechat_when_it_is_the_one_on_path(tmp_path: Path) -> None:
+    program = _program(tmp_path / "bin")
+    assert coffeechat_command(str(program), str(program), "/usr/bin/python3") == "coffeechat"
+
+
+def test_the_hint_names_the_program_when_path_finds_another_coffeechat(tmp_path: Path) -> None:
+    ours, theirs = _program(tmp_path / "venv" / "bin"), _program(tmp_path / "old" / "bin")
+    assert coffeechat_command(str(ours), str(theirs), "/usr/bin/python3") == str(ours)
+
+
+def test_the_hint_makes_a_relative_program_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    program = _program(tmp_path / ".venv" / "bin")
+    monkeypatch.chdir(tmp_path)
+    assert coffeechat_command(".venv/bin/coffeechat", None, "/usr/bin/python3") == str(program)
+
+
+def test_the_hint_after_python_m_coffeechat_names_that_python() -> None:
+    main_py = "/opt/venv/lib/python3.11/site-packages/coffeechat/__main__.py"
+    assert coffeechat_command(main_py, None, "/opt/venv/bin/python") == (
+        "/opt/venv/bin/python -m coffeechat"
+    )
 
 
 def test_demo_refuses_a_folder_with_files(tmp_path: Path) -> None:

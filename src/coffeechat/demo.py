@@ -263,6 +263,21 @@ def _environment(**values: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
+def coffeechat_command(program: str, on_path: str | None, python: str) -> str:
+    """How to run this coffeechat again from the user's shell, for the demo's closing hint.
+
+    `program` is the running program (`sys.argv[0]`), `on_path` what `shutil.which`
+    finds, `python` the running interpreter. The bare name only when PATH finds this very
+    program: the README's quick start runs `.venv/bin/coffeechat demo`, after which a bare
+    `coffeechat` is "command not found", or another install.
+    """
+    if Path(program).name == "__main__.py":  # `python -m coffeechat`
+        return f"{shlex.quote(python)} -m coffeechat"
+    if on_path is not None and os.path.realpath(on_path) == os.path.realpath(program):
+        return "coffeechat"
+    return shlex.quote(os.path.abspath(program))
+
+
 def prepare_folder(directory: Path | None) -> Path:
     if directory is None:
         import tempfile

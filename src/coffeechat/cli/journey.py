@@ -422,9 +422,12 @@ def demo(directory: Path | None) -> None:
 
     Example: coffeechat demo --dir /tmp/coffeechat-demo
     """
+    import shlex
+    import shutil
+    import sys
     from datetime import datetime
 
-    from coffeechat.demo import run_demo
+    from coffeechat.demo import coffeechat_command, run_demo
     from coffeechat.output import say
 
     root = run_demo(directory, say, today=datetime.now().astimezone())
@@ -434,5 +437,7 @@ def demo(directory: Path | None) -> None:
     say(f"  calendar   {root / 'calendar'}   (.ics files: open or import in any calendar)")
     say(f"  contacts   {root / 'contacts.csv'}   (the spreadsheet)")
     say(f"  config     {root / 'config.toml'}")
-    say(f"Try: COFFEECHAT_CONFIG={root / 'config.toml'} coffeechat list")
+    command = coffeechat_command(sys.argv[0], shutil.which("coffeechat"), sys.executable)
+    config = shlex.quote(str(root / "config.toml"))
+    say(f"Try: COFFEECHAT_CONFIG={config} {command} list")
     say("Start for real with `coffeechat init`.")
