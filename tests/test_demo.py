@@ -89,13 +89,18 @@ def test_demo_plays_the_whole_season(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "$ coffeechat watch --once" in result.output
     assert "contacted → replied" in result.output
-    assert f"mutt -f {root / 'Mail'}" in result.output
+    # Before, the hint opened only INBOX (the replies) and never named Drafts or Sent.
+    for folder in ("Mail/.Drafts", "Mail/.Sent", "Mail"):
+        assert f"mutt -f {root / folder}" in result.output
     check_journey(root)
     inbox = mailbox.Maildir(root / "Mail", create=False)
     assert len(inbox) == 5
-    assert len(inbox.get_folder("Drafts")) == 9
+    # A mail client removes a draft when it sends it: only Sam's outreach, never sent, is
+    # left in Drafts. Before, all 9 drafts stayed, and the sent ones looked unsent.
+    [unsent] = inbox.get_folder("Drafts")
+    assert str(unsent["To"]) == "Sam Roe <sam.roe@acme.example>"
     assert len(inbox.get_folder("Sent")) == 8
-    [check_in] = [m for m in inbox.get_folder("Drafts") if "A quick update" in str(m["Subject"])]
+    [check_in] = [m for m in inbox.get_folder("Sent") if "A quick update" in str(m["Subject"])]
     body = check_in.get_payload(decode=True).decode()
     assert 'I followed up on your advice: "Research ops is the best entry point."' in body
     assert body.count("Research ops is the best entry point") == 1  # quoted, not pasted again
@@ -197,22 +202,36 @@ def test_the_journey_against_dovecot(tmp_path: Path, dovecot: Dovecot) -> None:
         for folder in ("INBOX", "Drafts", "Sent"):
             _, data = imap.select(folder, readonly=True)
             counts[folder] = int(data[0])
-    assert counts == {"INBOX": 5, "Drafts": 9, "Sent": 8}
+    assert counts == {"INBOX": 5, "Drafts": 1, "Sent": 8}
 
 
 @pytest.mark.slow
-def test_the_demo_maildir_opens_in_neomutt(tmp_path: Path, isolated_home: Path) -> None:
+@pytest.mark.parametrize(
+    ("folder", "count", "subject"),
+    [
+        ("", 5, "Undelivered Mail Returned to Sender"),
+        (".Drafts", 1, "Dana Lee suggested"),
+        (".Sent", 8, "A quick update"),
+    ],
+    ids=["inbox", "drafts", "sent"],
+)
+def test_the_demo_maildir_opens_in_neomutt(
+    tmp_path: Path, isolated_home: Path, folder: str, count: int, subject: str
+) -> None:
+    # Each folder the closing hint names, opened the way it says (`mutt -f PATH`).
     if not (shutil.which("neomutt") and shutil.which("tmux")):
         pytest.fail(
             "neomutt and tmux are needed: run scripts/test, or apt-get install neomutt tmux",
             pytrace=False,
         )
     root = tmp_path / "demo"
-    CliRunner().invoke(main, ["demo", "--dir", str(root)], catch_exceptions=False)
+    result = CliRunner().invoke(main, ["demo", "--dir", str(root)], catch_exceptions=False)
     maildir = root / "Mail"
+    opened = maildir / folder if folder else maildir
+    assert f"mutt -f {opened} " in result.output
     session = f"coffeechat-{tmp_path.name}"
     command = (
-        f"neomutt -n -F /dev/null -e 'set folder={maildir} spoolfile={maildir}' -R -f {maildir}"
+        f"neomutt -n -F /dev/null -e 'set folder={maildir} spoolfile={maildir}' -R -f {opened}"
     )
     subprocess.run(
         ["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "40", command],
@@ -222,13 +241,12 @@ def test_the_demo_maildir_opens_in_neomutt(tmp_path: Path, isolated_home: Path) 
     try:
         screen = ""
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and "Msgs:5" not in screen:
+        while time.monotonic() < deadline and f"Msgs:{count}" not in screen:
             time.sleep(0.2)
             screen = subprocess.run(
                 ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
             ).stdout
-        assert "Re: A question about your work at Acme" in screen
-        assert "Undelivered Mail Returned to Sender" in screen
-        assert "Msgs:5" in screen
+        assert subject in screen
+        assert f"Msgs:{count} " in screen
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)

@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import format_datetime, make_msgid
+from mailbox import Maildir
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -108,23 +109,27 @@ class Season:
             yield box
 
     def send_drafts(self, *names: str) -> list[EmailMessage]:
-        """Play the user's mail client: send each contact's newest draft (a copy into Sent).
+        """Play the user's mail client: send each contact's newest draft.
 
-        The draft stays in Drafts: coffeechat's mailbox interface deletes nothing, and the
-        demo uses no other.
+        As a mail client does, the message goes to Sent and the draft leaves Drafts;
+        otherwise the sent drafts would look unsent to anyone opening Drafts.
         """
         sent = []
         store = Store.open(self.database)
         try:
             with self.mailbox() as box:
+                drafts = box.drafts_folder()
                 for name in names:
                     contact = store.resolve(name)
                     draft = store.messages(contact.id, direction="draft")[-1]
-                    message = _find(box, box.drafts_folder(), draft["message_id"])
+                    message = _find(box, drafts, draft["message_id"])
                     del message["Date"]
                     message["Date"] = format_datetime(self.now)
                     box.append(box.sent_folder(), message.as_bytes(), flags=("\\Seen",))
                     sent.append(message)
+            with self.mailbox() as box:
+                for message in sent:
+                    _discard(box, drafts, str(message["Message-ID"]))
         finally:
             store.close()
         self.say(
@@ -237,6 +242,30 @@ def _find(box: Mailbox, folder: str, message_id: str) -> EmailMessage:
                 assert isinstance(message, EmailMessage)
                 return message
     raise UserError(f"the demo lost its draft {message_id}")
+
+
+def _discard(box: Mailbox, folder: str, message_id: str) -> None:
+    """Play the mail client deleting a draft it has sent.
+
+    Not through the Mailbox interface, which has no delete on purpose: coffeechat itself
+    never removes mail. The demo's simulated client reaches under it instead: the files
+    of its own throwaway Maildir, or the IMAP connection (the journey test's).
+    """
+    if isinstance(box, MaildirMailbox):
+        drafts = Maildir(box.root, create=False).get_folder(folder)
+        for key, message in drafts.items():
+            if str(message["Message-ID"]).strip() == message_id:
+                drafts.remove(key)
+        return
+    from coffeechat.mail.imap import ImapMailbox
+
+    assert isinstance(box, ImapMailbox)
+    client = box._client  # a fresh connection, closed right after: no state of its to keep
+    client.select_folder(folder)
+    uids = client.search(["HEADER", "Message-ID", message_id])
+    if uids:
+        client.delete_messages(uids)
+        client.expunge()
 
 
 def _meeting_of(season: Season, address: str) -> tuple[str, datetime]:

@@ -433,7 +433,17 @@ def demo(directory: Path | None) -> None:
     root = run_demo(directory, say, today=datetime.now().astimezone())
     say("")
     say("Everything the demo made is yours to explore:", style="bold")
-    say(f"  mail       {root / 'Mail'}   (Maildir: `mutt -f {root / 'Mail'}`, or `neomutt -f ...`)")
+    mail = root / "Mail"
+    say(f"  mail       {mail}   (a Maildir: open a folder with `mutt -f` or `neomutt -f`)")
+    # Maildir++ keeps Drafts and Sent in dot-folders; `mutt -f Mail` alone shows only INBOX.
+    folders = {
+        mail / ".Drafts": "Drafts: Sam's outreach, not sent yet",
+        mail / ".Sent": "Sent: what you sent, proofread",
+        mail: "INBOX: the replies, an out-of-office, a bounce",
+    }
+    width = max(len(str(path)) for path in folders)
+    for path, what in folders.items():
+        say(f"               mutt -f {str(path).ljust(width)}   {what}")
     say(f"  calendar   {root / 'calendar'}   (.ics files: open or import in any calendar)")
     say(f"  contacts   {root / 'contacts.csv'}   (the spreadsheet)")
     say(f"  config     {root / 'config.toml'}")
