@@ -210,6 +210,27 @@ def test_one_contact_at_the_wrong_stage_stops_all_and_says_so(workspace: Workspa
     assert [p for sub in ("cur", "new", "tmp") for p in (drafts / sub).glob("*")] == []
 
 
+def test_second_outreach_says_the_first_is_in_drafts(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before, it said "Sam Roe is drafted: an outreach draft does not fit", which does
+    # not tell a new user that the first draft exists, or where.
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-11-22T08:30:00+00:00")
+    workspace.run("add", "Sam Roe", "--email", "sam@beta.example", "--company", "Beta")
+    assert workspace.run("draft", "outreach", "sam").exit_code == 0
+    [(_, message)] = drafts_in_maildir(workspace)
+    again = workspace.run("draft", "outreach", "sam")
+    assert again.exit_code == 1
+    assert again.stderr == (
+        "Error: an outreach to Sam Roe is already in Drafts (written 2026-11-22 09:30, "
+        f"subject \u201c{message['Subject']}\u201d): send it from your mail client, or pass "
+        "--force to write another\n"
+    )
+    assert len(drafts_in_maildir(workspace)) == 1
+    assert workspace.run("draft", "outreach", "sam", "--force").exit_code == 0
+    assert len(drafts_in_maildir(workspace)) == 2
+
+
 def test_dry_run_writes_nothing(workspace: Workspace) -> None:
     workspace.run("add", "Dana Lee", "--email", "dana@acme.example", "--company", "Acme")
     result = workspace.run("draft", "outreach", "dana", "--dry-run")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from email.message import EmailMessage
 from typing import Any
 
@@ -19,6 +19,7 @@ from coffeechat.config import Config
 from coffeechat.errors import UserError
 from coffeechat.mail.base import Mailbox
 from coffeechat.models import Contact
+from coffeechat.output import local_time
 from coffeechat.pipeline import Stage
 from coffeechat.store import Store
 
@@ -85,7 +86,7 @@ def plan_drafts(
     if kind not in KINDS:
         raise UserError(f"unknown draft kind {kind!r}; choose one of: {', '.join(KINDS)}")
     library = TemplateLibrary(config.templates_path)
-    _check_all_can_draft(store, contacts, kind, force)
+    _check_all_can_draft(store, contacts, kind, force, config.tz)
     plans = []
     for contact in contacts:
         referrer = store.get(contact.referred_by) if contact.referred_by else None
@@ -172,13 +173,15 @@ def recipient_problem(contact: Contact) -> str | None:
     return None
 
 
-def _check_all_can_draft(store: Store, contacts: Sequence[Contact], kind: str, force: bool) -> None:
+def _check_all_can_draft(
+    store: Store, contacts: Sequence[Contact], kind: str, force: bool, tz: tzinfo | None = None
+) -> None:
     """Refuse the lot when any contact cannot have this draft, saying so: a user who
     named three contacts must not think the other two were written."""
     refused = []
     for contact in contacts:
         try:
-            _check_can_draft(store, contact, kind, force)
+            _check_can_draft(store, contact, kind, force, tz)
         except UserError as err:
             refused.append((contact, str(err)))
     if not refused:
@@ -193,13 +196,25 @@ def _check_all_can_draft(store: Store, contacts: Sequence[Contact], kind: str, f
     )
 
 
-def _check_can_draft(store: Store, contact: Contact, kind: str, force: bool) -> None:
+def _check_can_draft(
+    store: Store, contact: Contact, kind: str, force: bool, tz: tzinfo | None = None
+) -> None:
     if not contact.email:
         raise UserError(str(recipient_problem(contact)))
     if contact.email in contact.bad_emails and not force:
         raise UserError(f"{recipient_problem(contact)}, or pass --force")
     if force:
         return
+    earlier = _unsent_outreach(store, contact) if kind == "outreach" else None
+    if earlier is not None:
+        # "Sam Roe is drafted: an outreach draft does not fit" left a new user wondering
+        # whether the first draft existed at all: say where it is and what to do with it.
+        written = local_time(earlier["at"], tz)
+        raise UserError(
+            f"an outreach to {contact.name} is already in {earlier['folder'] or 'Drafts'} "
+            f"(written {written}, subject “{earlier['subject']}”): send it from "
+            f"your mail client, or pass --force to write another"
+        )
     if contact.stage not in ALLOWED_STAGES[kind]:
         suggestion = NEXT_STEP.get(contact.stage)
         hint = (
@@ -216,6 +231,16 @@ def _check_can_draft(store: Store, contact: Contact, kind: str, force: bool) -> 
             f"nudge. Pass --force to write another, or "
             f"`coffeechat stage {contact.id} no-response`"
         )
+
+
+def _unsent_outreach(store: Store, contact: Contact) -> dict[str, Any] | None:
+    """The outreach draft that made the contact `drafted`, while they still are: the one
+    coffeechat wrote last (an interrupted run's `pending` one is retried, not refused)."""
+    if contact.stage != Stage.DRAFTED:
+        return None
+    drafts = store.messages(contact.id, direction="draft", kind="outreach")
+    written = [m for m in drafts if m["state"] != "pending"]
+    return written[-1] if written else None
 
 
 def _a(kind: str) -> str:
