@@ -186,10 +186,62 @@ def test_add_refuses_line_breaks_in_names(workspace: Workspace) -> None:
     assert "line break" in result.stderr
 
 
-def test_unknown_stage_in_list(workspace: Workspace) -> None:
-    result = workspace.run("list", "--stage", "ghosted")
-    assert result.exit_code == 1
-    assert result.stderr.startswith("Error: unknown stage 'ghosted'; choose one of:")
+STAGES = (
+    "identified, drafted, contacted, replied, scheduled, met, thanked, keeping-in-touch, "
+    "declined, bounced, no-response"
+)
+
+
+# Before, a bad value for an option or argument that is no click.Choice exited 1, though
+# the README says 2 means bad usage; and the message named neither the option nor a fix.
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["list", "--stage", "ghosted"],
+            f"Invalid value for '--stage': unknown stage 'ghosted'; choose one of: {STAGES}",
+        ),
+        (
+            ["list", "--stage", "contacts"],
+            "Invalid value for '--stage': unknown stage 'contacts'; did you mean \"contacted\"?",
+        ),
+        (
+            ["stage", "dana", "replyed"],
+            "Invalid value for 'STAGE': unknown stage 'replyed'; did you mean \"replied\"?",
+        ),
+        (
+            ["questions", "--topic", "jobs"],
+            "Invalid value for '--topic': no question topic 'jobs'; choose one of: work, "
+            "preparation, industry, advice, next-contacts",
+        ),
+        (
+            ["questions", "--topic", "advise"],
+            "Invalid value for '--topic': no question topic 'advise'; did you mean \"advice\"?",
+        ),
+        (
+            ["import", "linkedin", "nofile.csv"],
+            "Invalid value for 'FILE': File 'nofile.csv' does not exist.",
+        ),
+    ],
+    ids=["list-stage", "list-stage-close", "stage", "topic", "topic-close", "import-missing"],
+)
+def test_a_bad_value_is_a_usage_error_naming_it(
+    workspace: Workspace, args: list[str], expected: str
+) -> None:
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.example")
+    result = workspace.run(*args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[-1] == f"Error: {expected}"
+
+
+def test_stage_names_are_read_loosely(workspace: Workspace) -> None:
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.example")
+    assert workspace.run("stage", "dana", "Contacted").exit_code == 0
+    assert workspace.run("stage", "dana", "No Response").exit_code == 0
+    assert (
+        json.loads(workspace.run("list", "--stage", "no_response", "--json").stdout)[0]["name"]
+        == "Dana Lee"
+    )
 
 
 def test_init_fills_in_who_you_are(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

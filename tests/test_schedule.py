@@ -366,7 +366,7 @@ def test_questions_by_topic(workspace: Workspace) -> None:
     assert "Who else would you recommend I speak with?" in result.output
     assert "typical day" not in result.output
     unknown = workspace.run("questions", "--topic", "astrology")
-    assert unknown.exit_code == 1 and "choose one of: work, preparation" in unknown.stderr
+    assert unknown.exit_code == 2 and "choose one of: work, preparation" in unknown.stderr
 
 
 @pytest.mark.parametrize("args", [["2026-03-30 15:00"], ["2026-03-30 15:00", "--invite"]])

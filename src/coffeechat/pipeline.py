@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from coffeechat.errors import StageError
+from coffeechat.text import did_you_mean
 
 
 class Stage(StrEnum):
@@ -62,12 +63,13 @@ TRANSITIONS: dict[Stage, frozenset[Stage]] = {
 
 
 def parse_stage(text: str) -> Stage:
-    """The stage named by `text`, or a StageError listing the valid names."""
+    """The stage named by `text` ("No response" and "no_response" too), or a StageError
+    with the closest name, or all of them."""
     try:
-        return Stage(text.strip().lower())
+        return Stage("-".join(text.lower().replace("_", " ").split()))
     except ValueError:
-        names = ", ".join(stage.value for stage in Stage)
-        raise StageError(f"unknown stage {text!r}; choose one of: {names}") from None
+        fix = did_you_mean(text, [stage.value for stage in Stage])
+        raise StageError(f"unknown stage {text!r}; {fix}") from None
 
 
 def can_move(current: Stage, target: Stage) -> bool:

@@ -12,6 +12,7 @@ from coffeechat.models import Contact
 from coffeechat.resources import data_file
 from coffeechat.store import Store
 from coffeechat.store.core import NOTE_KINDS
+from coffeechat.text import did_you_mean
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,8 @@ def select(bank: list[Topic], topic: str | None) -> list[Topic]:
     if not chosen:
         chosen = [t for t in bank if topic.lower() in t.key or topic.lower() in t.title.lower()]
     if not chosen:
-        keys = ", ".join(t.key for t in bank)
-        raise UserError(f"no question topic {topic!r}; choose one of: {keys}")
+        fix = did_you_mean(topic, [t.key for t in bank])
+        raise UserError(f"no question topic {topic!r}; {fix}")
     return chosen
 
 

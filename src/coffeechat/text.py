@@ -7,6 +7,7 @@ or "fevrier" in an out-of-office), which must not depend on each other.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 
 # Letters that NFKD leaves whole (they are not a base letter plus an accent), spelled as
 # an English keyboard types them: "soren" finds Søren. casefold() already makes ß "ss".
@@ -23,3 +24,14 @@ def fold(text: str) -> str:
         return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_UNDECOMPOSED))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    """The fix for a value that is none of `choices`: the closest one, else all of them.
+
+    Worded as `init --timezone` words it, for a message like "unknown stage 'replyed'; ..."
+    """
+    import difflib
+
+    close = difflib.get_close_matches(fold(word), choices, n=1)
+    return f'did you mean "{close[0]}"?' if close else f"choose one of: {', '.join(choices)}"

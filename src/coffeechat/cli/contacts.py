@@ -388,19 +388,31 @@ def edit(
     _refresh_feed(app)
 
 
+def _stage_value(ctx: click.Context, param: click.Parameter, value: str | None) -> Stage | None:
+    """A stage name read as `parse_stage` reads it; a bad one is a usage error naming the
+    option or argument (exit 2), as click's own Choice gives, with the closest stage."""
+    from coffeechat.errors import StageError
+    from coffeechat.pipeline import parse_stage
+
+    if value is None:
+        return None
+    try:
+        return parse_stage(value)
+    except StageError as err:
+        raise click.BadParameter(str(err), ctx, param) from None
+
+
 @main.command(name="list")
-@click.option("--stage", "stage_name", metavar="S", help="Only contacts in this stage.")
+@click.option("--stage", metavar="S", callback=_stage_value, help="Only contacts in this stage.")
 @json_option
 @pass_app
-def list_(app: App, stage_name: str | None, as_json: bool) -> None:
+def list_(app: App, stage: Stage | None, as_json: bool) -> None:
     """List contacts and their stage.
 
     Example: coffeechat list --stage contacted
     """
     from coffeechat.output import contacts_table, print_json, say
-    from coffeechat.pipeline import parse_stage
 
-    stage = parse_stage(stage_name) if stage_name else None
     if as_json:
         print_json([c.to_json() for c in app.store.contacts(stage)])
         return
@@ -448,21 +460,20 @@ def show(app: App, who: str, prep: bool, as_json: bool) -> None:
 
 @main.command()
 @click.argument("who")
-@click.argument("stage_name", metavar="STAGE")
+@click.argument("target", metavar="STAGE", callback=_stage_value)
 @click.option("--force", is_flag=True, help="Allow a move the pipeline would refuse.")
 @pass_app
-def stage(app: App, who: str, stage_name: str, force: bool) -> None:
+def stage(app: App, who: str, target: Stage, force: bool) -> None:
     """Move a contact to another stage by hand (logged on the timeline).
 
     Example: coffeechat stage dana declined
     """
     from coffeechat.errors import StageError
     from coffeechat.output import say
-    from coffeechat.pipeline import AFTER_MEETING, parse_stage
+    from coffeechat.pipeline import AFTER_MEETING
 
     store = app.store
     contact = store.resolve(who)
-    target = parse_stage(stage_name)
     before = contact.stage
     if target in AFTER_MEETING and before not in AFTER_MEETING and not force:
         _refuse_before_meeting(app, contact, who, target)
@@ -522,7 +533,7 @@ def note(app: App, who: str, text: str) -> None:
 
 @main.command(name="import")
 @click.argument("kind", type=click.Choice(["linkedin", "csv", "vcard"]))
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @dry_run_option
 @click.option("--skip-bad", is_flag=True, help="Import the good rows and skip the bad ones.")
 @pass_app

@@ -390,12 +390,18 @@ def questions(app: App, topic: str | None) -> None:
 
     Example: coffeechat questions --topic advice
     """
+    from coffeechat.errors import UserError
     from coffeechat.output import say
     from coffeechat.questions import load_bank, select
 
     config = app.config_if_present  # the packaged bank needs no config
     user_file = config.questions_path if config else None
-    for chosen in select(load_bank(user_file), topic):
+    bank = load_bank(user_file)
+    try:
+        chosen_topics = select(bank, topic)
+    except UserError as err:  # no such topic: a bad value, named as click names its own
+        raise click.BadParameter(str(err), param_hint="'--topic'") from None
+    for chosen in chosen_topics:
         say(f"{chosen.title} ({chosen.key})", style="bold")
         for question in chosen.questions:
             say(f"  - {question}")
