@@ -250,6 +250,24 @@ def test_sentence_capital_after_a_period_a_paragraph_and_the_greeting() -> None:
     assert got == [(2, 1), (2, 18), (4, 1)]
 
 
+def test_a_misspelling_at_a_sentence_start_is_one_finding_with_the_capitalized_fix() -> None:
+    # Before, "teh team" gave sentence-capital (suggestion: Teh) and spelling (suggestion:
+    # the): two fixes for one word, neither of them right.
+    at_start = [
+        (f.rule, f.suggestion)
+        for f in found(email(body=f"teh team is new to me. {GOOD_BODY}"))
+        if (f.line, f.col) == (5, 1)
+    ]
+    assert at_start == [("spelling", "The")]
+    mid = found(email(body=f"I met teh team. {GOOD_BODY}"), rule="spelling")
+    assert [f.suggestion for f in mid] == ["the"]
+
+
+def test_an_unknown_word_with_no_fix_still_gets_its_capital() -> None:
+    got = {f.rule for f in found(email(body=f"zzxqj is new to me. {GOOD_BODY}"))}
+    assert {"spelling", "sentence-capital"} <= got
+
+
 @pytest.mark.parametrize(
     "sentence",
     [

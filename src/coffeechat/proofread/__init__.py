@@ -15,6 +15,8 @@ are not checked.
 | a-an                  | error             | "a informational", "an coffee", by sound: "an      |
 |                       |                   | hour", "a university", "an MBA"; "a an student"    |
 | sentence-capital      | error             | a sentence that starts with a lowercase letter     |
+|                       |                   | (a misspelled one is left to spelling, whose fix   |
+|                       |                   | is then capitalized: "teh" -> "The")               |
 | lowercase-i           | error             | "i" as the pronoun ("I think i could", "i'm") in   |
 |                       |                   | mid-sentence (not "i.e.", "(i)")                   |
 | double-space          | warning           | two spaces between words                           |
@@ -42,6 +44,7 @@ are not checked.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from coffeechat.proofread import etiquette, mechanics, spelling, style
 from coffeechat.proofread.document import Document, parse
@@ -93,8 +96,29 @@ _DEFAULT = ProofreadContext()
 def proofread(text: str, context: ProofreadContext = _DEFAULT) -> list[Finding]:
     """Every finding in `text`, sorted by position, errors before warnings at one spot."""
     doc = parse(text)
-    findings = {f for rule in RULES for f in rule(doc, context)}
+    findings = _one_fix_per_word({f for rule in RULES for f in rule(doc, context)})
     return sorted(findings, key=lambda f: (f.line, f.col, f.severity != "error", f.rule))
+
+
+def _one_fix_per_word(findings: set[Finding]) -> set[Finding]:
+    """A misspelling that starts a sentence is one finding, the spelling one, with its fix
+    capitalized: "teh team" gave sentence-capital (suggestion: Teh) and spelling
+    (suggestion: the), two fixes for one word and neither of them right. Without a
+    spelling fix the sentence-capital finding stays: the capital is still missing."""
+
+    def spot(f: Finding) -> tuple[int, int]:
+        return f.line, f.col
+
+    lowercase = {spot(f) for f in findings if f.rule == "sentence-capital"}
+    both = lowercase & {spot(f) for f in findings if f.rule == "spelling" and f.suggestion}
+    kept = set()
+    for f in findings:
+        if spot(f) in both and f.rule == "sentence-capital":
+            continue
+        if spot(f) in both and f.rule == "spelling":
+            f = replace(f, suggestion=f.suggestion[0].upper() + f.suggestion[1:])
+        kept.add(f)
+    return kept
 
 
 def warm_up() -> None:
