@@ -126,7 +126,20 @@ def test_add_list_show_note_stage(workspace: Workspace) -> None:
     table = workspace.run("list").output
     assert "Dana Lee" in table and "contacted" in table
     text = workspace.run("show", "dana").output
-    assert "Prefers mornings" in text and "referred" in text
+    assert "Prefers mornings" in text and "introduced you to  Sam Roe" in text
+
+
+def test_show_says_whom_a_contact_introduced_you_to(workspace: Workspace) -> None:
+    # Before, Dana's referrals were listed as "referred Sam Roe", which reads as the
+    # opposite: that Sam referred Dana. The JSON keeps its keys.
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.com")
+    workspace.run("add", "Sam Roe", "--email", "sam@beta.org", "--referred-by", "dana")
+    dana = workspace.run("show", "dana").output.splitlines()
+    assert "  introduced you to  Sam Roe (id 2)" in dana
+    assert not [line for line in dana if line.startswith("  referred ")]
+    sam = workspace.run("show", "sam").output.splitlines()
+    assert "  referred by        Dana Lee (id 1)" in sam
+    assert json.loads(workspace.run("show", "sam", "--json").stdout)["referred_by"] == 1
 
 
 def test_stage_refuses_illegal_moves_unless_forced(workspace: Workspace) -> None:

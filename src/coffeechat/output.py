@@ -99,12 +99,13 @@ def contact_details(
         ("how met", contact.how_met),
         ("connected on", contact.connected_on),
         ("referred by", f"{referrer.name} (id {referrer.id})" if referrer else ""),
-        ("referred", ", ".join(f"{c.name} (id {c.id})" for c in referrals)),
+        # Not "referred": beside "referred by" it read as the opposite, who referred them.
+        ("introduced you to", ", ".join(f"{c.name} (id {c.id})" for c in referrals)),
         ("check in every", f"{contact.check_in_days} days" if contact.check_in_days else ""),
     ]
     for label, value in facts:
         if value:
-            say(f"  {label:<15}{value}")
+            say(f"  {label:<19}{value}")
     if not events:
         return
     say()
