@@ -1185,3 +1185,15 @@ def test_a_malformed_referral_is_quoted_whole_with_the_forms_that_work(
         "address yet\n"
     )
     assert json.loads(dana.run("show", "dana", "--json").stdout)["stage"] == "identified"
+
+
+def test_the_thank_you_clock_starts_when_the_meeting_ended(
+    dana: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Recorded three days late, the meeting of Monday 15:00-15:20: the thank-you is 18 h
+    # past the 48 h, as the agenda says, not on time because `met` was typed late.
+    assert dana.run("schedule", "dana", "2026-03-30 15:00").exit_code == 0
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-04-02T10:00:00+02:00")
+    assert dana.run("met", "dana", "--advice", "Learn SQL first.").exit_code == 0
+    draft = dana.run("draft", "thank-you", "dana", "--dry-run")
+    assert "this thank-you is 18 h later than the 48 h advised" in draft.stderr, draft.stderr

@@ -227,8 +227,8 @@ def _check_can_draft(
         )
     if kind == "follow-up" and store.messages(contact.id, kind="follow-up"):
         raise UserError(
-            f"{contact.name} already has a follow-up; the seeds advise one polite "
-            f"nudge. Pass --force to write another, or "
+            f"{contact.name} already has a follow-up; one polite nudge is "
+            f"enough; a second reads as pressure. Pass --force to write another, or "
             f"`coffeechat stage {contact.id} no-response`"
         )
 
@@ -257,6 +257,11 @@ def _timing_warnings(
     if not met:
         return []
     met_at = datetime.fromisoformat(met[-1].at)
+    # The clock starts when the conversation ended, as the agenda counts it, not when
+    # `met` was typed (often days later).
+    meeting = store.latest_meeting(contact.id)
+    if meeting is not None and datetime.fromisoformat(meeting["start"]) <= met_at:
+        met_at = min(met_at, datetime.fromisoformat(meeting["end"]))
     late = now - met_at - timedelta(hours=config.outreach.thank_you_within_hours)
     if late > timedelta(0):
         hours = int(late.total_seconds() // 3600)
