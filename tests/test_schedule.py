@@ -1197,3 +1197,11 @@ def test_the_thank_you_clock_starts_when_the_meeting_ended(
     assert dana.run("met", "dana", "--advice", "Learn SQL first.").exit_code == 0
     draft = dana.run("draft", "thank-you", "dana", "--dry-run")
     assert "this thank-you is 18 h later than the 48 h advised" in draft.stderr, draft.stderr
+
+
+def test_a_long_meeting_is_scheduled_with_a_warning(dana: Workspace) -> None:
+    result = dana.run("schedule", "dana", "2026-03-30 15:00", "--minutes", "60")
+    assert result.exit_code == 0
+    assert "60 minutes is long for an informational interview" in result.stderr
+    shorter = dana.run("schedule", "dana", "2026-03-30 15:00", "--minutes", "30")
+    assert "is long" not in shorter.stderr

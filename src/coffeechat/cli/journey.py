@@ -126,6 +126,7 @@ def schedule(
                 f"{_schedule_verb(result)}: {result.spec.summary}, {show(result.spec.start)}, "
                 f"{result.spec.minutes} minutes{place}."
             )
+            _warn_if_long(result.spec.minutes)
         say(f"Calendar file: {result.path}")
         if result.no_draft_reason:
             say(result.no_draft_reason)
@@ -138,7 +139,20 @@ def schedule(
     else:
         say(
             "Next: `coffeechat agenda`; after the conversation, `coffeechat met "
-            f"{contact.id} --notes ...`."
+            f"{contact.id} --notes ... --advice ...`."
+        )
+
+
+def _warn_if_long(minutes: int) -> None:
+    """An informational interview asks for 15-30 minutes of a busy person's time: a
+    longer meeting is allowed (they may offer it) but said, as the proofreader says it."""
+    from coffeechat.output import warn
+    from coffeechat.proofread.etiquette import LONGEST_ASK
+
+    if minutes > LONGEST_ASK:
+        warn(
+            f"{minutes} minutes is long for an informational interview; ask for 15-"
+            f"{LONGEST_ASK} minutes unless they offered more (--minutes)"
         )
 
 
