@@ -73,3 +73,11 @@ def test_only_answers_after_the_outreach_count(
     data = report(people)
     assert rate(data) == (0, 1, 0.0)
     assert data["median_days_to_reply"] is None
+
+
+def test_an_outreach_that_bounced_asked_nobody(people: Workspace) -> None:
+    # The demo counted Ben's bounced outreach as "contacted, no reply": 2 of 4.
+    for who in ("dana", "sam"):
+        assert people.run("stage", who, "contacted").exit_code == 0
+    assert people.run("stage", "sam", "bounced").exit_code == 0
+    assert rate(report(people)) == (0, 1, 0.0)

@@ -80,10 +80,11 @@ def funnel(
         for stage in reached:
             ever[stage.value] += 1
         sent = _first_index(events, {Stage.CONTACTED})
-        if sent is not None:
+        # Only what happened after the outreach can answer it.
+        answer = None if sent is None else _first_index(events, ANSWERED, start=sent + 1)
+        # An outreach that bounced, to a contact still unreached, asked nobody anything.
+        if sent is not None and not (answer is None and contact.stage == Stage.BOUNCED):
             contacted += 1
-            # Only what happened after the outreach can answer it.
-            answer = _first_index(events, ANSWERED, start=sent + 1)
             if answer is not None:
                 replied += 1
                 wait = _at(events[answer]) - _at(events[sent])
