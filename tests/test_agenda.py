@@ -151,19 +151,40 @@ def test_a_declined_meeting_asks_for_another_time_not_for_notes() -> None:
     assert [a.kind for a in found] == ["meeting"]  # no "record how it went"
 
 
+def test_a_reply_asks_for_an_answer_with_a_time() -> None:
+    # The agenda skipped `replied`: the one stage where the contact waits for the user.
+    replied = facts(Stage.REPLIED, stage_since=at(20, 11), last_sent=at(1), last_received=at(20))
+    found = only(actions_for(replied, RULES, BERLIN, NOW))
+    assert found.kind == "answer"
+    assert found.due == at(20)
+    assert found.command == "coffeechat schedule 7 WHEN"
+    assert found.detail == (
+        "Dana replied on Fri 2026-03-20: answer and propose a time "
+        "(`coffeechat show 7` has the thread)"
+    )
+    assert found.cycle == "20260320T090000Z"
+    # moved to replied by hand: from the move
+    by_hand = facts(Stage.REPLIED, stage_since=at(21))
+    assert only(actions_for(by_hand, RULES, BERLIN, NOW)).due == at(21)
+    # the user has answered since: the next move is theirs
+    answered = facts(Stage.REPLIED, last_received=at(20), last_sent=at(21))
+    assert actions_for(answered, RULES, BERLIN, NOW) == []
+
+
 @pytest.mark.parametrize(
     "stage",
     [
         Stage.IDENTIFIED,
         Stage.DRAFTED,
-        Stage.REPLIED,
         Stage.DECLINED,
         Stage.BOUNCED,
         Stage.NO_RESPONSE,
     ],
 )
 def test_stages_without_actions(stage: Stage) -> None:
-    full = facts(stage, outreach_sent=at(1), stage_since=at(1), thanked_at=at(1))
+    full = facts(
+        stage, outreach_sent=at(1), stage_since=at(1), thanked_at=at(1), last_received=at(2)
+    )
     assert actions_for(full, RULES, BERLIN, NOW) == []
 
 
@@ -323,9 +344,11 @@ def seed(store: Store) -> dict[str, int]:
         location="https://meet.example/fay",
     )
     meeting(store, ids["fay"], "coffeechat-fay-old@example.com", at(28, 15), status="CANCELLED")
-    # replied: nothing due from the rules
+    # replied on 20 March: the answer is due then (overdue)
     ids["gus"] = add(store, "Gus Grey", "gus@g.example")
-    move(store, ids["gus"], Stage.REPLIED, at(20))
+    message(store, ids["gus"], "sent", "outreach", at(18))
+    message(store, ids["gus"], "received", "reply", at(20))
+    move(store, ids["gus"], Stage.REPLIED, at(20, 11))
     return ids
 
 
@@ -335,6 +358,7 @@ def test_due_actions_from_the_store(store: Store, config: Config) -> None:
     summary = [(a.contact_name, a.kind, a.due, a.command) for a in actions]
     assert summary == [
         ("Ann Ames", "follow-up", at(8), f"coffeechat draft follow-up {ids['ann']}"),
+        ("Gus Grey", "answer", at(20), f"coffeechat schedule {ids['gus']} WHEN"),
         ("Cy Cole", "no-response", at(22), f"coffeechat stage {ids['cy']} no-response"),
         (
             "Dee Dunn",
@@ -358,7 +382,13 @@ def test_due_actions_from_the_store(store: Store, config: Config) -> None:
     ]
     assert all(a.due.tzinfo == BERLIN for a in actions)
     week = agenda_rows(actions, NOW, 7)
-    assert [a.contact_name for a in week] == ["Ann Ames", "Cy Cole", "Dee Dunn", "Fay Fox"]
+    assert [a.contact_name for a in week] == [
+        "Ann Ames",
+        "Gus Grey",
+        "Cy Cole",
+        "Dee Dunn",
+        "Fay Fox",
+    ]
 
 
 def test_meeting_specs_from_the_store(store: Store, config: Config) -> None:
@@ -379,14 +409,15 @@ def test_meeting_specs_from_the_store(store: Store, config: Config) -> None:
 
 
 def test_write_feed(store: Store, config: Config) -> None:
-    seed(store)
+    ids = seed(store)
     path = write_feed(store, config, now=NOW)
     assert path == config.calendar_path / "coffeechat.ics"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     cal = icalendar.Calendar.from_ical(path.read_bytes())
     uids = sorted(str(e["UID"]) for e in cal.walk("VEVENT"))
-    # 2 live meetings + 5 reminders (the "meeting" action is the meeting itself)
-    assert len(uids) == 7
+    # 2 live meetings + 6 reminders (the "meeting" action is the meeting itself)
+    assert len(uids) == 8
+    assert f"coffeechat-answer-{ids['gus']}-20260320T090000Z@coffeechat" in uids
     assert "coffeechat-fay-old@example.com" not in uids
     again = write_feed(store, config, now=NOW + timedelta(days=2))
     cal2 = icalendar.Calendar.from_ical(again.read_bytes())

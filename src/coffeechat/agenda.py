@@ -28,7 +28,7 @@ from coffeechat.calendar import (
     write_calendar,
 )
 from coffeechat.config import Config, Outreach
-from coffeechat.models import Contact
+from coffeechat.models import Contact, first_name
 from coffeechat.pipeline import Stage
 from coffeechat.store import Store
 
@@ -37,7 +37,14 @@ RETURN_MORNING = time(9, 0)
 # Received messages that are not the person answering (DESIGN.md: auto-replies never count).
 NOT_A_REPLY = frozenset({"auto-reply", "bounce"})
 STAGES_WITH_ACTIONS = frozenset(
-    {Stage.CONTACTED, Stage.SCHEDULED, Stage.MET, Stage.THANKED, Stage.KEEPING_IN_TOUCH}
+    {
+        Stage.CONTACTED,
+        Stage.REPLIED,
+        Stage.SCHEDULED,
+        Stage.MET,
+        Stage.THANKED,
+        Stage.KEEPING_IN_TOUCH,
+    }
 )
 
 
@@ -78,6 +85,8 @@ def actions_for(
     """The pending actions for one contact, due now or later (or overdue)."""
     if facts.stage == Stage.CONTACTED:
         return _contacted(facts, outreach, tz)
+    if facts.stage == Stage.REPLIED:
+        return _replied(facts, tz)
     if facts.stage == Stage.SCHEDULED:
         return _scheduled(facts, tz, now)
     if facts.stage == Stage.MET:
@@ -125,6 +134,31 @@ def _contacted(facts: ContactFacts, outreach: Outreach, tz: ZoneInfo) -> list[Du
             due=due,
             command=f"coffeechat draft follow-up {cid}",
             detail=detail,
+            cycle=_stamp(anchor),
+        )
+    ]
+
+
+def _replied(facts: ContactFacts, tz: ZoneInfo) -> list[DueAction]:
+    # They said yes, or asked when: the contact now waits for the user, from the moment
+    # the reply came. Nothing moves the stage on until a time is agreed (`schedule`).
+    anchor = facts.last_received or facts.stage_since
+    if anchor is None:
+        return []
+    if facts.last_sent is not None and facts.last_sent > anchor:
+        return []  # the user has answered; the next move is the contact's
+    cid = facts.contact_id
+    return [
+        DueAction(
+            kind="answer",
+            contact_id=cid,
+            contact_name=facts.name,
+            due=anchor.astimezone(tz),
+            command=f"coffeechat schedule {cid} WHEN",
+            detail=(
+                f"{first_name(facts.name)} replied on {_day(anchor, tz)}: answer and propose "
+                f"a time (`coffeechat show {cid}` has the thread)"
+            ),
             cycle=_stamp(anchor),
         )
     ]

@@ -23,7 +23,9 @@ METHODS = ("REQUEST", "CANCEL", "PUBLISH")
 REMINDER_ALARM_AT = time(9, 0)
 
 Status = Literal["CONFIRMED", "CANCELLED", "TENTATIVE"]
-ActionKind = Literal["follow-up", "no-response", "thank-you", "check-in", "log-meeting", "meeting"]
+ActionKind = Literal[
+    "follow-up", "no-response", "answer", "thank-you", "check-in", "log-meeting", "meeting"
+]
 
 _LINK = re.compile(r"^(https?://|meet:|tel:|sip:)\S+$", re.IGNORECASE)
 _UNSAFE_TOKEN = re.compile(r"[^A-Za-z0-9._-]+")
@@ -318,6 +320,7 @@ def reminder_event(action: DueAction, today: date, now: datetime, tz: tzinfo) ->
 _TITLES: dict[str, str] = {
     "follow-up": "Follow up with",
     "no-response": "No answer from",
+    "answer": "Answer",
     "thank-you": "Thank",
     "check-in": "Check in with",
     "log-meeting": "Log your meeting with",
