@@ -171,6 +171,41 @@ def test_a_reply_asks_for_an_answer_with_a_time() -> None:
     assert actions_for(answered, RULES, BERLIN, NOW) == []
 
 
+def test_a_referral_waits_to_be_written_to() -> None:
+    # The seeds: follow each referral, and the thank-you promises to. It is due once the
+    # thank-you window has passed: the referrer is thanked first, then the outreach.
+    kim = facts(Stage.IDENTIFIED, referrer="Maria Ruiz", referred_at=at(24, 16))
+    found = only(actions_for(kim, RULES, BERLIN, NOW))
+    assert found.kind == "referral"
+    assert found.due == at(26, 16)
+    assert found.command == "coffeechat draft outreach 7"
+    assert found.detail == "write to Dana, whom Maria suggested on Tue 2026-03-24"
+    assert found.cycle == "20260324T150000Z"
+    # added by hand with --referred-by: from the time it was added
+    added = facts(Stage.IDENTIFIED, referrer="Maria Ruiz", stage_since=at(20))
+    assert only(actions_for(added, RULES, BERLIN, NOW)).due == at(22)
+
+
+def test_a_referral_without_an_address_asks_the_referrer_for_it() -> None:
+    kim = facts(Stage.IDENTIFIED, referrer="Maria Ruiz", referred_at=at(24, 16), has_address=False)
+    found = only(actions_for(kim, RULES, BERLIN, NOW))
+    assert found.kind == "ask-address"
+    assert found.due == at(26, 16)
+    assert found.command == "coffeechat edit 7 --email ADDRESS"
+    assert found.detail == ("ask Maria for Dana's address, then `coffeechat draft outreach 7`")
+
+
+def test_only_referrals_among_the_identified() -> None:
+    # An import of 500 LinkedIn connections is a list to choose from, not 500 tasks.
+    imported = facts(Stage.IDENTIFIED, stage_since=at(1), has_address=False)
+    assert actions_for(imported, RULES, BERLIN, NOW) == []
+    # a referrer deleted since: still a referral, named without them
+    orphan = facts(Stage.IDENTIFIED, referrer="", stage_since=at(20))
+    assert only(actions_for(orphan, RULES, BERLIN, NOW)).detail == (
+        "write to Dana, who was suggested to you on Fri 2026-03-20"
+    )
+
+
 @pytest.mark.parametrize(
     "stage",
     [
@@ -258,11 +293,18 @@ def store(tmp_path: Path) -> Store:
     db.close()
 
 
-def add(store: Store, name: str, email: str, *, company: str = "") -> int:
-    contact = store.add_contact(
-        NewContact(name=name, emails=(email,), company=company), at=iso(at(1, 8, month=2))
-    )
-    return contact.id
+def add(
+    store: Store,
+    name: str,
+    email: str,
+    *,
+    company: str = "",
+    referred_by: int | None = None,
+    when: datetime | None = None,
+) -> int:
+    emails = (email,) if email else ()
+    new = NewContact(name=name, emails=emails, company=company, referred_by=referred_by)
+    return store.add_contact(new, at=iso(when or at(1, 8, month=2))).id
 
 
 def move(store: Store, cid: int, stage: Stage, when: datetime) -> None:
@@ -349,6 +391,11 @@ def seed(store: Store) -> dict[str, int]:
     message(store, ids["gus"], "sent", "outreach", at(18))
     message(store, ids["gus"], "received", "reply", at(20))
     move(store, ids["gus"], Stage.REPLIED, at(20, 11))
+    # Dee suggested Kim (with an address) and Lou (without) on 25 March: due 27 March
+    ids["kim"] = add(store, "Kim Kay", "kim@k.example", referred_by=ids["dee"], when=at(25, 16))
+    ids["lou"] = add(store, "Lou Lam", "", referred_by=ids["dee"], when=at(25, 16))
+    # imported, no referral: nothing due
+    add(store, "Ned Noe", "ned@n.example")
     return ids
 
 
@@ -366,6 +413,8 @@ def test_due_actions_from_the_store(store: Store, config: Config) -> None:
             at(27, 15) + timedelta(minutes=20),
             f"coffeechat draft thank-you {ids['dee']}",
         ),
+        ("Kim Kay", "referral", at(27, 16), f"coffeechat draft outreach {ids['kim']}"),
+        ("Lou Lam", "ask-address", at(27, 16), f"coffeechat edit {ids['lou']} --email ADDRESS"),
         ("Fay Fox", "meeting", at(30, 15), f"coffeechat show {ids['fay']}"),
         (
             "Ben Bo",
@@ -387,6 +436,8 @@ def test_due_actions_from_the_store(store: Store, config: Config) -> None:
         "Gus Grey",
         "Cy Cole",
         "Dee Dunn",
+        "Kim Kay",
+        "Lou Lam",
         "Fay Fox",
     ]
 
@@ -415,8 +466,10 @@ def test_write_feed(store: Store, config: Config) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     cal = icalendar.Calendar.from_ical(path.read_bytes())
     uids = sorted(str(e["UID"]) for e in cal.walk("VEVENT"))
-    # 2 live meetings + 6 reminders (the "meeting" action is the meeting itself)
-    assert len(uids) == 8
+    # 2 live meetings + 8 reminders (the "meeting" action is the meeting itself)
+    assert len(uids) == 10
+    assert f"coffeechat-referral-{ids['kim']}-20260325T150000Z@coffeechat" in uids
+    assert f"coffeechat-ask-address-{ids['lou']}-20260325T150000Z@coffeechat" in uids
     assert f"coffeechat-answer-{ids['gus']}-20260320T090000Z@coffeechat" in uids
     assert "coffeechat-fay-old@example.com" not in uids
     again = write_feed(store, config, now=NOW + timedelta(days=2))
@@ -455,3 +508,19 @@ def test_unreadable_auto_reply_date_is_ignored(store: Store, config: Config) -> 
     assert json.loads(
         store.db.execute("SELECT extra FROM events WHERE kind='auto-reply'").fetchone()[0]
     ) == {"returns": "next week"}
+
+
+def test_a_known_contact_becomes_due_when_linked_as_a_referral(
+    store: Store, config: Config
+) -> None:
+    # `met --referral` links a contact imported long ago: the clock starts at the link.
+    maria = add(store, "Maria Ruiz", "maria@m.example")
+    kim = add(store, "Kim Kay", "kim@k.example")
+    assert due_actions(store, config, NOW) == []
+    store.update_contact(kim, referred_by=maria)
+    store.add_event(
+        kim, "referral", None, None, "referred by Maria Ruiz", "met command", at=iso(at(25, 16))
+    )
+    [found] = due_actions(store, config, NOW)
+    assert (found.kind, found.due) == ("referral", at(27, 16))
+    assert found.detail == "write to Kim, whom Maria suggested on Wed 2026-03-25"

@@ -300,8 +300,12 @@ def test_met_adds_referrals_and_links_known_ones(dana: Workspace) -> None:
     assert contacts["Kim Park"]["stage"] == "identified"
     assert contacts["Dana Lee"]["stage"] == "met"
     agenda = dana.run("agenda", "--json")
-    [action] = json.loads(agenda.stdout)
-    assert (action["kind"], action["command"]) == ("thank-you", "coffeechat draft thank-you 1")
+    # The thank-you first; then the outreach to each referral it promises.
+    assert [(a["kind"], a["command"]) for a in json.loads(agenda.stdout)] == [
+        ("thank-you", "coffeechat draft thank-you 1"),
+        ("referral", "coffeechat draft outreach 2"),
+        ("referral", "coffeechat draft outreach 3"),
+    ]
     report = json.loads(dana.run("report", "--json").stdout)
     assert report["meetings_held"] == 1
     assert report["referrals"] == [

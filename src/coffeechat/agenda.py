@@ -74,6 +74,9 @@ class ContactFacts:
     returns: date | None = None  # "back on" date read from an auto-reply after the outreach
     thanked_at: datetime | None = None
     meetings: tuple[MeetingFact, ...] = field(default_factory=tuple)
+    referrer: str | None = None  # who suggested them ("" if unknown); None: no referral
+    referred_at: datetime | None = None  # when an existing contact was linked as a referral
+    has_address: bool = True  # an address that has not bounced
 
 
 # ---------------------------------------------------------------- the rules (pure)
@@ -83,6 +86,8 @@ def actions_for(
     facts: ContactFacts, outreach: Outreach, tz: ZoneInfo, now: datetime
 ) -> list[DueAction]:
     """The pending actions for one contact, due now or later (or overdue)."""
+    if facts.stage == Stage.IDENTIFIED:
+        return _referral(facts, outreach, tz)
     if facts.stage == Stage.CONTACTED:
         return _contacted(facts, outreach, tz)
     if facts.stage == Stage.REPLIED:
@@ -94,6 +99,47 @@ def actions_for(
     if facts.stage in (Stage.THANKED, Stage.KEEPING_IN_TOUCH):
         return _check_in(facts, outreach, tz)
     return []
+
+
+def _referral(facts: ContactFacts, outreach: Outreach, tz: ZoneInfo) -> list[DueAction]:
+    # Only referrals: an imported LinkedIn list is people to choose from, not a to-do list.
+    # The seeds say to follow each referral, and the thank-you promises to ("I will reach
+    # out soon and mention that you sent me"), so it is due once the thank-you window has
+    # passed: the referrer is thanked first (and can be asked for a missing address).
+    if facts.referrer is None:
+        return []
+    anchor = facts.referred_at or facts.stage_since
+    if anchor is None:
+        return []
+    cid = facts.contact_id
+    due = _hours_after(anchor, outreach.thank_you_within_hours, tz)
+    name = first_name(facts.name)
+    referrer = first_name(facts.referrer) if facts.referrer else ""
+    if not facts.has_address:
+        asked = f"ask {referrer} for" if referrer else "find"
+        return [
+            DueAction(
+                kind="ask-address",
+                contact_id=cid,
+                contact_name=facts.name,
+                due=due,
+                command=f"coffeechat edit {cid} --email ADDRESS",
+                detail=f"{asked} {name}'s address, then `coffeechat draft outreach {cid}`",
+                cycle=_stamp(anchor),
+            )
+        ]
+    who = f"whom {referrer} suggested" if referrer else "who was suggested to you"
+    return [
+        DueAction(
+            kind="referral",
+            contact_id=cid,
+            contact_name=facts.name,
+            due=due,
+            command=f"coffeechat draft outreach {cid}",
+            detail=f"write to {name}, {who} on {_day(anchor, tz)}",
+            cycle=_stamp(anchor),
+        )
+    ]
 
 
 def _contacted(facts: ContactFacts, outreach: Outreach, tz: ZoneInfo) -> list[DueAction]:
@@ -331,10 +377,12 @@ def contact_facts(store: Store, contacts: Sequence[Contact] | None = None) -> li
     Each table is read once and grouped in Python: no `IN (?, ?, ...)` list that could
     pass SQLite's limit on bound variables with thousands of contacts.
     """
+    everyone = store.contacts()
     if contacts is None:
-        contacts = [c for c in store.contacts() if c.stage in STAGES_WITH_ACTIONS]
+        contacts = [c for c in everyone if c.stage in STAGES_WITH_ACTIONS or _is_referral(c)]
     if not contacts:
         return []
+    names = {c.id: c.name for c in everyone}
     wanted = {c.id for c in contacts}
     messages: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in store.db.query(
@@ -346,7 +394,7 @@ def contact_facts(store: Store, contacts: Sequence[Contact] | None = None) -> li
     events: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in store.db.query(
         "SELECT contact_id, kind, to_stage, at, extra FROM events "
-        "WHERE kind IN ('stage', 'auto-reply', 'follow-up') ORDER BY id"
+        "WHERE kind IN ('stage', 'auto-reply', 'follow-up', 'referral') ORDER BY id"
     ):
         if row["contact_id"] in wanted:
             events[row["contact_id"]].append(row)
@@ -355,7 +403,11 @@ def contact_facts(store: Store, contacts: Sequence[Contact] | None = None) -> li
         fact = _meeting_fact(row) if row["contact_id"] in wanted else None
         if fact is not None:
             meetings[row["contact_id"]].append(fact)
-    return [_facts(c, messages[c.id], events[c.id], tuple(meetings[c.id])) for c in contacts]
+    return [_facts(c, messages[c.id], events[c.id], tuple(meetings[c.id]), names) for c in contacts]
+
+
+def _is_referral(contact: Contact) -> bool:
+    return contact.stage == Stage.IDENTIFIED and contact.referred_by is not None
 
 
 def _facts(
@@ -363,6 +415,7 @@ def _facts(
     messages: list[dict[str, Any]],
     events: list[dict[str, Any]],
     meetings: tuple[MeetingFact, ...],
+    names: dict[int, str],
 ) -> ContactFacts:
     sent = [(at, m["kind"]) for m in messages if m["direction"] == "sent" and (at := _at(m))]
     received = [
@@ -387,6 +440,12 @@ def _facts(
         returns=_returns(events, outreach_sent),
         thanked_at=_last_stage_time(stage_events, Stage.THANKED.value),
         meetings=meetings,
+        referrer=None if contact.referred_by is None else names.get(contact.referred_by, ""),
+        # `met --referral` linking a known contact: the referral starts then, not at import.
+        referred_at=max(
+            (at for e in events if e["kind"] == "referral" and (at := _at(e))), default=None
+        ),
+        has_address=any(e not in contact.bad_emails for e in contact.emails),
     )
 
 

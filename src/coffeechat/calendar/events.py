@@ -24,7 +24,15 @@ REMINDER_ALARM_AT = time(9, 0)
 
 Status = Literal["CONFIRMED", "CANCELLED", "TENTATIVE"]
 ActionKind = Literal[
-    "follow-up", "no-response", "answer", "thank-you", "check-in", "log-meeting", "meeting"
+    "referral",
+    "ask-address",
+    "follow-up",
+    "no-response",
+    "answer",
+    "thank-you",
+    "check-in",
+    "log-meeting",
+    "meeting",
 ]
 
 _LINK = re.compile(r"^(https?://|meet:|tel:|sip:)\S+$", re.IGNORECASE)
@@ -318,6 +326,8 @@ def reminder_event(action: DueAction, today: date, now: datetime, tz: tzinfo) ->
 
 
 _TITLES: dict[str, str] = {
+    "referral": "Write to",
+    "ask-address": "Ask for the address of",
     "follow-up": "Follow up with",
     "no-response": "No answer from",
     "answer": "Answer",
