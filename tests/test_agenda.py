@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import stat
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -206,11 +207,29 @@ def test_only_referrals_among_the_identified() -> None:
     )
 
 
+def test_an_unsent_draft_is_a_reminder_to_send_it() -> None:
+    # No command sends mail: a draft the user forgot in Drafts stalls the contact silently.
+    waiting = facts(Stage.DRAFTED, stage_since=at(23, 9), draft_written=at(23, 9))
+    found = only(actions_for(waiting, RULES, BERLIN, NOW))
+    assert found.kind == "send-draft"
+    assert found.due == at(25, 9)
+    assert found.command == "coffeechat show 7"
+    assert found.detail == ("send your draft to Dana: it has waited in Drafts since Mon 2026-03-23")
+    assert found.cycle == "20260323T080000Z"
+    named = replace(waiting, draft_folder="[Gmail]/Drafts")
+    assert "waited in [Gmail]/Drafts since" in only(actions_for(named, RULES, BERLIN, NOW)).detail
+    # moved to drafted by hand: from the move
+    by_hand = facts(Stage.DRAFTED, stage_since=at(20))
+    assert only(actions_for(by_hand, RULES, BERLIN, NOW)).due == at(22)
+    # sent since (the next scan moves it to contacted): nothing to send
+    sent = replace(waiting, outreach_sent=at(24))
+    assert actions_for(sent, RULES, BERLIN, NOW) == []
+
+
 @pytest.mark.parametrize(
     "stage",
     [
         Stage.IDENTIFIED,
-        Stage.DRAFTED,
         Stage.DECLINED,
         Stage.BOUNCED,
         Stage.NO_RESPONSE,
@@ -394,6 +413,19 @@ def seed(store: Store) -> dict[str, int]:
     # Dee suggested Kim (with an address) and Lou (without) on 25 March: due 27 March
     ids["kim"] = add(store, "Kim Kay", "kim@k.example", referred_by=ids["dee"], when=at(25, 16))
     ids["lou"] = add(store, "Lou Lam", "", referred_by=ids["dee"], when=at(25, 16))
+    # outreach drafted on 23 March and left in Drafts: send it, due 25 March
+    ids["sue"] = add(store, "Sue Sato", "sue@s.example")
+    store.record_message(
+        "<sue.draft@x>",
+        ids["sue"],
+        direction="draft",
+        kind="outreach",
+        subject="s",
+        at=iso(at(23, 9)),
+        folder="Drafts",
+        state="written",
+    )
+    move(store, ids["sue"], Stage.DRAFTED, at(23, 9))
     # imported, no referral: nothing due
     add(store, "Ned Noe", "ned@n.example")
     return ids
@@ -407,6 +439,7 @@ def test_due_actions_from_the_store(store: Store, config: Config) -> None:
         ("Ann Ames", "follow-up", at(8), f"coffeechat draft follow-up {ids['ann']}"),
         ("Gus Grey", "answer", at(20), f"coffeechat schedule {ids['gus']} WHEN"),
         ("Cy Cole", "no-response", at(22), f"coffeechat stage {ids['cy']} no-response"),
+        ("Sue Sato", "send-draft", at(25, 9), f"coffeechat show {ids['sue']}"),
         (
             "Dee Dunn",
             "thank-you",
@@ -435,6 +468,7 @@ def test_due_actions_from_the_store(store: Store, config: Config) -> None:
         "Ann Ames",
         "Gus Grey",
         "Cy Cole",
+        "Sue Sato",
         "Dee Dunn",
         "Kim Kay",
         "Lou Lam",
@@ -466,8 +500,9 @@ def test_write_feed(store: Store, config: Config) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     cal = icalendar.Calendar.from_ical(path.read_bytes())
     uids = sorted(str(e["UID"]) for e in cal.walk("VEVENT"))
-    # 2 live meetings + 8 reminders (the "meeting" action is the meeting itself)
-    assert len(uids) == 10
+    # 2 live meetings + 9 reminders (the "meeting" action is the meeting itself)
+    assert len(uids) == 11
+    assert f"coffeechat-send-draft-{ids['sue']}-20260323T080000Z@coffeechat" in uids
     assert f"coffeechat-referral-{ids['kim']}-20260325T150000Z@coffeechat" in uids
     assert f"coffeechat-ask-address-{ids['lou']}-20260325T150000Z@coffeechat" in uids
     assert f"coffeechat-answer-{ids['gus']}-20260320T090000Z@coffeechat" in uids

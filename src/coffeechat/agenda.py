@@ -36,8 +36,12 @@ from coffeechat.store import Store
 RETURN_MORNING = time(9, 0)
 # Received messages that are not the person answering (DESIGN.md: auto-replies never count).
 NOT_A_REPLY = frozenset({"auto-reply", "bounce"})
+# A draft the user has not sent after this long was likely forgotten in Drafts: coffeechat
+# never sends mail, so nothing else would notice.
+SEND_DRAFT_AFTER_DAYS = 2
 STAGES_WITH_ACTIONS = frozenset(
     {
+        Stage.DRAFTED,
         Stage.CONTACTED,
         Stage.REPLIED,
         Stage.SCHEDULED,
@@ -77,6 +81,8 @@ class ContactFacts:
     referrer: str | None = None  # who suggested them ("" if unknown); None: no referral
     referred_at: datetime | None = None  # when an existing contact was linked as a referral
     has_address: bool = True  # an address that has not bounced
+    draft_written: datetime | None = None  # last outreach draft written to the mailbox
+    draft_folder: str = ""  # the folder it was written to
 
 
 # ---------------------------------------------------------------- the rules (pure)
@@ -88,6 +94,8 @@ def actions_for(
     """The pending actions for one contact, due now or later (or overdue)."""
     if facts.stage == Stage.IDENTIFIED:
         return _referral(facts, outreach, tz)
+    if facts.stage == Stage.DRAFTED:
+        return _drafted(facts, tz)
     if facts.stage == Stage.CONTACTED:
         return _contacted(facts, outreach, tz)
     if facts.stage == Stage.REPLIED:
@@ -137,6 +145,31 @@ def _referral(facts: ContactFacts, outreach: Outreach, tz: ZoneInfo) -> list[Due
             due=due,
             command=f"coffeechat draft outreach {cid}",
             detail=f"write to {name}, {who} on {_day(anchor, tz)}",
+            cycle=_stamp(anchor),
+        )
+    ]
+
+
+def _drafted(facts: ContactFacts, tz: ZoneInfo) -> list[DueAction]:
+    anchor = facts.draft_written or facts.stage_since
+    if anchor is None:
+        return []
+    if facts.outreach_sent is not None and facts.outreach_sent >= anchor:
+        return []  # sent; the next scan of Sent moves the contact to contacted
+    cid = facts.contact_id
+    folder = facts.draft_folder or "Drafts"
+    return [
+        DueAction(
+            kind="send-draft",
+            contact_id=cid,
+            contact_name=facts.name,
+            due=_days_after(anchor, SEND_DRAFT_AFTER_DAYS, tz),
+            # No command sends mail: `show` has the draft's subject and the timeline.
+            command=f"coffeechat show {cid}",
+            detail=(
+                f"send your draft to {first_name(facts.name)}: it has waited in {folder} "
+                f"since {_day(anchor, tz)}"
+            ),
             cycle=_stamp(anchor),
         )
     ]
@@ -386,8 +419,8 @@ def contact_facts(store: Store, contacts: Sequence[Contact] | None = None) -> li
     wanted = {c.id for c in contacts}
     messages: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in store.db.query(
-        "SELECT contact_id, direction, kind, at FROM messages "
-        "WHERE direction IN ('sent', 'received')"
+        "SELECT contact_id, direction, kind, at, folder, state FROM messages "
+        "WHERE direction IN ('sent', 'received', 'draft')"
     ):
         if row["contact_id"] in wanted:
             messages[row["contact_id"]].append(row)
@@ -423,6 +456,16 @@ def _facts(
         for m in messages
         if m["direction"] == "received" and m["kind"] not in NOT_A_REPLY and (at := _at(m))
     ]
+    # Our outreach drafts that reached the mailbox ("pending" ones may never have).
+    drafts = [
+        (at, m["folder"] or "")
+        for m in messages
+        if m["direction"] == "draft"
+        and m["kind"] == "outreach"
+        and m["state"] == "written"
+        and (at := _at(m))
+    ]
+    draft_written, draft_folder = max(drafts, default=(None, ""))
     follow_ups = [at for at, kind in sent if kind == "follow-up"]
     follow_ups += [at for e in events if e["kind"] == "follow-up" and (at := _at(e))]
     outreach_sent = max((at for at, kind in sent if kind != "follow-up"), default=None)
@@ -446,6 +489,8 @@ def _facts(
             (at for e in events if e["kind"] == "referral" and (at := _at(e))), default=None
         ),
         has_address=any(e not in contact.bad_emails for e in contact.emails),
+        draft_written=draft_written,
+        draft_folder=draft_folder,
     )
 
 

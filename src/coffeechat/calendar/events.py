@@ -26,6 +26,7 @@ Status = Literal["CONFIRMED", "CANCELLED", "TENTATIVE"]
 ActionKind = Literal[
     "referral",
     "ask-address",
+    "send-draft",
     "follow-up",
     "no-response",
     "answer",
@@ -328,6 +329,7 @@ def reminder_event(action: DueAction, today: date, now: datetime, tz: tzinfo) ->
 _TITLES: dict[str, str] = {
     "referral": "Write to",
     "ask-address": "Ask for the address of",
+    "send-draft": "Send your draft to",
     "follow-up": "Follow up with",
     "no-response": "No answer from",
     "answer": "Answer",
