@@ -224,7 +224,10 @@ def _write_meeting_draft(app: App, mailbox: Mailbox, result: Scheduled, moment: 
 @json_option
 @pass_app
 def agenda(app: App, days: int, as_json: bool) -> None:
-    """What is due: follow-ups, thank-yous, check-ins, each with the command that does it.
+    """What is due, each with the command that does it.
+
+    Answers to replies, referrals to write to, unsent drafts, follow-ups, meetings,
+    thank-yous and check-ins.
 
     Example: coffeechat agenda --days 30
     """
