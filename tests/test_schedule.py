@@ -929,14 +929,19 @@ def test_a_new_time_not_sent_keeps_the_answer_and_the_invitation(dana: Workspace
     assert stored_answer(dana) == "ACCEPTED"
 
 
-def watch_one_pass(store: Store, config: Any, *, on_change: Any, **_: Any) -> None:
+def watch_one_pass(
+    store: Store, config: Any, *, on_change: Any, on_pass: Any = None, **_: Any
+) -> None:
     """`watch_forever` for a test: one real pass, its changes reported, then Ctrl-C."""
     from coffeechat.clock import now
     from coffeechat.watcher import connected, run_pass
 
     with connected(config) as mailbox:
-        for change in run_pass(store, mailbox, config, now=now(config)).changes:
-            on_change(change)
+        changes = run_pass(store, mailbox, config, now=now(config)).changes
+    for change in changes:
+        on_change(change)
+    if changes and on_pass is not None:
+        on_pass(changes)
     raise KeyboardInterrupt
 
 

@@ -111,6 +111,7 @@ def watch_forever(
     on_status: Callable[[str], None],
     now: Callable[[], datetime],
     sleep: Callable[[float], None] = time.sleep,
+    on_pass: Callable[[list[Change]], None] | None = None,
 ) -> None:
     """Scan, then wait for the server to report new mail (IDLE) or for the poll interval.
 
@@ -133,8 +134,13 @@ def watch_forever(
                     " (Ctrl-C to stop)"
                 )
                 while True:
-                    for change in run_pass(store, mailbox, config, now=now()).changes:
+                    changes = run_pass(store, mailbox, config, now=now()).changes
+                    for change in changes:
                         on_change(change)
+                    if changes and on_pass is not None:
+                        # Once per pass, not per change: rewriting the feed costs as much
+                        # as the contacts it lists, and a busy pass has many changes.
+                        on_pass(changes)
                     timeout = min(config.mail.poll_seconds, IDLE_RENEW_SECONDS)
                     mailbox.wait_for_change([mailbox.inbox_folder()], timeout)
         except MailUnreachable as err:

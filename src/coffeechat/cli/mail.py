@@ -244,15 +244,18 @@ def watch(app: App, once: bool, as_json: bool) -> None:
     def status(text: str) -> None:
         err_console().print(text, markup=False, style="dim")
 
-    def on_change(change: Change) -> None:
-        show(change)
-        refresh([change])
-
     # A service manager stops it with SIGTERM: the same clean stop as Ctrl-C, between
     # statements, so a batch's transaction is either committed or rolled back whole.
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        watch_forever(store, config, on_change=on_change, on_status=status, now=lambda: now(config))
+        watch_forever(
+            store,
+            config,
+            on_change=show,
+            on_status=status,
+            now=lambda: now(config),
+            on_pass=refresh,
+        )
     except KeyboardInterrupt:
         status("stopped")
     finally:
