@@ -20,7 +20,7 @@ from coffeechat.errors import UserError
 from coffeechat.mail.base import Mailbox
 from coffeechat.models import Contact
 from coffeechat.output import local_time
-from coffeechat.pipeline import Stage
+from coffeechat.pipeline import NOT_WRITTEN_TO, Stage
 from coffeechat.store import Store
 
 KINDS = ("outreach", "follow-up", "thank-you", "check-in")
@@ -94,6 +94,7 @@ def plan_drafts(
         # are new notes with subjects of their own: threaded, they read "Re: Thank you for
         # your time", a reply to a message that never existed.
         parent = store.last_exchange(contact.id) if kind == "follow-up" else None
+        history = _history(store, contact, kind, now)
         draft = compose_draft(
             library,
             kind,
@@ -104,11 +105,11 @@ def plan_drafts(
             in_reply_to=parent["message_id"] if parent else None,
             references=(parent["references_"] or "").split() if parent else (),
             notes=update,
-            **_history(store, contact, kind, now),
+            **history,
         )
         warnings = [
             *_timing_warnings(store, config, contact, kind, now),
-            *_content_warnings(store, contact, kind),
+            *_content_warnings(contact, kind, history["detail"]),
         ]
         plans.append(
             plan_message(
@@ -273,10 +274,10 @@ def _timing_warnings(
     return []
 
 
-def _content_warnings(store: Store, contact: Contact, kind: str) -> list[str]:
+def _content_warnings(contact: Contact, kind: str, advice: str | None) -> list[str]:
     """A thank-you should name something specific they said; without recorded advice it
     can only be general, which the proofreader cannot see."""
-    if kind != "thank-you" or any(e.kind == "advice" for e in store.events(contact.id)):
+    if kind != "thank-you" or advice is not None:
         return []
     return [
         "the thank-you names nothing specific from your conversation; record one piece of "
@@ -312,8 +313,7 @@ def _history(store: Store, contact: Contact, kind: str, now: datetime) -> dict[s
 def _referrals_to_follow(store: Store, contact: Contact) -> list[str]:
     """The people they suggested whom the user has not written to yet: the thank-you
     promises to reach out to them, which is no news for someone already contacted."""
-    waiting = (Stage.IDENTIFIED, Stage.DRAFTED)
-    return [c.name for c in store.referrals(contact.id) if c.stage in waiting]
+    return [c.name for c in store.referrals(contact.id) if c.stage in NOT_WRITTEN_TO]
 
 
 def write_drafts(

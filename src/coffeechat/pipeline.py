@@ -39,6 +39,8 @@ MAIN_PATH: tuple[Stage, ...] = (
 SIDE_EXITS: tuple[Stage, ...] = (Stage.DECLINED, Stage.BOUNCED, Stage.NO_RESPONSE)
 # The stages that say the contact's latest meeting took place.
 AFTER_MEETING = frozenset(MAIN_PATH[MAIN_PATH.index(Stage.MET) :])
+# The stages at which the user has not written to the contact, as far as coffeechat knows.
+NOT_WRITTEN_TO = frozenset(MAIN_PATH[: MAIN_PATH.index(Stage.CONTACTED)])
 
 S = Stage
 # Automatic transitions follow what the mailbox proves; they may skip steps (a reply can

@@ -21,6 +21,7 @@ from coffeechat.models import Contact
 from coffeechat.pipeline import AFTER_MEETING, Stage, can_move
 from coffeechat.store import Store
 from coffeechat.store.core import NOTE_KINDS
+from coffeechat.tracker.decide import CONFIRMING
 
 if TYPE_CHECKING:  # icalendar is imported only by the commands that write calendars
     from coffeechat.calendar import MeetingSpec
@@ -407,7 +408,7 @@ def _compose(
             spec.minutes,
             spec.location,
             was=(was.start, was.minutes, was.location) if was is not None else None,
-            answered=spec.attendee_partstat in ("ACCEPTED", "TENTATIVE"),
+            answered=spec.attendee_partstat in CONFIRMING,
         ),
     )
     calendar_bytes = build_meeting_calendar(spec, method=method).to_ical()

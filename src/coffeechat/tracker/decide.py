@@ -7,7 +7,7 @@ never moves a contact back along the journey.
 
 from __future__ import annotations
 
-from coffeechat.pipeline import Stage, can_move, is_later
+from coffeechat.pipeline import NOT_WRITTEN_TO, Stage, can_move, is_later
 from coffeechat.tracker.classify import Classification, Kind
 
 # The stages from which a bounce moves the contact to `bounced`. Once a contact has replied,
@@ -17,11 +17,6 @@ BOUNCE_FROM = frozenset({Stage.IDENTIFIED, Stage.DRAFTED, Stage.CONTACTED})
 # iTIP PARTSTAT values that confirm a meeting (RFC 5545 §3.2.12). DECLINED does not decline
 # the contact: the person may propose another time, so it is only logged.
 CONFIRMING = frozenset({"ACCEPTED", "TENTATIVE"})
-# Stages at which the user has not written to the contact, as far as coffeechat knows. Mail
-# from such a contact is an answer only when it cites our message (the outreach went out
-# and its sent copy was missed); otherwise a friend's "happy holidays" or a colleague's
-# note would count as a reply to an outreach never sent. It is logged, the stage stays.
-NOT_WRITTEN_TO = frozenset({Stage.IDENTIFIED, Stage.DRAFTED})
 
 
 def decide(
@@ -40,6 +35,9 @@ def decide(
         return _sent(current, draft_kind)
     if kind is Kind.REPLY:
         if current in NOT_WRITTEN_TO and not classification.threaded:
+            # Mail from someone never written to is an answer only when it cites our
+            # message (the outreach went out and its sent copy was missed); otherwise a
+            # friend's "happy holidays" would count as a reply. It is logged; no move.
             return None
         return _forward(current, Stage.REPLIED)
     if kind is Kind.BOUNCE:
