@@ -7,7 +7,6 @@ Every problem is reported as one line naming the file, the key and the fix
 from __future__ import annotations
 
 import contextlib
-import difflib
 import ipaddress
 import os
 import tomllib
@@ -21,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import platformdirs
 
 from coffeechat.errors import ConfigError
+from coffeechat.text import closest
 
 APP = "coffeechat"
 ENV_VAR = "COFFEECHAT_CONFIG"
@@ -189,8 +189,8 @@ def from_mapping(raw: dict[str, Any], path: Path) -> Config:
             sections[name] = _cadences(value, path)
             continue
         if name not in SECTIONS:
-            close = difflib.get_close_matches(name, [*SECTIONS, "check_in_by_tag"], n=1)
-            hint = f"; did you mean [{close[0]}]?" if close else ""
+            close = closest(name, [*SECTIONS, "check_in_by_tag"])
+            hint = f"; did you mean [{close}]?" if close else ""
             warnings.warn(f"{path}: unknown section [{name}] ignored{hint}", stacklevel=2)
             continue
         if not isinstance(value, dict):
@@ -236,8 +236,8 @@ def _key_hint(section: str, key: str, known: set[str]) -> str:
     for other, cls in SECTIONS.items():
         if other != section and key in {f.name for f in fields(cls)}:
             return f"; did you mean {other}.{key}? It belongs in [{other}]"
-    close = difflib.get_close_matches(key, sorted(known), n=1)
-    return f"; did you mean {section}.{close[0]}?" if close else ""
+    close = closest(key, sorted(known))
+    return f"; did you mean {section}.{close}?" if close else ""
 
 
 def _coerce(hint: Any, value: Any, dotted: str, path: Path) -> Any:
@@ -276,11 +276,10 @@ def timezone_problem(name: str) -> str | None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        import difflib
         from zoneinfo import available_timezones
 
-        close = difflib.get_close_matches(name, sorted(available_timezones()), n=1)
-        fix = f'did you mean "{close[0]}"?' if close else 'use an IANA name like "Europe/Berlin"'
+        close = closest(name, sorted(available_timezones()))
+        fix = f'did you mean "{close}"?' if close else 'use an IANA name like "Europe/Berlin"'
         return f"unknown time zone {name!r}; {fix}"
     return None
 

@@ -26,12 +26,18 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def closest(word: str, choices: Sequence[str]) -> str | None:
+    """The one of `choices` that `word` most likely misspells, or None (difflib's 0.6)."""
+    import difflib
+
+    close = difflib.get_close_matches(word, choices, n=1)
+    return close[0] if close else None
+
+
 def did_you_mean(word: str, choices: Sequence[str]) -> str:
     """The fix for a value that is none of `choices`: the closest one, else all of them.
 
     Worded as `init --timezone` words it, for a message like "unknown stage 'replyed'; ..."
     """
-    import difflib
-
-    close = difflib.get_close_matches(fold(word), choices, n=1)
-    return f'did you mean "{close[0]}"?' if close else f"choose one of: {', '.join(choices)}"
+    close = closest(fold(word), choices)
+    return f'did you mean "{close}"?' if close else f"choose one of: {', '.join(choices)}"
