@@ -27,9 +27,10 @@ from coffeechat.calendar import (
     summary_for,
     write_calendar,
 )
+from coffeechat.calendar.events import ActionKind
 from coffeechat.config import Config, Outreach
 from coffeechat.models import Contact, first_name
-from coffeechat.pipeline import Stage
+from coffeechat.pipeline import MAIN_PATH, Stage
 from coffeechat.store import Store
 
 # A follow-up pushed back by an out-of-office reply is due the morning after the return.
@@ -39,17 +40,9 @@ NOT_A_REPLY = frozenset({"auto-reply", "bounce"})
 # A draft the user has not sent after this long was likely forgotten in Drafts: coffeechat
 # never sends mail, so nothing else would notice.
 SEND_DRAFT_AFTER_DAYS = 2
-STAGES_WITH_ACTIONS = frozenset(
-    {
-        Stage.DRAFTED,
-        Stage.CONTACTED,
-        Stage.REPLIED,
-        Stage.SCHEDULED,
-        Stage.MET,
-        Stage.THANKED,
-        Stage.KEEPING_IN_TOUCH,
-    }
-)
+# Every step of the journey after `identified` (where only referrals have one, see
+# `_is_referral`); the side exits (declined, bounced, no-response) have none.
+STAGES_WITH_ACTIONS = frozenset(MAIN_PATH) - {Stage.IDENTIFIED}
 
 
 @dataclass(frozen=True)
@@ -123,28 +116,23 @@ def _referral(facts: ContactFacts, outreach: Outreach, tz: ZoneInfo) -> list[Due
     due = _hours_after(anchor, outreach.thank_you_within_hours, tz)
     name = first_name(facts.name)
     referrer = first_name(facts.referrer) if facts.referrer else ""
-    if not facts.has_address:
+    kind: ActionKind
+    if facts.has_address:
+        who = f"whom {referrer} suggested" if referrer else "who was suggested to you"
+        kind, command = "referral", f"coffeechat draft outreach {cid}"
+        detail = f"write to {name}, {who} on {_day(anchor, tz)}"
+    else:
         asked = f"ask {referrer} for" if referrer else "find"
-        return [
-            DueAction(
-                kind="ask-address",
-                contact_id=cid,
-                contact_name=facts.name,
-                due=due,
-                command=f"coffeechat edit {cid} --email ADDRESS",
-                detail=f"{asked} {name}'s address, then `coffeechat draft outreach {cid}`",
-                cycle=_stamp(anchor),
-            )
-        ]
-    who = f"whom {referrer} suggested" if referrer else "who was suggested to you"
+        kind, command = "ask-address", f"coffeechat edit {cid} --email ADDRESS"
+        detail = f"{asked} {name}'s address, then `coffeechat draft outreach {cid}`"
     return [
         DueAction(
-            kind="referral",
+            kind=kind,
             contact_id=cid,
             contact_name=facts.name,
             due=due,
-            command=f"coffeechat draft outreach {cid}",
-            detail=f"write to {name}, {who} on {_day(anchor, tz)}",
+            command=command,
+            detail=detail,
             cycle=_stamp(anchor),
         )
     ]
