@@ -497,19 +497,24 @@ def test_invitations_leave_scheduling_to_the_contact(method: str) -> None:
     assert event["ATTENDEE"].params["RSVP"] == "TRUE"
 
 
-@pytest.mark.parametrize("method", ["REQUEST", "CANCEL"])
-def test_invitations_give_the_time_in_utc(method: str) -> None:
-    # icalendar's VTIMEZONEs list each change as RDATE, which classic Outlook ignores
-    # (MS-STANOICAL §2.2.47): it would show a summer meeting an hour off. UTC needs no
-    # VTIMEZONE, and every client shows it in the reader's own zone.
-    summer = make_spec(start=datetime(2026, 7, 6, 15, 0, tzinfo=BERLIN))
-    text = build_meeting_calendar(summer, method).to_ical()
+def assert_summer_meeting_in_utc(text: bytes) -> icalendar.Calendar:
+    """The 15:00-15:20 Berlin summer meeting written in UTC, with no time zone to resolve."""
     assert b"\r\nDTSTART:20260706T130000Z\r\n" in text
     assert b"\r\nDTEND:20260706T132000Z\r\n" in text
     assert b"TZID" not in text
     cal = icalendar.Calendar.from_ical(text)
     assert cal.walk("VTIMEZONE") == []
     assert cal.get_missing_tzids() == set()
+    return cal
+
+
+@pytest.mark.parametrize("method", ["REQUEST", "CANCEL"])
+def test_invitations_give_the_time_in_utc(method: str) -> None:
+    # icalendar's VTIMEZONEs list each change as RDATE, which classic Outlook ignores
+    # (MS-STANOICAL §2.2.47): it would show a summer meeting an hour off. UTC needs no
+    # VTIMEZONE, and every client shows it in the reader's own zone.
+    summer = make_spec(start=datetime(2026, 7, 6, 15, 0, tzinfo=BERLIN))
+    cal = assert_summer_meeting_in_utc(build_meeting_calendar(summer, method).to_ical())
     event = only_event(cal)
     assert event["DTSTART"].dt == datetime(2026, 7, 6, 15, 0, tzinfo=BERLIN)
     assert event["DTEND"].dt - event["DTSTART"].dt == timedelta(minutes=20)
@@ -522,12 +527,7 @@ def test_your_own_copy_gives_the_time_in_utc_too(copy: str) -> None:
     summer = make_spec(start=datetime(2026, 7, 6, 15, 0, tzinfo=BERLIN))
     own = build_meeting_calendar(summer)
     text = (own if copy == "meeting-file" else build_feed([summer], [action()], NOW)).to_ical()
-    assert b"\r\nDTSTART:20260706T130000Z\r\n" in text
-    assert b"\r\nDTEND:20260706T132000Z\r\n" in text
-    assert b"TZID" not in text
-    cal = icalendar.Calendar.from_ical(text)
-    assert cal.walk("VTIMEZONE") == []
-    assert cal.get_missing_tzids() == set()
+    assert_summer_meeting_in_utc(text)
 
 
 def test_invitation_needs_an_attendee() -> None:
