@@ -568,6 +568,21 @@ def test_mail_from_a_contact_never_written_to_is_a_reply_only_in_our_thread(
     assert decide(threaded, current) == S.REPLIED
 
 
+def test_mail_dated_before_the_user_wrote_is_no_reply_unless_it_cites_our_message() -> None:
+    # A former coworker's mail from last spring, read by the first scan's backfill, is no
+    # answer to the outreach sent this week.
+    wrote = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    before, after = wrote - timedelta(days=90), wrote + timedelta(hours=2)
+    old = Classification(kind=Kind.REPLY, contact_id=1, at=before)
+    assert decide(old, S.CONTACTED, written_at=wrote) is None
+    assert decide(old, S.CONTACTED) == S.REPLIED  # nothing known of when they were written to
+    new = Classification(kind=Kind.REPLY, contact_id=1, at=after)
+    assert decide(new, S.CONTACTED, written_at=wrote) == S.REPLIED
+    # Citing our message proves it answers us, whatever the sender's clock says.
+    cited = Classification(kind=Kind.REPLY, contact_id=1, at=before, threaded=True)
+    assert decide(cited, S.CONTACTED, written_at=wrote) == S.REPLIED
+
+
 def test_parse_headers_decodes_and_normalises() -> None:
     raw = (
         b"From: =?utf-8?Q?J=C3=B6rg_M=C3=BCller?= <Joerg@Example.COM>\r\n"

@@ -234,6 +234,21 @@ def test_each_message_moves_the_right_contact(backend: Backend, case: Case) -> N
     assert stage_of(workspace, ids[case.who]) == (stage, kinds)
 
 
+def test_mail_from_before_the_outreach_is_logged_not_taken_for_a_reply(backend: Backend) -> None:
+    # Carla was written to on 1 March; her unthreaded message of February, still in the
+    # INBOX the first scan reads, answers something else.
+    workspace = backend.workspace
+    ids = seed(workspace.database, {})
+    raw = (MAIL / "reply_unthreaded.eml").read_bytes()
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    message.replace_header("Date", "Tue, 10 Feb 2026 10:00:00 +0100")
+    backend.deliver("inbox", message.as_bytes())
+    result = workspace.run("watch", "--once")
+    assert result.exit_code == 0, result.output
+    assert stage_of(workspace, ids["carla"]) == ("contacted", ["reply"])
+    assert "before you first wrote to them (stays contacted)" in result.stdout
+
+
 def test_reply_from_second_address_is_remembered(backend: Backend) -> None:
     workspace = backend.workspace
     ids = seed(workspace.database, {})

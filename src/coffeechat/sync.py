@@ -393,7 +393,16 @@ def _apply(
             answered = meeting["uid"]
     # An answer that is not to the contact's meeting as it is now proves nothing about it:
     # logged (and keyed by its Message-ID, so read once), it moves no stage.
-    target = None if not_counted else tracker.decide(result, contact.stage, draft_kind=draft_kind)
+    written_at = None
+    if result.kind == tracker.Kind.REPLY and not result.threaded:
+        written_at = store.first_written_at(contact.id)
+        if tracker.predates(result, written_at):
+            not_counted = "; dated before you first wrote to them"
+    target = (
+        None
+        if not_counted
+        else tracker.decide(result, contact.stage, draft_kind=draft_kind, written_at=written_at)
+    )
     detail = _detail(result, draft_kind) + not_counted
     if learned:
         detail += f"; {learned} added to their addresses"

@@ -11,6 +11,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -448,6 +449,17 @@ class Store:
             )
             for row in self._query(sql + " ORDER BY at, id", params)
         ]
+
+    def first_written_at(self, contact_id: int) -> datetime | None:
+        """When the user first wrote to the contact: their first sent message, or the first
+        move to `contacted` (made by hand when the message went unseen)."""
+        row = self.conn.execute(
+            "SELECT MIN(at) FROM (SELECT at FROM messages WHERE contact_id = ?"
+            " AND direction = 'sent' UNION ALL SELECT at FROM events WHERE contact_id = ?"
+            " AND kind = 'stage' AND to_stage = 'contacted')",
+            [contact_id, contact_id],
+        ).fetchone()
+        return datetime.fromisoformat(row[0]) if row[0] else None
 
     def has_event(self, contact_id: int, cause: str, kind: str) -> bool:
         """True when the contact's timeline already holds this kind of event with this cause."""

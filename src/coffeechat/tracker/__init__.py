@@ -37,7 +37,7 @@ from coffeechat.tracker.classify import (
     classify,
     with_fields,
 )
-from coffeechat.tracker.decide import decide
+from coffeechat.tracker.decide import decide, predates
 from coffeechat.tracker.headers import (
     ParsedHeaders,
     decode_words,
@@ -72,6 +72,7 @@ __all__ = [
     "parse_delivery_status",
     "parse_headers",
     "parse_itip_reply",
+    "predates",
     "read_bounce",
     "read_return_date",
     "refine",

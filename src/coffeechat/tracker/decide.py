@@ -7,6 +7,8 @@ never moves a contact back along the journey.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from coffeechat.pipeline import NOT_WRITTEN_TO, Stage, can_move, is_later
 from coffeechat.tracker.classify import Classification, Kind
 
@@ -24,11 +26,13 @@ def decide(
     current: Stage,
     *,
     draft_kind: str | None = None,
+    written_at: datetime | None = None,
 ) -> Stage | None:
     """The stage `classification` moves a contact at `current` to, or None to stay.
 
     `draft_kind` is the kind of our draft ("outreach", "follow-up", "thank-you", "check-in")
     when a SENT message's Message-ID is one of our drafts; None for anything else.
+    `written_at` is when the user first wrote to the contact, when known.
     """
     kind = classification.kind
     if kind is Kind.SENT:
@@ -39,6 +43,10 @@ def decide(
             # message (the outreach went out and its sent copy was missed); otherwise a
             # friend's "happy holidays" would count as a reply. It is logged; no move.
             return None
+        if predates(classification, written_at):
+            # Older mail from them (a former coworker's, read by the first scan's
+            # backfill) answers something else, unless it cites our message.
+            return None
         return _forward(current, Stage.REPLIED)
     if kind is Kind.BOUNCE:
         return Stage.BOUNCED if current in BOUNCE_FROM else None
@@ -47,6 +55,15 @@ def decide(
             return _forward(current, Stage.SCHEDULED)
         return None
     return None  # AUTO_REPLY is logged only; IGNORE changes nothing
+
+
+def predates(classification: Classification, written_at: datetime | None) -> bool:
+    """True for a reply that does not cite our message and is dated before the user first
+    wrote to the contact."""
+    at = classification.at
+    if classification.threaded or at is None or written_at is None:
+        return False
+    return at < written_at
 
 
 def _forward(current: Stage, target: Stage) -> Stage | None:
