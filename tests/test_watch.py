@@ -794,6 +794,28 @@ def test_a_draft_sent_under_a_new_message_id_is_known_by_its_subject(backend: Ba
     assert stage_of(workspace, ids["jane"]) == ("thanked", ["sent"])
 
 
+def test_a_reply_draft_sent_under_a_new_message_id_is_known_by_its_subject(
+    workspace: Workspace,
+) -> None:
+    # A check-in threads under the last exchange ("Re: Coffee chat?"): its subject has the
+    # prefix too, and the comparison must strip it on both sides, not on the sent one only.
+    backend = Backend("maildir", workspace, None, None)
+    ids = seed(workspace.database, {"jane": Stage.MET})
+    store = Store.open(workspace.database)
+    store.record_message(
+        "<check-in-1.coffeechat@example.com>",
+        ids["jane"],
+        direction="draft",
+        kind="check-in",
+        subject="Re: Coffee chat?",
+        at="2026-03-03T09:00:00+00:00",
+    )
+    store.close()
+    backend.deliver("sent", sent_to_jane("RE: Coffee chat?", "client-made-id"))
+    assert workspace.run("watch", "--once").exit_code == 0
+    assert stage_of(workspace, ids["jane"]) == ("keeping-in-touch", ["sent"])
+
+
 def test_an_accepted_invitation_coffeechat_never_wrote_moves_nothing(backend: Backend) -> None:
     # Accepting the user's "Team offsite planning" from another calendar moved a contact to
     # scheduled with no meeting behind it, and `met` then ran before the offsite.

@@ -485,11 +485,11 @@ def _guess_sent_kind(store: Store, contact: Contact, subject: str) -> str | None
     not answered is the follow-up; after the meeting, one whose subject thanks them is the
     thank-you; after that, any message keeps in touch.
     """
-    plain = _SUBJECT_PREFIX.sub("", subject).strip().casefold()
+    plain = _plain_subject(subject)
     drafted = [
         m["kind"]
         for m in store.messages(contact.id, direction="draft")
-        if (m["subject"] or "").strip().casefold() == plain
+        if _plain_subject(m["subject"] or "") == plain
     ]
     if plain and drafted:
         return str(drafted[-1])
@@ -498,6 +498,12 @@ def _guess_sent_kind(store: Store, contact: Contact, subject: str) -> str | None
     if contact.stage == Stage.MET:
         return "thank-you" if _THANKS.search(subject) else None
     return SENT_KIND_BY_STAGE.get(contact.stage)
+
+
+def _plain_subject(subject: str) -> str:
+    """A subject without the Re:/Fwd: prefixes (our follow-ups and check-ins carry one),
+    for comparing a sent message with our drafts."""
+    return _SUBJECT_PREFIX.sub("", subject).strip().casefold()
 
 
 def _detail(result: tracker.Classification, draft_kind: str | None) -> str:
