@@ -544,8 +544,8 @@ class ImapMailbox:
     ) -> Iterator[list[FetchedMessage]]:
         """Batches of header blocks for messages with UID > after_uid, in UID order.
 
-        `since_days` keeps a first backfill small: only messages whose internal date is
-        within that many days of `today` (SEARCH SINCE). Never sets \\Seen.
+        `since_days` keeps a first backfill small: only messages from the first that
+        arrived within that many days of `today` (see `_window_start`). Never sets \\Seen.
         """
         if until_uid is not None and until_uid <= after_uid:
             return  # an empty range (and "n:m" with n > m would mean m:n, RFC 3501 §9)
