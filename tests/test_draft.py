@@ -453,3 +453,19 @@ def test_the_thank_you_names_only_the_referrals_not_written_to_yet(workspace: Wo
     assert met.exit_code == 0, met.output
     draft = workspace.run("draft", "thank-you", "maria", "--dry-run")
     assert "suggesting I speak with Kim Park, Lee Wong and Ana Ruiz. I will" in draft.output
+
+
+def test_the_thank_you_clock_of_met_when_starts_at_the_end_of_the_meeting(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `met --when` names when they met, the start of the 15:00-15:20 meeting: at 15:10 two
+    # days later the thank-you is within the 48 h (the agenda has it due at 15:20).
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-03-27T10:00:00+01:00")
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.example")
+    assert workspace.run("schedule", "dana", "2026-03-30 15:00").exit_code == 0
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-04-01T15:10:00+02:00")
+    met = workspace.run("met", "dana", "--when", "2026-03-30 15:00", "--advice", "Learn SQL.")
+    assert met.exit_code == 0, met.output
+    draft = workspace.run("draft", "thank-you", "dana", "--dry-run")
+    assert draft.exit_code == 0, draft.output
+    assert "later than the 48 h advised" not in draft.stderr, draft.stderr

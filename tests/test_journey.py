@@ -1,13 +1,15 @@
-"""`parse_referral`: what `met --referral` accepts."""
+"""`parse_referral`: what `met --referral` accepts; `conversation_ended`: the thank-you clock."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from coffeechat.errors import UserError
-from coffeechat.journey import Referral, parse_referral
+from coffeechat.journey import Referral, conversation_ended, parse_referral
 from coffeechat.store import normalize_name
 
 # Names as people type them: letters, spaces, and the punctuation names carry ("O'Brien",
@@ -40,3 +42,17 @@ def test_the_forms_that_work(text: str, expected: Referral) -> None:
 def test_an_empty_name_or_a_line_break_is_refused(text: str) -> None:
     with pytest.raises(UserError):
         parse_referral(text)
+
+
+def test_the_conversation_ends_with_the_meeting_it_records() -> None:
+    start = datetime(2026, 3, 30, 13, 0, tzinfo=UTC)
+    end = start + timedelta(minutes=20)
+    meeting = [(start, end)]
+    assert conversation_ended(start + timedelta(days=2), meeting) == end  # `met` typed late
+    assert conversation_ended(start, meeting) == end  # `met --when` gives the start
+    assert conversation_ended(start - timedelta(minutes=3), meeting) == end  # clock skew
+    # a meeting that had not started when `met` was recorded is another conversation
+    assert conversation_ended(start - timedelta(days=1), meeting) == start - timedelta(days=1)
+    assert conversation_ended(start, []) == start  # no meeting planned: the move's time
+    assert conversation_ended(None, meeting) == end
+    assert conversation_ended(None, []) is None

@@ -81,3 +81,33 @@ def test_an_outreach_that_bounced_asked_nobody(people: Workspace) -> None:
         assert people.run("stage", who, "contacted").exit_code == 0
     assert people.run("stage", "sam", "bounced").exit_code == 0
     assert rate(report(people)) == (0, 1, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("met", "thanked", "on_time"),
+    [
+        # `met` typed two days after the meeting of Monday 15:00-15:20: thanked 42 h after
+        # typing it but 66 h after the conversation, which the agenda shows as late.
+        (("met", "dana"), "2026-04-03T10:00:00+02:00", 0),
+        # `met --when` names the start: the clock runs from the end, 15:20, as in the agenda.
+        (("met", "dana", "--when", "2026-03-30 15:00"), "2026-04-01T15:10:00+02:00", 1),
+    ],
+)
+def test_thank_you_on_time_counts_from_the_end_of_the_meeting_as_the_agenda_does(
+    people: Workspace,
+    monkeypatch: pytest.MonkeyPatch,
+    met: tuple[str, ...],
+    thanked: str,
+    on_time: int,
+) -> None:
+    assert people.run("schedule", "dana", "2026-03-30 15:00").exit_code == 0
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-04-01T16:00:00+02:00")
+    assert people.run(*met).exit_code == 0
+    agenda = json.loads(people.run("agenda", "--json").stdout)
+    [due] = [row["due"] for row in agenda if row["kind"] == "thank-you"]
+    assert due == "2026-04-01T15:20:00+02:00"  # 48 h after the meeting ended
+    monkeypatch.setenv("COFFEECHAT_NOW", thanked)
+    assert people.run("stage", "dana", "thanked").exit_code == 0
+    data = report(people)
+    assert (data["thank_yous"], data["thank_yous_on_time"]) == (1, on_time)
+    assert on_time == (thanked <= due)  # the report and the agenda agree

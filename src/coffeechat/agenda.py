@@ -29,6 +29,7 @@ from coffeechat.calendar import (
 )
 from coffeechat.calendar.events import ActionKind
 from coffeechat.config import Config, Outreach
+from coffeechat.journey import conversation_ended, meeting_times, stored_time
 from coffeechat.models import Contact, first_name
 from coffeechat.pipeline import MAIN_PATH, Stage
 from coffeechat.store import Store
@@ -283,8 +284,8 @@ def _scheduled(facts: ContactFacts, tz: ZoneInfo, now: datetime) -> list[DueActi
 
 
 def _met(facts: ContactFacts, outreach: Outreach, tz: ZoneInfo, now: datetime) -> list[DueAction]:
-    held = [m for m in facts.meetings if m.status != "CANCELLED" and m.start <= now]
-    ended = max((m.end for m in held), default=None) or facts.stage_since
+    held = [(m.start, m.end) for m in facts.meetings if m.status != "CANCELLED" and m.start <= now]
+    ended = conversation_ended(facts.stage_since, held)
     if ended is None:
         return []
     hours = outreach.thank_you_within_hours
@@ -507,16 +508,13 @@ def _returns(events: list[dict[str, Any]], since: datetime | None) -> date | Non
 
 
 def _meeting_fact(row: dict[str, Any]) -> MeetingFact | None:
-    start = _parse(row.get("start"))
-    end = _parse(row.get("end"))
-    if start is None:
+    times = meeting_times(row)
+    if times is None:
         return None
-    if end is None or end <= start:
-        end = start + timedelta(minutes=30)
     return MeetingFact(
         uid=row["uid"],
-        start=start,
-        end=end,
+        start=times[0],
+        end=times[1],
         status=(row.get("status") or "CONFIRMED").upper(),
         location=row.get("location") or "",
         partstat=(row.get("partstat") or "NEEDS-ACTION").upper(),
@@ -524,18 +522,7 @@ def _meeting_fact(row: dict[str, Any]) -> MeetingFact | None:
 
 
 def _at(row: dict[str, Any]) -> datetime | None:
-    return _parse(row.get("at"))
-
-
-def _parse(text: str | None) -> datetime | None:
-    """An ISO 8601 timestamp from the store; one without an offset is UTC (`now_iso`)."""
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return stored_time(row.get("at"))
 
 
 # ---------------------------------------------------------------- meetings and the feed
@@ -557,7 +544,7 @@ def meeting_spec(row: dict[str, Any], contact: Contact, config: Config) -> Meeti
     if fact is None:
         return None
     minutes = max(1, round((fact.end - fact.start).total_seconds() / 60))
-    stamp = _parse(row.get("updated")) or _parse(row.get("created")) or fact.start
+    stamp = stored_time(row.get("updated")) or stored_time(row.get("created")) or fact.start
     location = row.get("location") or ""
     return MeetingSpec(
         uid=fact.uid,
@@ -576,7 +563,7 @@ def meeting_spec(row: dict[str, Any], contact: Contact, config: Config) -> Meeti
         description=row.get("notes") or "",
         status=as_status(fact.status),
         alarm_minutes=config.outreach.alarm_minutes,
-        created=_parse(row.get("created")),
+        created=stored_time(row.get("created")),
         contact_id=contact.id,
     )
 

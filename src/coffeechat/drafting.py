@@ -254,16 +254,17 @@ def _timing_warnings(
 ) -> list[str]:
     if kind != "thank-you":
         return []
+    from coffeechat.journey import conversation_ended, held_meetings
+
     met = [e for e in store.events(contact.id, "stage") if e.to_stage == Stage.MET.value]
     if not met:
         return []
-    met_at = datetime.fromisoformat(met[-1].at)
     # The clock starts when the conversation ended, as the agenda counts it, not when
     # `met` was typed (often days later).
-    meeting = store.latest_meeting(contact.id)
-    if meeting is not None and datetime.fromisoformat(meeting["start"]) <= met_at:
-        met_at = min(met_at, datetime.fromisoformat(meeting["end"]))
-    late = now - met_at - timedelta(hours=config.outreach.thank_you_within_hours)
+    meetings = held_meetings(store, contact.id).get(contact.id, [])
+    ended = conversation_ended(datetime.fromisoformat(met[-1].at), meetings)
+    assert ended is not None  # given a time, conversation_ended returns one
+    late = now - ended - timedelta(hours=config.outreach.thank_you_within_hours)
     if late > timedelta(0):
         hours = int(late.total_seconds() // 3600)
         return [

@@ -7,12 +7,12 @@ who suggested them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from coffeechat.contacts import add_contact, check_field, parse_address
@@ -67,6 +67,66 @@ def parse_referral(text: str) -> Referral:
             f"no address yet"
         )
     return Referral(normalize_name(parseaddr(raw)[0]) or address.split("@")[0], address)
+
+
+def conversation_ended(
+    met_at: datetime | None, meetings: Iterable[tuple[datetime, datetime]]
+) -> datetime | None:
+    """When the conversation that a move to `met` at `met_at` records ended: the thank-you
+    clock starts here, for the agenda, the draft's warning and the report alike.
+
+    `meetings` are the contact's meetings that are not cancelled, as (start, end). The
+    conversation is the last of them that started by `met_at` (give or take the clock skew
+    `met` allows): `met` is often typed hours or days later, and `met --when` gives the
+    start, so the move's own time is the end only when no meeting was planned. Without
+    `met_at` (a contact moved past `met` by hand), every meeting given counts.
+    """
+    from coffeechat.calendar.when import SKEW
+
+    ends = [end for start, end in meetings if met_at is None or start <= met_at + SKEW]
+    return max(ends, default=met_at)
+
+
+def held_meetings(
+    store: Store, contact_id: int | None = None
+) -> dict[int, list[tuple[datetime, datetime]]]:
+    """(start, end) of each meeting not cancelled, by contact: `conversation_ended`'s input.
+
+    One query, for one contact or for all of them (the report).
+    """
+    sql = "SELECT * FROM meetings WHERE UPPER(COALESCE(status, '')) != 'CANCELLED'"
+    params: list[int] = []
+    if contact_id is not None:
+        sql += " AND contact_id = ?"
+        params.append(contact_id)
+    found: dict[int, list[tuple[datetime, datetime]]] = {}
+    for row in store.db.query(sql, params):
+        times = meeting_times(row)
+        if times is not None:
+            found.setdefault(row["contact_id"], []).append(times)
+    return found
+
+
+def meeting_times(row: dict[str, Any]) -> tuple[datetime, datetime] | None:
+    """A stored meeting's start and end, aware (no offset is UTC, as `now_iso` writes);
+    None without a readable start. A missing or inverted end is read as 30 minutes on."""
+    start, end = stored_time(row.get("start")), stored_time(row.get("end"))
+    if start is None:
+        return None
+    if end is None or end <= start:
+        end = start + timedelta(minutes=30)
+    return start, end
+
+
+def stored_time(text: str | None) -> datetime | None:
+    """An ISO 8601 timestamp from the store, aware (no offset is UTC); None if unreadable."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def meeting_ahead(store: Store, contact: Contact, now: datetime, tz: ZoneInfo) -> datetime | None:

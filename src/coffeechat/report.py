@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from coffeechat.journey import conversation_ended, held_meetings
 from coffeechat.models import Contact, Event
 from coffeechat.pipeline import AFTER_MEETING, MAIN_PATH, SIDE_EXITS, Stage
 from coffeechat.store import Store
@@ -65,9 +66,13 @@ def _at(event: Event) -> datetime:
 
 
 def funnel(
-    contacts: Sequence[Contact], timelines: dict[int, list[Event]], thank_you_within_hours: int
+    contacts: Sequence[Contact],
+    timelines: dict[int, list[Event]],
+    thank_you_within_hours: int,
+    meetings: dict[int, list[tuple[datetime, datetime]]],
 ) -> Funnel:
-    """Pure: counts per stage, reply rate and timing, from contacts and their events."""
+    """Pure: counts per stage, reply rate and timing, from contacts, their events and their
+    meetings not cancelled (`journey.held_meetings`)."""
     counts = {stage.value: 0 for stage in (*MAIN_PATH, *SIDE_EXITS)}
     ever = dict(counts)
     contacted = replied = met = thanked = on_time = 0
@@ -95,7 +100,9 @@ def funnel(
         thanked_at = _first(events, {Stage.THANKED})
         if thanked_at:
             thanked += 1
-            if met_at and (thanked_at - met_at).total_seconds() <= thank_you_within_hours * 3600:
+            # From the end of the conversation, as the agenda and `draft` count it.
+            ended = met_at and conversation_ended(met_at, meetings.get(contact.id, []))
+            if ended and (thanked_at - ended).total_seconds() <= thank_you_within_hours * 3600:
                 on_time += 1
     return Funnel(
         stages=counts,
@@ -129,7 +136,8 @@ def referral_forest(contacts: Sequence[Contact]) -> list[ReferralNode]:
 def build_report(store: Store, thank_you_within_hours: int) -> tuple[Funnel, list[ReferralNode]]:
     contacts = store.contacts()
     timelines = {c.id: store.events(c.id, "stage") for c in contacts}
-    return funnel(contacts, timelines, thank_you_within_hours), referral_forest(contacts)
+    meetings = held_meetings(store)
+    return funnel(contacts, timelines, thank_you_within_hours, meetings), referral_forest(contacts)
 
 
 def report_json(result: Funnel, forest: list[ReferralNode]) -> dict[str, Any]:
