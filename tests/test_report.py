@@ -111,3 +111,17 @@ def test_thank_you_on_time_counts_from_the_end_of_the_meeting_as_the_agenda_does
     data = report(people)
     assert (data["thank_yous"], data["thank_yous_on_time"]) == (1, on_time)
     assert on_time == (thanked <= due)  # the report and the agenda agree
+
+
+def test_referrals_gained_and_written_to(people: Workspace) -> None:
+    # Dana suggested Kim, Lou (a name alone) and Sam (a contact already); the user has
+    # written to Kim and only drafted to Sam. Dana herself, referred by nobody, is none.
+    referrals = ("Kim Kay <kim@k.example>", "Lou Lam", "sam@beta.example")
+    met = people.run("met", "dana", *(f"--referral={r}" for r in referrals))
+    assert met.exit_code == 0, met.output
+    assert people.run("stage", "kim", "contacted").exit_code == 0
+    assert people.run("stage", "sam", "drafted").exit_code == 0
+    data = report(people)
+    assert (data["referrals_gained"], data["referrals_written_to"]) == (3, 1)
+    assert [tree["name"] for tree in data["referrals"]] == ["Dana Lee"]  # the tree stays
+    assert "Referrals: 3 gained, 1 written to" in people.run("report").output

@@ -10,7 +10,7 @@ from typing import Any
 
 from coffeechat.journey import conversation_ended, held_meetings
 from coffeechat.models import Contact, Event
-from coffeechat.pipeline import AFTER_MEETING, MAIN_PATH, SIDE_EXITS, Stage
+from coffeechat.pipeline import AFTER_MEETING, MAIN_PATH, NOT_WRITTEN_TO, SIDE_EXITS, Stage
 from coffeechat.store import Store
 
 # The reply rate is "replied of contacted": the denominator is every contact whose timeline
@@ -32,6 +32,8 @@ class Funnel:
     meetings_held: int
     thank_yous: int
     thank_yous_on_time: int
+    referrals_gained: int  # contacts another contact suggested
+    referrals_written_to: int  # of those, the ones the user wrote to
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,9 @@ def funnel(
     meetings not cancelled (`journey.held_meetings`)."""
     counts = {stage.value: 0 for stage in (*MAIN_PATH, *SIDE_EXITS)}
     ever = dict(counts)
-    contacted = replied = met = thanked = on_time = 0
+    contacted = replied = met = thanked = on_time = referrals = written_to = 0
     waits: list[float] = []
+    ids = {c.id for c in contacts}
     for contact in contacts:
         counts[contact.stage.value] += 1
         events = timelines.get(contact.id, [])
@@ -84,6 +87,12 @@ def funnel(
         reached.add(contact.stage)
         for stage in reached:
             ever[stage.value] += 1
+        # Someone a contact suggested (`met --referral`, `add --referred-by`): the seeds'
+        # "who else would you recommend I speak with?". Written to: any stage past drafted,
+        # a bounce or a silence included.
+        if contact.referred_by in ids:
+            referrals += 1
+            written_to += bool(reached - NOT_WRITTEN_TO)
         sent = _first_index(events, {Stage.CONTACTED})
         # Only what happened after the outreach can answer it.
         answer = None if sent is None else _first_index(events, ANSWERED, start=sent + 1)
@@ -114,6 +123,8 @@ def funnel(
         meetings_held=met,
         thank_yous=thanked,
         thank_yous_on_time=on_time,
+        referrals_gained=referrals,
+        referrals_written_to=written_to,
     )
 
 
@@ -151,6 +162,8 @@ def report_json(result: Funnel, forest: list[ReferralNode]) -> dict[str, Any]:
         "meetings_held": result.meetings_held,
         "thank_yous": result.thank_yous,
         "thank_yous_on_time": result.thank_yous_on_time,
+        "referrals_gained": result.referrals_gained,
+        "referrals_written_to": result.referrals_written_to,
         "referrals": [tree.to_json() for tree in forest],
     }
 
@@ -181,6 +194,7 @@ def print_report(result: Funnel, forest: list[ReferralNode]) -> None:
     say(f"Median time to reply: {median}")
     say(f"Meetings held: {result.meetings_held}")
     say(f"Thank-yous: {result.thank_yous} ({result.thank_yous_on_time} on time)")
+    say(f"Referrals: {result.referrals_gained} gained, {result.referrals_written_to} written to")
     if forest:
         say()
         tree = Tree("Referrals (who introduced whom)")

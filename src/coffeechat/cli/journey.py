@@ -383,7 +383,8 @@ def _say_moved(app: App, contact: Contact, held: Held, spec: MeetingSpec, path: 
 @json_option
 @pass_app
 def report(app: App, as_json: bool) -> None:
-    """The funnel (contacts per stage, reply rate, time to reply) and the referral tree.
+    """The funnel (contacts per stage, reply rate, time to reply, thank-yous on time), the
+    referrals gained and written to, and who introduced whom.
 
     Example: coffeechat report --json
     """
