@@ -469,3 +469,25 @@ def test_the_thank_you_clock_of_met_when_starts_at_the_end_of_the_meeting(
     draft = workspace.run("draft", "thank-you", "dana", "--dry-run")
     assert draft.exit_code == 0, draft.output
     assert "later than the 48 h advised" not in draft.stderr, draft.stderr
+
+
+def test_a_second_conversation_without_a_meeting_starts_its_own_thank_you_clock(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Coffee in March; in July the user runs into Dana and records it with `met`. The
+    # March meeting is the first conversation's, so the thank-you is due 48 h after July's
+    # `met`, not overdue since April.
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-03-27T10:00:00+01:00")
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.example")
+    assert workspace.run("schedule", "dana", "2026-03-30 15:00").exit_code == 0
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-03-30T16:00:00+02:00")
+    assert workspace.run("met", "dana").exit_code == 0
+    assert workspace.run("stage", "dana", "keeping-in-touch").exit_code == 0
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-07-01T12:00:00+02:00")
+    met = workspace.run("met", "dana", "--advice", "Learn SQL.")
+    assert met.exit_code == 0, met.output
+    agenda = json.loads(workspace.run("agenda", "--json").stdout)
+    assert [a["due"] for a in agenda if a["kind"] == "thank-you"] == ["2026-07-03T12:00:00+02:00"]
+    draft = workspace.run("draft", "thank-you", "dana", "--dry-run")
+    assert draft.exit_code == 0, draft.output
+    assert "later than the 48 h advised" not in draft.stderr, draft.stderr

@@ -56,3 +56,7 @@ def test_the_conversation_ends_with_the_meeting_it_records() -> None:
     assert conversation_ended(start, []) == start  # no meeting planned: the move's time
     assert conversation_ended(None, meeting) == end
     assert conversation_ended(None, []) is None
+    # a second `met` months later: the meeting was the first conversation's
+    later = start + timedelta(days=90)
+    assert conversation_ended(later, meeting, since=start + timedelta(hours=1)) == later
+    assert conversation_ended(later, meeting, since=start - timedelta(days=1)) == end

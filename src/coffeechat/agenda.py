@@ -71,6 +71,7 @@ class ContactFacts:
     last_received: datetime | None = None  # last real reply (not an auto-reply or bounce)
     returns: date | None = None  # "back on" date read from an auto-reply after the outreach
     thanked_at: datetime | None = None
+    met_before: datetime | None = None  # the move to met before the latest: an earlier talk
     meetings: tuple[MeetingFact, ...] = field(default_factory=tuple)
     referrer: str | None = None  # who suggested them ("" if unknown); None: no referral
     referred_at: datetime | None = None  # when an existing contact was linked as a referral
@@ -285,7 +286,7 @@ def _scheduled(facts: ContactFacts, tz: ZoneInfo, now: datetime) -> list[DueActi
 
 def _met(facts: ContactFacts, outreach: Outreach, tz: ZoneInfo, now: datetime) -> list[DueAction]:
     held = [(m.start, m.end) for m in facts.meetings if m.status != "CANCELLED" and m.start <= now]
-    ended = conversation_ended(facts.stage_since, held)
+    ended = conversation_ended(facts.stage_since, held, facts.met_before)
     if ended is None:
         return []
     hours = outreach.thank_you_within_hours
@@ -474,6 +475,7 @@ def _facts(
         last_received=max(received, default=None),
         returns=_returns(events, outreach_sent),
         thanked_at=_last_stage_time(stage_events, Stage.THANKED.value),
+        met_before=_met_before(stage_events),
         meetings=meetings,
         referrer=None if contact.referred_by is None else names.get(contact.referred_by, ""),
         # `met --referral` linking a known contact: the referral starts then, not at import.
@@ -489,6 +491,11 @@ def _facts(
 def _last_stage_time(stage_events: list[dict[str, Any]], stage: str) -> datetime | None:
     times = [at for e in stage_events if e["to_stage"] == stage and (at := _at(e))]
     return max(times, default=None)
+
+
+def _met_before(stage_events: list[dict[str, Any]]) -> datetime | None:
+    times = sorted(at for e in stage_events if e["to_stage"] == Stage.MET.value and (at := _at(e)))
+    return times[-2] if len(times) > 1 else None
 
 
 def _returns(events: list[dict[str, Any]], since: datetime | None) -> date | None:

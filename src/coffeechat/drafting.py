@@ -262,7 +262,8 @@ def _timing_warnings(
     # The clock starts when the conversation ended, as the agenda counts it, not when
     # `met` was typed (often days later).
     meetings = held_meetings(store, contact.id).get(contact.id, [])
-    ended = conversation_ended(datetime.fromisoformat(met[-1].at), meetings)
+    times = sorted(datetime.fromisoformat(e.at) for e in met)  # as the agenda reads them
+    ended = conversation_ended(times[-1], meetings, times[-2] if len(times) > 1 else None)
     assert ended is not None  # given a time, conversation_ended returns one
     late = now - ended - timedelta(hours=config.outreach.thank_you_within_hours)
     if late > timedelta(0):

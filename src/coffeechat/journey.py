@@ -70,7 +70,9 @@ def parse_referral(text: str) -> Referral:
 
 
 def conversation_ended(
-    met_at: datetime | None, meetings: Iterable[tuple[datetime, datetime]]
+    met_at: datetime | None,
+    meetings: Iterable[tuple[datetime, datetime]],
+    since: datetime | None = None,
 ) -> datetime | None:
     """When the conversation that a move to `met` at `met_at` records ended: the thank-you
     clock starts here, for the agenda, the draft's warning and the report alike.
@@ -78,12 +80,18 @@ def conversation_ended(
     `meetings` are the contact's meetings that are not cancelled, as (start, end). The
     conversation is the last of them that started by `met_at` (give or take the clock skew
     `met` allows): `met` is often typed hours or days later, and `met --when` gives the
-    start, so the move's own time is the end only when no meeting was planned. Without
-    `met_at` (a contact moved past `met` by hand), every meeting given counts.
+    start, so the move's own time is the end only when no meeting was planned. A meeting
+    that started by `since`, the move to `met` before this one, was that conversation's: a
+    second coffee recorded without scheduling starts its own clock. Without `met_at` (a
+    contact moved past `met` by hand), every meeting given counts.
     """
     from coffeechat.calendar.when import SKEW
 
-    ends = [end for start, end in meetings if met_at is None or start <= met_at + SKEW]
+    ends = [
+        end
+        for start, end in meetings
+        if (met_at is None or start <= met_at + SKEW) and (since is None or start > since + SKEW)
+    ]
     return max(ends, default=met_at)
 
 
