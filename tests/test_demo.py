@@ -229,12 +229,14 @@ def test_the_demo_maildir_opens_in_neomutt(
     maildir = root / "Mail"
     opened = maildir / folder if folder else maildir
     assert f"mutt -f {opened} " in result.output
-    session = f"coffeechat-{tmp_path.name}"
+    # A tmux server of its own: a session name alone collides with another run's.
+    tmux = ["tmux", "-S", str(tmp_path / "tmux.sock")]
+    session = "coffeechat-demo"
     command = (
         f"neomutt -n -F /dev/null -e 'set folder={maildir} spoolfile={maildir}' -R -f {opened}"
     )
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "40", command],
+        [*tmux, "new-session", "-d", "-s", session, "-x", "160", "-y", "40", command],
         check=True,
         env={"HOME": str(isolated_home), "TERM": "xterm", "PATH": "/usr/bin:/bin"},
     )
@@ -244,9 +246,9 @@ def test_the_demo_maildir_opens_in_neomutt(
         while time.monotonic() < deadline and f"Msgs:{count}" not in screen:
             time.sleep(0.2)
             screen = subprocess.run(
-                ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
+                [*tmux, "capture-pane", "-p", "-t", session], capture_output=True, text=True
             ).stdout
         assert subject in screen
         assert f"Msgs:{count} " in screen
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
