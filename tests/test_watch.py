@@ -249,6 +249,61 @@ def test_mail_from_before_the_outreach_is_logged_not_taken_for_a_reply(backend: 
     assert "before you first wrote to them (stays contacted)" in result.stdout
 
 
+def test_what_a_pass_committed_before_the_connection_dropped_is_shown(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each batch commits on its own; a pass that fails after the first batch must still
+    # say what that batch did, or the next pass (which starts after it) never will.
+    from coffeechat.errors import MailUnreachable
+    from coffeechat.mail import maildir as maildir_module
+
+    backend = Backend("maildir", workspace, None, None)
+    ids = seed(workspace.database, {})
+    backend.deliver("inbox", (MAIL / "reply_threaded.eml").read_bytes())  # Jane
+    backend.deliver("inbox", (MAIL / "reply_unthreaded.eml").read_bytes())  # Carla
+    monkeypatch.setattr(maildir_module, "BATCH", 1)
+    fetch = MaildirMailbox.fetch_headers
+
+    def drops_after_one_batch(self: MaildirMailbox, *args: Any, **kwargs: Any) -> Any:
+        for n, batch in enumerate(fetch(self, *args, **kwargs)):
+            if n == 1:
+                raise MailUnreachable("lost the connection", "run the command again")
+            yield batch
+
+    monkeypatch.setattr(MaildirMailbox, "fetch_headers", drops_after_one_batch)
+    result = workspace.run("watch", "--once")
+    assert result.exit_code != 0
+    assert stage_of(workspace, ids["jane"]) == ("replied", ["reply"])
+    assert stage_of(workspace, ids["carla"]) == ("contacted", [])
+    assert "Jane Rivera  contacted → replied" in result.output
+    assert "lost the connection" in result.output
+
+    # The same while watching: the change is shown, then the watch reconnects.
+    from coffeechat.config import load
+    from coffeechat.watcher import watch_forever
+
+    backend.deliver("inbox", (MAIL / "reply_other_address.eml").read_bytes())  # a 2nd batch
+    shown: list[str] = []
+    statuses: list[str] = []
+
+    def stop(seconds: float) -> None:
+        raise Stop
+
+    store = Store.open(workspace.database)
+    with pytest.raises(Stop):
+        watch_forever(
+            store,
+            load(workspace.config_path),
+            on_change=lambda change: shown.append(f"{change.contact_name} {change.to_stage}"),
+            on_status=statuses.append,
+            now=lambda: datetime.now(UTC),
+            sleep=stop,
+        )
+    store.close()
+    assert shown == ["Carla Moreau replied"]
+    assert statuses[-1].startswith("connection lost (lost the connection)")
+
+
 def test_reply_from_second_address_is_remembered(backend: Backend) -> None:
     workspace = backend.workspace
     ids = seed(workspace.database, {})

@@ -144,9 +144,14 @@ def scan_folder(
     context: ScanContext,
     backfill_days: int,
     progress: Callable[[int, int], None] | None = None,
+    on_committed: Callable[[list[Change]], None] | None = None,
 ) -> list[Change]:
     """Process the messages of `folder` not seen yet, up to `state` (taken before
-    `context` was loaded, see `watcher.run_pass`); return what changed."""
+    `context` was loaded, see `watcher.run_pass`); return what changed.
+
+    `on_committed` hears each batch's changes once they are committed: a pass that fails
+    later has still made them, and the next pass starts after them.
+    """
     cursor = store.cursor(folder)
     if cursor is not None and cursor[0] == state.uidvalidity:
         after, since = cursor[1], None
@@ -163,8 +168,11 @@ def scan_folder(
         planned = plan_batch(batch, role, context)
         bodies = mailbox.fetch_parts(folder, [p.fetched.uid for p in planned if p.needs_body], "")
         with store.transaction():
-            changes += apply_batch(store, mailbox, batch, planned, bodies, role, context)
+            made = apply_batch(store, mailbox, batch, planned, bodies, role, context)
             store.set_cursor(folder, state.uidvalidity, batch[-1].uid)
+        changes += made
+        if on_committed and made:
+            on_committed(made)
         last = batch[-1].uid
         if progress:
             progress(last - after, total)
@@ -182,6 +190,7 @@ def scan_folders(
     my_address: str,
     backfill_days: int,
     progress: Callable[[str, int, int], None] | None = None,
+    on_committed: Callable[[list[Change]], None] | None = None,
 ) -> list[Change]:
     """Scan `folders` (in order) with one address book, loaded after their ends are noted."""
     # Where each folder ends, taken before the address book is read: a contact added
@@ -201,6 +210,7 @@ def scan_folders(
             context=context,
             backfill_days=backfill_days,
             progress=report,
+            on_committed=on_committed,
         )
     return changes
 

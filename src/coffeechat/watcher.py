@@ -40,7 +40,10 @@ def run_pass(
     *,
     now: datetime,
     progress: Callable[[str, int, int], None] | None = None,
+    on_committed: Callable[[list[Change]], None] | None = None,
 ) -> PassResult:
+    """One pass; `on_committed` hears each batch of changes once it is committed, so that
+    a caller can show them even when the pass fails after them."""
     sent, inbox = mailbox.sent_folder(), mailbox.inbox_folder()
     # Sent first, so that the user's message is known before the reply to it.
     changes = scan_folders(
@@ -50,9 +53,12 @@ def run_pass(
         my_address=config.me.email,
         backfill_days=config.mail.backfill_days,
         progress=progress,
+        on_committed=on_committed,
     )
-    changes += sweep_silence(store, config, now=now)
-    return PassResult(changes, sent, inbox)
+    silent = sweep_silence(store, config, now=now)
+    if on_committed and silent:
+        on_committed(silent)
+    return PassResult(changes + silent, sent, inbox)
 
 
 def sweep_silence(store: Store, config: Config, *, now: datetime) -> list[Change]:
@@ -134,13 +140,18 @@ def watch_forever(
                     " (Ctrl-C to stop)"
                 )
                 while True:
-                    changes = run_pass(store, mailbox, config, now=now()).changes
-                    for change in changes:
-                        on_change(change)
-                    if changes and on_pass is not None:
-                        # Once per pass, not per change: rewriting the feed costs as much
-                        # as the contacts it lists, and a busy pass has many changes.
-                        on_pass(changes)
+                    committed: list[Change] = []
+                    try:
+                        run_pass(store, mailbox, config, now=now(), on_committed=committed.extend)
+                    finally:
+                        # Also when the pass failed midway: what it committed is done,
+                        # and the next pass starts after it.
+                        for change in committed:
+                            on_change(change)
+                        if committed and on_pass is not None:
+                            # Once per pass, not per change: rewriting the feed costs as
+                            # much as the contacts it lists, and a busy pass has many.
+                            on_pass(committed)
                     timeout = min(config.mail.poll_seconds, IDLE_RENEW_SECONDS)
                     mailbox.wait_for_change([mailbox.inbox_folder()], timeout)
         except MailUnreachable as err:

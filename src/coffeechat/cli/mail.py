@@ -227,16 +227,28 @@ def watch(app: App, once: bool, as_json: bool) -> None:
             say(change.line(config.tz, now(config).date()))
 
     if once:
-        with connected(config) as mailbox, _progress(as_json) as progress:
-            result = run_pass(store, mailbox, config, now=now(config), progress=progress)
-        for change in result.changes:
-            show(change)
-        refresh(result.changes)
+        committed: list[Change] = []
+        try:
+            with connected(config) as mailbox, _progress(as_json) as progress:
+                result = run_pass(
+                    store,
+                    mailbox,
+                    config,
+                    now=now(config),
+                    progress=progress,
+                    on_committed=committed.extend,
+                )
+        finally:
+            # Also when the pass failed midway: what it committed is done, and the next
+            # pass starts after it, so this is the only time it can be shown.
+            for change in committed:
+                show(change)
+            refresh(committed)
         if not as_json:
-            moved = sum(1 for c in result.changes if c.to_stage)
+            moved = sum(1 for c in committed if c.to_stage)
             say(
                 f"Scanned {result.sent_folder} and {result.inbox_folder}: {moved} stage "
-                f"change(s), {len(result.changes) - moved} other event(s)."
+                f"change(s), {len(committed) - moved} other event(s)."
             )
             say("Next: `coffeechat agenda` for what is due.")
         return
