@@ -568,7 +568,7 @@ def test_mail_from_a_contact_never_written_to_is_a_reply_only_in_our_thread(
     assert decide(threaded, current) == S.REPLIED
 
 
-def test_mail_dated_before_the_user_wrote_is_no_reply_unless_it_cites_our_message() -> None:
+def test_mail_dated_before_the_user_wrote_answers_nothing_unless_it_cites_our_message() -> None:
     # A former coworker's mail from last spring, read by the first scan's backfill, is no
     # answer to the outreach sent this week.
     wrote = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -581,6 +581,14 @@ def test_mail_dated_before_the_user_wrote_is_no_reply_unless_it_cites_our_messag
     # Citing our message proves it answers us, whatever the sender's clock says.
     cited = Classification(kind=Kind.REPLY, contact_id=1, at=before, threaded=True)
     assert decide(cited, S.CONTACTED, written_at=wrote) == S.REPLIED
+    # A sender's clock a few minutes behind ours does not make a reply old.
+    skewed = Classification(kind=Kind.REPLY, contact_id=1, at=wrote - timedelta(minutes=3))
+    assert decide(skewed, S.CONTACTED, written_at=wrote) == S.REPLIED
+    # An old bounce is about an older message: the address may work now.
+    old_bounce = Classification(kind=Kind.BOUNCE, contact_id=1, at=before)
+    assert decide(old_bounce, S.CONTACTED, written_at=wrote) is None
+    ours = Classification(kind=Kind.BOUNCE, contact_id=1, at=before, threaded=True)
+    assert decide(ours, S.CONTACTED, written_at=wrote) == S.BOUNCED
 
 
 def test_parse_headers_decodes_and_normalises() -> None:

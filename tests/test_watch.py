@@ -120,7 +120,7 @@ def seed(database: Path, start: dict[str, Stage]) -> dict[str, int]:
         contact = store.add_contact(NewContact(name, (address,)))
         target = start.get(key, Stage.CONTACTED)
         if target != contact.stage:
-            store.move(contact, target, "seeded", "test", manual=True)
+            store.move(contact, target, "seeded", "test", manual=True, at="2026-03-01T08:00:00Z")
         if outreach:
             store.record_message(
                 outreach,
@@ -302,6 +302,27 @@ def test_what_a_pass_committed_before_the_connection_dropped_is_shown(
     store.close()
     assert shown == ["Carla Moreau replied"]
     assert statuses[-1].startswith("connection lost (lost the connection)")
+
+
+def test_a_bounce_from_before_the_outreach_marks_nothing(backend: Backend) -> None:
+    # Sam was written to on 1 March; a bounce of February is about an older message, and
+    # the address may work now: no bounced stage, and the address is not marked.
+    workspace = backend.workspace
+    ids = seed(workspace.database, {})
+    raw = (MAIL / "bounce_postfix.eml").read_bytes()
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    message.replace_header("Date", "Tue, 10 Feb 2026 10:00:00 +0100")
+    backend.deliver("inbox", message.as_bytes())
+    result = workspace.run("watch", "--once")
+    assert result.exit_code == 0, result.output
+    assert stage_of(workspace, ids["sam"]) == ("contacted", ["bounce"])
+    assert (
+        "bounced: mail to sam.lee@oldcorp.example failed; dated before you first wrote to them "
+        "(stays contacted)"
+    ) in result.stdout
+    store = Store.open(workspace.database)
+    assert store.get(ids["sam"]).bad_emails == ()
+    store.close()
 
 
 def test_reply_from_second_address_is_remembered(backend: Backend) -> None:

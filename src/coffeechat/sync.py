@@ -35,6 +35,8 @@ SENT_KIND_BY_STAGE = {
 # only such a message is taken for the thank-you ("running ten minutes late" is not).
 _THANKS = re.compile(r"\b(?:thank|danke|dank|merci|gracias|grazie|obrigad|bedankt)", re.I)
 # Prefixes clients put before a subject they reply to or forward.
+# Mail that answers what the user wrote, unless it is older than the first message to them.
+_MAY_PREDATE = frozenset({tracker.Kind.REPLY, tracker.Kind.BOUNCE})
 _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|fwd?|aw|wg|tr|rv|sv)\s*:)+\s*", re.I)
 
 
@@ -389,10 +391,16 @@ def _apply(
         learned = ""
     if result.kind == tracker.Kind.AUTO_REPLY and result.returns:
         extra["returns"] = result.returns.isoformat()
-    if result.kind == tracker.Kind.BOUNCE:
+    not_counted = answered = ""
+    written_at = None
+    older = False
+    if result.kind in _MAY_PREDATE and not result.threaded:
+        written_at = store.first_written_at(contact.id)
+        if older := tracker.predates(result, written_at):
+            not_counted = "; dated before you first wrote to them"
+    if result.kind == tracker.Kind.BOUNCE and not older:
         for address in result.bounced_addresses:
             store.mark_undeliverable(address)
-    not_counted = answered = ""
     if result.kind == tracker.Kind.ITIP_REPLY and result.partstat:
         extra["partstat"] = result.partstat
         extra["sequence"] = result.sequence or 0
@@ -403,17 +411,12 @@ def _apply(
             answered = meeting["uid"]
     # An answer that is not to the contact's meeting as it is now proves nothing about it:
     # logged (and keyed by its Message-ID, so read once), it moves no stage.
-    written_at = None
-    if result.kind == tracker.Kind.REPLY and not result.threaded:
-        written_at = store.first_written_at(contact.id)
-        if tracker.predates(result, written_at):
-            not_counted = "; dated before you first wrote to them"
     target = (
         None
         if not_counted
         else tracker.decide(result, contact.stage, draft_kind=draft_kind, written_at=written_at)
     )
-    detail = _detail(result, draft_kind) + not_counted
+    detail = _detail(result, draft_kind, older=older) + not_counted
     if learned:
         detail += f"; {learned} added to their addresses"
     # The message is an event (and the key that makes a rescan add nothing); the stage
@@ -516,9 +519,9 @@ def _plain_subject(subject: str) -> str:
     return _SUBJECT_PREFIX.sub("", subject).strip().casefold()
 
 
-def _detail(result: tracker.Classification, draft_kind: str | None) -> str:
+def _detail(result: tracker.Classification, draft_kind: str | None, *, older: bool = False) -> str:
     """The timeline's words for what a message proved (the classifier's reason is in
-    the event's `extra.why`)."""
+    the event's `extra.why`); `older`: it predates the first message to the contact."""
     subject = f"“{result.subject}”" if result.subject else "(no subject)"
     match result.kind:
         case tracker.Kind.SENT:
@@ -530,7 +533,11 @@ def _detail(result: tracker.Classification, draft_kind: str | None) -> str:
             return f"auto-reply: {subject}{back}"
         case tracker.Kind.BOUNCE:
             addresses = ", ".join(result.bounced_addresses) or result.address
-            return f"bounced: {addresses} is undeliverable"
+            return (
+                f"bounced: mail to {addresses} failed"
+                if older
+                else (f"bounced: {addresses} is undeliverable")
+            )
         case tracker.Kind.ITIP_REPLY:
             return f"calendar answer: {(result.partstat or 'unknown').lower()}"
     return f"{result.kind}: {result.detail}"

@@ -244,6 +244,7 @@ def classify_bounce(
                 address=addresses[0],
                 bounced_addresses=tuple(addresses),
                 original_message_id=original,
+                threaded=classification.threaded or original in known_message_ids,
                 needs_part=None,
                 detail=f"bounced: {', '.join(addresses)}: {why}"[:500],
             )

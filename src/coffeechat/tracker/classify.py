@@ -67,7 +67,7 @@ class Classification:
     sequence: int | None = None  # ITIP_REPLY: the SEQUENCE (version) of the meeting answered
     address_is_new: bool = False
     sender_name: str = ""  # inbox: the From display name, as written
-    threaded: bool = False  # REPLY: it cites a message of the contact's thread we know
+    threaded: bool = False  # REPLY, BOUNCE: it cites (or reports on) a message we know
 
 
 FolderRole = Literal["sent", "inbox"]
@@ -296,7 +296,7 @@ def _classify_bounce_headers(
                 _base(
                     headers, Kind.BOUNCE, f"{reason}; X-Failed-Recipients names {', '.join(a)}",
                     contact_id=contact, address=a[0], bounced_addresses=tuple(a),
-                    original_message_id=original,
+                    original_message_id=original, threaded=thread_id is not None,
                 )
                 for contact, a in per_contact.items()
             )  # fmt: skip
@@ -307,6 +307,7 @@ def _classify_bounce_headers(
         _base(
             headers, Kind.BOUNCE, reason, contact_id=thread_contact, needs_part=FULL_MESSAGE,
             bounced_addresses=failed, original_message_id=original,
+            threaded=thread_id is not None,
         ),
     )  # fmt: skip
 

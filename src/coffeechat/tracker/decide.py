@@ -7,7 +7,7 @@ never moves a contact back along the journey.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from coffeechat.pipeline import NOT_WRITTEN_TO, Stage, can_move, is_later
 from coffeechat.tracker.classify import Classification, Kind
@@ -19,6 +19,8 @@ BOUNCE_FROM = frozenset({Stage.IDENTIFIED, Stage.DRAFTED, Stage.CONTACTED})
 # iTIP PARTSTAT values that confirm a meeting (RFC 5545 §3.2.12). DECLINED does not decline
 # the contact: the person may propose another time, so it is only logged.
 CONFIRMING = frozenset({"ACCEPTED", "TENTATIVE"})
+# How far a sender's clock may lag ours before their message counts as older than ours.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def decide(
@@ -49,6 +51,8 @@ def decide(
             return None
         return _forward(current, Stage.REPLIED)
     if kind is Kind.BOUNCE:
+        if predates(classification, written_at):
+            return None  # a bounce of an older message: the address may work now
         return Stage.BOUNCED if current in BOUNCE_FROM else None
     if kind is Kind.ITIP_REPLY:
         if (classification.partstat or "").upper() in CONFIRMING:
@@ -58,12 +62,12 @@ def decide(
 
 
 def predates(classification: Classification, written_at: datetime | None) -> bool:
-    """True for a reply that does not cite our message and is dated before the user first
-    wrote to the contact."""
+    """True for a reply or bounce that does not cite our message and is dated (clock skew
+    aside) before the user first wrote to the contact: it answers something older."""
     at = classification.at
     if classification.threaded or at is None or written_at is None:
         return False
-    return at < written_at
+    return at < written_at - CLOCK_SKEW
 
 
 def _forward(current: Stage, target: Stage) -> Stage | None:
