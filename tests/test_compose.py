@@ -177,6 +177,120 @@ def test_outreach_names_the_role_as_a_title() -> None:
     assert "how you came to your role as Product Manager." in draft.body
 
 
+# ------------------------------------------------- how you know them, and who you are
+
+INTRO = "I am a senior at State studying economics and exploring product management"
+
+
+def outreach_opening(how_met: str = "", me: Me = ME, **fields: Any) -> str:
+    person = contact(how_met=how_met, **fields)
+    context = context_for(me=me, contact=person, meeting_minutes=20)
+    return first_paragraph(TemplateLibrary().render("outreach", context).body)
+
+
+@pytest.mark.parametrize(
+    "how_met",
+    [
+        "former coworker at Target",
+        "co-worker at the campus bookstore",
+        "my professor for Econ 101",
+        "Friend of my sister",
+        "classmate at State",
+        "my old manager",
+    ],
+)
+def test_outreach_to_someone_you_know_does_not_treat_them_as_a_stranger(how_met: str) -> None:
+    # "I found your name through former coworker at Target, and I hope you don't mind a
+    # short note from someone you have not met yet." was drafted to an old coworker.
+    opening = outreach_opening(how_met)
+    assert opening.startswith("I hope you are doing well.")
+    assert "found your name" not in opening
+    assert "not met" not in opening
+    # the note is the user's own, written from their side ("my sister"): never quoted
+    assert how_met not in opening
+
+
+@pytest.mark.parametrize(
+    ("how_met", "start"),
+    [
+        ("met at the PyCon career fair", "We met at the PyCon career fair, and I hope"),
+        ("Met at the PyCon career fair.", "We met at the PyCon career fair, and I hope"),
+        ("we worked together at Target", "We worked together at Target, and I hope"),
+        ("referred by Jo Park", "I was referred to you by Jo Park, and I hope"),
+    ],
+)
+def test_outreach_uses_a_how_met_that_reads_as_a_sentence(how_met: str, start: str) -> None:
+    assert outreach_opening(how_met).startswith(start)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"how_met": "the Stanford alumni network"},
+        {"how_met": "LinkedIn"},
+        {"linkedin_url": "https://www.linkedin.com/in/sam"},
+        {},
+        {"how_met": "former coworker at Target"},
+        {"how_met": "met at the PyCon career fair"},
+    ],
+)
+def test_outreach_never_claims_you_have_not_met(fields: dict[str, str]) -> None:
+    # coffeechat cannot know that, and a LinkedIn import holds the user's own connections
+    opening = outreach_opening(**fields)
+    assert "not met" not in opening
+    assert opening.count(".") >= 2
+
+
+def test_outreach_found_through_a_source_names_it() -> None:
+    opening = outreach_opening("the Stanford alumni network")
+    assert opening.startswith(
+        "I found your name through the Stanford alumni network, and I hope you don't mind "
+        "a short note."
+    )
+
+
+def test_outreach_and_follow_up_proofread_clean_for_every_way_you_know_them() -> None:
+    from coffeechat.proofread import ProofreadContext, proofread
+
+    library = TemplateLibrary()
+    shapes: list[dict[str, str]] = [
+        {"how_met": "former coworker at Target"},
+        {"how_met": "met at the PyCon career fair"},
+        {"how_met": "we worked together at Target"},
+        {"how_met": "referred by Jo Park"},
+        {"how_met": "the Stanford alumni network"},
+        {"how_met": "LinkedIn"},
+        {"linkedin_url": "https://www.linkedin.com/in/sam"},
+        {},
+    ]
+    names = ("Sam Rivera", "Acme Robotics", "Alex Doe", "Maria Lopez", "Globex", "Target")
+    names += ("PyCon", "Jo Park", "Stanford", "State")
+    for intro in ("",):
+        me = ME
+        for fields in shapes:
+            for referrer in (None, MARIA):
+                for kind in ("outreach", "follow-up"):
+                    context = context_for(
+                        me=me,
+                        contact=contact(**fields),
+                        meeting_minutes=20,
+                        referrer=referrer,
+                        days_since=7,
+                    )
+                    draft = library.render(kind, context)
+                    text = f"Subject: {draft.subject}\n\n{draft.body}"
+                    findings = proofread(
+                        text,
+                        ProofreadContext(
+                            kind=kind,
+                            names=names,
+                            recipient_name="Sam Rivera",
+                            referrer=referrer.name if referrer else "",
+                        ),
+                    )
+                    assert findings == [], f"{kind} {fields} intro={bool(intro)}:\n{text}"
+
+
 def test_thank_you_quotes_the_detail_only_when_there_is_one() -> None:
     library = TemplateLibrary()
     with_detail = library.render("thank-you", full_context())
@@ -446,7 +560,8 @@ def test_undefined_field_names_the_record_and_its_fields() -> None:
         TemplateLibrary(FIXTURES).render("missing-attribute", full_context())
     assert str(info.value) == (
         f"{path}:4: 'contact.school' is undefined — contact has: name, first_name, company, "
-        f"role, email, how_met, linkedin_url; fix the template or add the value"
+        f"role, email, how_met, how_met_sentence, knows_you, linkedin_url; fix the template "
+        f"or add the value"
     )
 
 

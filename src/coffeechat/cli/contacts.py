@@ -279,7 +279,13 @@ def login(app: App) -> None:
 @click.option("--role", default="", metavar="R")
 @click.option("--linkedin", default="", metavar="URL", help="LinkedIn profile URL.")
 @click.option("--referred-by", metavar="WHO", help="Who suggested this person (id, email, name).")
-@click.option("--how-met", default="", metavar="TEXT", help="How you know them.")
+@click.option(
+    "--how-met",
+    default="",
+    metavar="TEXT",
+    help='How you know them or found them, e.g. "met at the PyCon career fair", '
+    '"former coworker at Target", "the Stanford alumni network" (the outreach uses it).',
+)
 @click.option("--tag", "tags", multiple=True, metavar="T", help="A tag (repeatable).")
 @pass_app
 def add(

@@ -22,7 +22,10 @@ Template variables
 ------------------
 ``me``               you: ``name``, ``first_name``, ``email``
 ``contact``          the person written to: ``name``, ``first_name``, ``company``, ``role``,
-                     ``email``, ``how_met`` (free text, e.g. "LinkedIn"), ``linkedin_url``
+                     ``email``, ``how_met`` (free text, e.g. "LinkedIn"), ``linkedin_url``,
+                     and what how_met says: ``how_met_sentence`` (it as the start of a
+                     sentence when it is a clause: "We met at ...", else "") and
+                     ``knows_you`` (it says you know each other: "met ...", "coworker")
 ``referrer``         who suggested the contact (``name``, ``first_name``, ``company``), or None
 ``meeting_minutes``  the length to ask for (config ``outreach.meeting_minutes``)
 ``detail``           optional: one piece of their advice (`met --advice`), ending in punctuation

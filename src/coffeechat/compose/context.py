@@ -6,6 +6,7 @@ here for line breaks, because they may end up in the Subject header.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -121,6 +122,50 @@ def _sentence(text: str | None) -> str | None:
     return text if text[-1] in ".!?…" else text + "."
 
 
+# A how_met naming one of these says the two of you already know each other. The note is
+# the user's own, written from their side ("former coworker at Target", "friend of my
+# sister"), so the outreach does not quote it back; it only stops treating them as a
+# stranger. A word list, not a parser: what it misses reads as where you found them.
+_ACQUAINTED = re.compile(
+    r"\b(?:co-?workers?|colleagues?|classmates?|schoolmates?|teammates?|roommates?|"
+    r"housemates?|friends?|professors?|teachers?|instructors?|advis[eo]rs?|mentors?|"
+    r"managers?|supervisors?|boss|neighbou?rs?|cousins?|aunts?|uncles?|family|"
+    r"worked)\b",
+    re.IGNORECASE,
+)
+# A how_met that is already a clause about the two of you, and how it starts a sentence.
+_CLAUSES = (
+    (re.compile(r"met\b", re.IGNORECASE), "We met"),
+    (re.compile(r"we\b", re.IGNORECASE), "We"),
+    (re.compile(r"referred by\b", re.IGNORECASE), "I was referred to you by"),
+)
+
+
+def how_met_sentence(how_met: str) -> str:
+    """`how_met` as the start of a sentence when it reads as one, else "".
+
+    "met at the PyCon career fair" -> "We met at the PyCon career fair";
+    "we worked together at Target" -> "We worked together at Target";
+    "referred by Jo Park" -> "I was referred to you by Jo Park". Only the first words
+    are looked at; the rest is quoted as the user wrote it, without its final stop.
+    """
+    text = " ".join(how_met.split()).rstrip(".!;,")
+    for start, sentence in _CLAUSES:
+        match = start.match(text)
+        if match:
+            return f"{sentence}{text[match.end() :]}"
+    return ""
+
+
+def knows_you(how_met: str) -> bool:
+    """`how_met` says you already know each other: it is a "met ..." or "we ..." clause,
+    or it names a relationship (coworker, classmate, friend, professor, manager, ...)."""
+    sentence = how_met_sentence(how_met)
+    if sentence.startswith("We"):
+        return True
+    return not sentence and _ACQUAINTED.search(how_met) is not None
+
+
 def context_for(
     *,
     me: Me,
@@ -178,6 +223,8 @@ def context_for(
                 "role": contact.role.strip(),
                 "email": contact.email,
                 "how_met": contact.how_met.strip(),
+                "how_met_sentence": how_met_sentence(contact.how_met),
+                "knows_you": knows_you(contact.how_met),
                 "linkedin_url": contact.linkedin_url.strip(),
             },
         ),
