@@ -13,6 +13,7 @@ from coffeechat_fixtures import Workspace
 from dovecot import Dovecot
 
 from coffeechat.cli import main
+from coffeechat.config import load
 
 
 def test_every_command_has_help_with_an_example() -> None:
@@ -270,6 +271,8 @@ def test_init_fills_in_who_you_are(tmp_path: Path, monkeypatch: pytest.MonkeyPat
             "Zoë O'Brien",
             "--email",
             "zoe@example.org",
+            "--intro",
+            'I study "data science" at State\\Uni\n and explore UX research.',
             "--maildir",
             str(tmp_path / "Mail"),
             "--database",
@@ -280,6 +283,9 @@ def test_init_fills_in_who_you_are(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert "You are Zoë O'Brien <zoe@example.org>, in Europe/Berlin." in result.output
     text = config.read_text()
     assert 'name = "Zoë O\'Brien"' in text and 'timezone = "Europe/Berlin"' in text
+    # one line in the file, quotes and backslashes kept
+    intro = 'I study "data science" at State\\Uni and explore UX research.'
+    assert load(config).me.intro == intro
     assert "# Your name and address" in text  # the comments survive
     assert oct(config.stat().st_mode & 0o777) == "0o600"
 

@@ -249,6 +249,28 @@ def test_outreach_found_through_a_source_names_it() -> None:
     )
 
 
+def test_outreach_introduces_you_with_me_intro() -> None:
+    me = Me(name="Alex Doe", email="alex.doe@example.org", intro=f"  {INTRO}\n ")
+    opening = outreach_opening("former coworker at Target", me=me)
+    assert opening == (
+        f"I hope you are doing well. {INTRO}. I would value hearing how you came to your "
+        "role as Product Manager."
+    )
+    # without one, the draft still reads as a whole: no placeholder, no empty sentence
+    plain = outreach_opening("former coworker at Target")
+    assert "I am exploring a similar path and would value hearing how you came" in plain
+    assert "[" not in plain and " ." not in plain and ".." not in plain
+
+
+def test_follow_up_reminds_them_who_you_are() -> None:
+    me = Me(name="Alex Doe", email="alex.doe@example.org", intro=INTRO + "!")
+    context = context_for(me=me, contact=SAM, meeting_minutes=20, days_since=7)
+    body = TemplateLibrary().render("follow-up", context).body
+    assert f"in case my note got buried. {INTRO}!\n" in body
+    plain = TemplateLibrary().render("follow-up", full_context()).body
+    assert "in case my note got buried.\n" in plain
+
+
 def test_outreach_and_follow_up_proofread_clean_for_every_way_you_know_them() -> None:
     from coffeechat.proofread import ProofreadContext, proofread
 
@@ -265,8 +287,8 @@ def test_outreach_and_follow_up_proofread_clean_for_every_way_you_know_them() ->
     ]
     names = ("Sam Rivera", "Acme Robotics", "Alex Doe", "Maria Lopez", "Globex", "Target")
     names += ("PyCon", "Jo Park", "Stanford", "State")
-    for intro in ("",):
-        me = ME
+    for intro in ("", INTRO):
+        me = Me(name="Alex Doe", email="alex.doe@example.org", intro=intro)
         for fields in shapes:
             for referrer in (None, MARIA):
                 for kind in ("outreach", "follow-up"):

@@ -183,3 +183,13 @@ def test_watch_needs_only_your_address(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"me\.name is not set"):
         require_identity(config)
     require_identity(load(write(tmp_path, '[me]\nname = "Alex Doe"\nemail = "alex@uni.example"\n')))
+
+
+def test_me_intro_is_optional_and_kept_as_written(tmp_path: Path) -> None:
+    assert load(write(tmp_path, '[me]\nname = "Jo Student"\n')).me.intro == ""
+    text = '[me]\nintro = """I study economics at State.\nI am exploring product management."""\n'
+    intro = load(write(tmp_path, text)).me.intro
+    # the draft joins the lines; the config keeps what the user wrote
+    assert intro == "I study economics at State.\nI am exploring product management."
+    with pytest.raises(ConfigError, match=r"me\.intro: expected a string in quotes"):
+        load(write(tmp_path, "[me]\nintro = 3\n"))

@@ -33,6 +33,10 @@ class Me:
     name: str = ""
     email: str = ""
     timezone: str = "UTC"
+    # Who you are and what you are exploring, in a sentence or two; the outreach and the
+    # follow-up introduce you with it (the seeds: "a brief introduction of yourself").
+    # Optional: without it the drafts say "I am exploring a similar path".
+    intro: str = ""
 
 
 # What `coffeechat init` wrote into [me] before it left the identity empty; configs made

@@ -93,6 +93,7 @@ def initialize(
     name: str | None = None,
     email: str | None = None,
     timezone: str | None = None,
+    intro: str | None = None,
     force: bool = False,
 ) -> InitResult:
     """Write the config (refusing to overwrite one without `force`) and create the database.
@@ -111,6 +112,9 @@ def initialize(
         values[("me", "name")] = name
     if email or (imap_user and "@" in imap_user):
         values[("me", "email")] = email or imap_user or ""
+    if intro and intro.strip():
+        # One line: the config's example line is replaced as one "key = value" line.
+        values[("me", "intro")] = " ".join(intro.split())
     if maildir:
         values[("mail", "backend")] = "maildir"
         values[("mail", "maildir")] = str(Path(maildir).expanduser().resolve())

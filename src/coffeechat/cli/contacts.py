@@ -50,6 +50,12 @@ MAX_NOTES = 20  # notes printed after an import; --dry-run prints every one
     metavar="ZONE",
     help="An IANA zone such as Europe/Berlin (default: this machine's).",
 )
+@click.option(
+    "--intro",
+    metavar="TEXT",
+    help="Who you are and what you are exploring, used to introduce you in the outreach, "
+    'e.g. "I am a senior at State studying economics and exploring product management."',
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing config file.")
 @pass_app
 def init(
@@ -65,6 +71,7 @@ def init(
     name: str | None,
     email: str | None,
     timezone: str | None,
+    intro: str | None,
     force: bool,
 ) -> None:
     """Write a commented config file and create the database.
@@ -103,6 +110,7 @@ def init(
         name=name,
         email=email,
         timezone=timezone,
+        intro=intro,
         force=force,
     )
     me = result.config.me

@@ -20,7 +20,9 @@ ends with exactly one newline.
 
 Template variables
 ------------------
-``me``               you: ``name``, ``first_name``, ``email``
+``me``               you: ``name``, ``first_name``, ``email``, ``intro`` (config
+                     ``me.intro``: who you are and what you are exploring, on one line and
+                     ending like a sentence; "" when not set)
 ``contact``          the person written to: ``name``, ``first_name``, ``company``, ``role``,
                      ``email``, ``how_met`` (free text, e.g. "LinkedIn"), ``linkedin_url``,
                      and what how_met says: ``how_met_sentence`` (it as the start of a

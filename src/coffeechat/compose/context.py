@@ -212,7 +212,13 @@ def context_for(
     return {
         "me": Record(
             "me",
-            {"name": me.name.strip(), "first_name": first_name(me.name), "email": me.email},
+            {
+                "name": me.name.strip(),
+                "first_name": first_name(me.name),
+                "email": me.email,
+                # one line, ending like a sentence, or "" (never a placeholder)
+                "intro": _sentence(me.intro) or "",
+            },
         ),
         "contact": Record(
             "contact",
