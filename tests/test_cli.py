@@ -143,6 +143,34 @@ def test_show_says_whom_a_contact_introduced_you_to(workspace: Workspace) -> Non
     assert json.loads(workspace.run("show", "sam", "--json").stdout)["referred_by"] == 1
 
 
+INTRO = "I am a senior at State studying economics and exploring product management."
+
+
+def test_the_outreach_to_a_former_coworker_introduces_you(workspace: Workspace) -> None:
+    workspace.set_me(f'name = "Alex Doe"\nemail = "alex.doe@example.org"\nintro = "{INTRO}"')
+    workspace.run(
+        "add", "Dana Lee", "--email", "dana@acme.com", "--company", "Acme", "--role",
+        "Product Manager", "--how-met", "former coworker at Target",
+    )  # fmt: skip
+    result = workspace.run("draft", "outreach", "dana", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert (
+        f"I hope you are doing well. {INTRO} I would value hearing how you came to your role "
+        "as Product Manager."
+    ) in result.output
+    assert "found your name" not in result.output and "not met" not in result.output
+
+
+def test_show_prep_reminds_you_of_your_introduction(workspace: Workspace) -> None:
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.com")
+    sheet = workspace.run("show", "dana", "--prep").output
+    assert "set me.intro in your config" in sheet
+    workspace.set_me(f'name = "Alex Doe"\nemail = "alex.doe@example.org"\nintro = "{INTRO}"')
+    sheet = workspace.run("show", "dana", "--prep").output
+    assert f"Your introduction: {INTRO}" in sheet
+    assert "set me.intro" not in sheet
+
+
 def test_stage_refuses_illegal_moves_unless_forced(workspace: Workspace) -> None:
     workspace.run("add", "Dana Lee", "--email", "dana@acme.com")
     result = workspace.run("stage", "dana", "thanked")

@@ -72,8 +72,12 @@ def preparation_questions(bank: list[Topic], per_topic: int = 2) -> list[str]:
     return [q for topic in bank for q in topic.questions[:per_topic]]
 
 
-def preparation_sheet(store: Store, contact: Contact, bank: list[Topic]) -> str:
-    """One page to read before the conversation (the seeds' "Prepare for the interview")."""
+def preparation_sheet(store: Store, contact: Contact, bank: list[Topic], *, intro: str = "") -> str:
+    """One page to read before the conversation (the seeds' "Prepare for the interview").
+
+    `intro` is the user's `me.intro`: the seeds ask for "a brief introduction of yourself",
+    so the sheet shows the one the drafts use, or where to write it.
+    """
     lines = [f"Preparing to meet {contact.name}"]
     role = ", ".join(part for part in (contact.role, contact.company) if part)
     if role:
@@ -100,9 +104,13 @@ def preparation_sheet(store: Store, contact: Contact, bank: list[Topic]) -> str:
         "",
         "Open with a short introduction of yourself and what you hope to learn;",
         "say you are looking for information and advice, not a job; keep to the time.",
-        "",
-        "Questions:",
     ]
+    intro = " ".join(intro.split())
+    if intro:
+        lines.append(f"Your introduction: {intro}")
+    else:
+        lines.append("(Write yours once: set me.intro in your config; the outreach uses it too.)")
+    lines += ["", "Questions:"]
     for topic in bank:
         lines.append(f"  {topic.title}")
         lines += [f"    - {question}" for question in topic.questions[:2]]

@@ -461,7 +461,8 @@ def show(app: App, who: str, prep: bool, as_json: bool) -> None:
     if prep:
         from coffeechat.questions import load_bank, preparation_sheet
 
-        say(preparation_sheet(store, contact, load_bank(app.config.questions_path)))
+        bank = load_bank(app.config.questions_path)
+        say(preparation_sheet(store, contact, bank, intro=app.config.me.intro))
         return
     events = store.events(contact.id)
     if as_json:
