@@ -861,3 +861,52 @@ def test_add_and_edit_collapse_runs_of_whitespace_in_names(workspace: Workspace)
     assert same.stdout.startswith("Nothing changed: Mary O'Brien (id 1)")
     assert workspace.run("edit", "1", "--name", " Mary   K.  O'Brien").exit_code == 0
     assert json.loads(workspace.run("show", "1", "--json").stdout)["name"] == "Mary K. O'Brien"
+
+
+def test_add_refuses_a_second_contact_known_only_by_the_same_name(workspace: Workspace) -> None:
+    """Without an address or profile there is nothing to tell two Sam Roes apart: a second
+    `add` is a repeat, and three Sam Roes would end up in Dana's thank-you and report."""
+    assert workspace.run("add", "Sam Roe", "--company", "Acme").exit_code == 0
+    again = workspace.run("add", "sam  roe")
+    assert again.exit_code == 1
+    assert again.stderr == (
+        "Error: Sam Roe is already a contact (id 1); change it with `coffeechat edit 1`, "
+        "or give --email or --linkedin to add another person of that name\n"
+    )
+    assert [c["id"] for c in json.loads(workspace.run("list", "--json").stdout)] == [1]
+
+
+def test_add_with_an_address_warns_of_a_contact_with_the_same_name(workspace: Workspace) -> None:
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.com")
+    other = workspace.run("add", "Dana Lee", "--email", "dana@globex.com")
+    assert other.exit_code == 0, other.output
+    assert "Added Dana Lee (id 2)" in other.stdout
+    assert other.stderr == "Warning: same name as Dana Lee (id 1) <dana@acme.com>\n"
+
+
+def test_add_refuses_a_linkedin_profile_that_is_already_a_contact(workspace: Workspace) -> None:
+    workspace.run("add", "Lee Park", "--linkedin", "https://www.linkedin.com/in/leepark")
+    again = workspace.run(
+        "add",
+        "Lee Park",
+        "--email",
+        "lee@x.org",
+        "--linkedin",
+        "http://www.linkedin.com/in/leepark/",
+    )
+    assert again.exit_code == 1
+    assert again.stderr == (
+        "Error: https://www.linkedin.com/in/leepark already belongs to Lee Park (id 1); "
+        "use `coffeechat show 1`\n"
+    )
+    assert len(json.loads(workspace.run("list", "--json").stdout)) == 1
+
+
+def test_add_refuses_a_linkedin_value_that_is_not_a_url(workspace: Workspace) -> None:
+    result = workspace.run("add", "Lee Park", "--linkedin", "notaurl")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: --linkedin 'notaurl' is not a web address; "
+        "write it like https://www.linkedin.com/in/lee-park\n"
+    )
+    assert json.loads(workspace.run("list", "--json").stdout) == []

@@ -312,19 +312,33 @@ def add(
     Example: coffeechat add "Dana Lee" --email dana@acme.com --company Acme --role "UX Lead"
     """
     from coffeechat.contacts import add_contact
-    from coffeechat.output import say
+    from coffeechat.output import say, warn
 
+    url = _profile_url(app, linkedin)
+    namesakes = app.store.contacts_named(name)
+    if namesakes and not emails and not url:
+        # Nothing would tell the two apart: this is the same person added twice, and each
+        # copy would show up in the referrer's thank-you and the report's tree.
+        first = namesakes[0]
+        raise UserError(
+            f"{first.name} is already a contact (id {first.id}); change it with "
+            f"`coffeechat edit {first.id}`, or give --email or --linkedin to add another "
+            "person of that name"
+        )
     contact = add_contact(
         app.store,
         name,
         emails=emails,
         company=company,
         role=role,
-        linkedin_url=linkedin,
+        linkedin_url=url,
         referred_by=referred_by,
         how_met=how_met,
         tags=tags,
     )
+    for namesake in namesakes:  # as `import` notes it: two people, or one added twice?
+        address = f" <{namesake.email}>" if namesake.email else ""
+        warn(f"same name as {namesake.name} (id {namesake.id}){address}")
     added = f"Added {contact.name} (id {contact.id}), stage {contact.stage.value}"
     if contact.email:
         say(f"{added}.")
@@ -337,6 +351,32 @@ def add(
             f"Next: `coffeechat edit {contact.id} --email ADDRESS` once you have their "
             f"address; then `coffeechat draft outreach {contact.id}`."
         )
+
+
+def _profile_url(app: App, linkedin: str) -> str:
+    """`add --linkedin` spelled as `import` spells it, so the two match; refused when it
+    is not a web address or is already another contact's profile."""
+    from urllib.parse import urlsplit
+
+    from coffeechat.contacts import check_field
+    from coffeechat.importers.rows import normalize_linkedin_url
+
+    url = normalize_linkedin_url(check_field("LinkedIn URL", linkedin))
+    if not url:
+        return ""
+    host = urlsplit(url).netloc
+    if "." not in host or " " in url:
+        raise UserError(
+            f"--linkedin {linkedin!r} is not a web address; "
+            "write it like https://www.linkedin.com/in/lee-park"
+        )
+    for other in app.store.contacts():
+        if other.linkedin_url and normalize_linkedin_url(other.linkedin_url) == url:
+            raise UserError(
+                f"{url} already belongs to {other.name} (id {other.id}); "
+                f"use `coffeechat show {other.id}`"
+            )
+    return url
 
 
 @main.command()
