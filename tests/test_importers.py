@@ -744,3 +744,18 @@ def test_imported_names_collapse_runs_of_whitespace(store: Store, tmp_path: Path
     store.add_contact(NewContact("Eva Kim", ()))
     assert run(store, "csv", str(path)).added == 1  # Eva Kim is the one already stored
     assert [c.name for c in store.contacts()] == ["Eva Kim", "Mary O'Brien"]
+
+
+def test_csv_google_contacts_export() -> None:
+    """Google Contacts puts several values in one cell joined by ' ::: ' and names the
+    employer 'Organization Name'; the second address and the company were lost."""
+    parsed = parse_csv(DATA / "csv_google_contacts.csv")
+
+    (row,) = parsed.rows
+    contact = row.contact
+    assert contact.emails == ("ole@y.example", "ole@home.example")
+    assert (contact.company, contact.role) == ("Yco", "Data Engineer")
+    assert contact.tags == ("* myContacts", "Alumni")
+    assert parsed.mapping["Organization Name"] == "company"
+    assert parsed.mapping["Organization Title"] == "role"
+    assert parsed.mapping["Organization Department"] == IGNORED

@@ -76,9 +76,11 @@ CSV_COLUMNS: dict[str, str] = {
         ("email", "emails", "mail", "emailaddress", "emailaddresses", "emailvalue"), "emails"
     ),
     **dict.fromkeys(
-        ("company", "organization", "organisation", "employer", "companyname"), "company"
+        # "Organization Name" (or "Organization 1 - Name") is Google Contacts' employer.
+        ("company", "organization", "organisation", "employer", "companyname", "organizationname"),
+        "company",
     ),
-    **dict.fromkeys(("role", "title", "position", "jobtitle"), "role"),
+    **dict.fromkeys(("role", "title", "position", "jobtitle", "organizationtitle"), "role"),
     **dict.fromkeys(
         ("linkedin", "linkedinurl", "linkedinprofile", "linkedinprofileurl"), "linkedin_url"
     ),
