@@ -1214,3 +1214,28 @@ def test_a_long_meeting_is_scheduled_with_a_warning(dana: Workspace) -> None:
     assert "60 minutes is long for an informational interview" in result.stderr
     shorter = dana.run("schedule", "dana", "2026-03-30 15:00", "--minutes", "30")
     assert "is long" not in shorter.stderr
+
+
+@pytest.mark.parametrize("again", [("--cancel",), ("2026-03-31 10:00",)], ids=["cancel", "move"])
+def test_an_invitation_sent_under_a_new_message_id_is_not_called_unsent(
+    dana: Workspace, again: tuple[str, ...]
+) -> None:
+    """Mail clients often send a draft under a Message-ID of their own. `watch` still sees
+    the invitation go out (by its subject); the cancel must not then say it is unsent and
+    ask the user to delete the cancellation, which would leave Dana's calendar holding a
+    meeting that is off."""
+    assert dana.run("schedule", "dana", "2026-03-30 15:00", "--invite").exit_code == 0
+    drafts = mailbox.Maildir(dana.maildir / ".Drafts", create=False)
+    [(key, draft)] = list(drafts.items())
+    del draft["Message-ID"]
+    draft["Message-ID"] = "<sent-by-the-client@mail.example.org>"
+    mailbox.Maildir(dana.maildir / ".Sent", create=False).add(draft)
+    drafts.remove(key)
+    watched = dana.run("watch", "--once")
+    assert "invitation sent" in watched.output
+
+    result = dana.run("schedule", "dana", *again)
+
+    assert result.exit_code == 0, result.output
+    assert "draft written to Drafts" in result.stdout
+    assert "still in Drafts" not in result.stderr

@@ -330,7 +330,21 @@ def unsent_invitation(store: Store, uid: str) -> str | None:
     """
     message_id = store.meeting(uid).get("invitation")
     message = store.message(message_id) if message_id else None
-    return message_id if message and message["direction"] == "draft" else None
+    if not message or message["direction"] != "draft":
+        return None
+    # Mail clients often send a draft under a Message-ID of their own; `watch` then keeps
+    # the copy in Sent apart from our draft, known by the draft's subject. A copy with this
+    # subject, sent once the draft was written, is this invitation sent: calling it unsent
+    # would have the user delete the cancellation their contact's calendar needs. (A minute
+    # of slack: a client that keeps the draft's Date stamps it just before we recorded it.)
+    subject = (message["subject"] or "").strip().casefold()
+    written = datetime.fromisoformat(message["at"]) - timedelta(minutes=1)
+    for sent in store.messages(message["contact_id"], direction="sent"):
+        if (sent["subject"] or "").strip().casefold() == subject and (
+            datetime.fromisoformat(sent["at"]) >= written
+        ):
+            return None
+    return message_id
 
 
 def invited(store: Store, scheduled: Scheduled, message_id: str) -> None:
