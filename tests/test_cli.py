@@ -910,3 +910,21 @@ def test_add_refuses_a_linkedin_value_that_is_not_a_url(workspace: Workspace) ->
         "write it like https://www.linkedin.com/in/lee-park\n"
     )
     assert json.loads(workspace.run("list", "--json").stdout) == []
+
+
+def test_edit_checks_the_linkedin_url_as_add_does(workspace: Workspace) -> None:
+    workspace.run("add", "Marco Rossi", "--linkedin", "https://www.linkedin.com/in/marcorossi")
+    workspace.run("add", "Ana Souza", "--email", "ana@delta.example")
+    taken = workspace.run("edit", "ana", "--linkedin", "https://www.linkedin.com/in/marcorossi/")
+    assert taken.exit_code == 1
+    assert taken.stderr == (
+        "Error: https://www.linkedin.com/in/marcorossi already belongs to Marco Rossi (id 1); "
+        "use `coffeechat show 1`\n"
+    )
+    assert workspace.run("edit", "ana", "--linkedin", "notaurl").exit_code == 1
+    assert json.loads(workspace.run("show", "ana", "--json").stdout)["linkedin_url"] == ""
+    # Their own profile again, spelled another way, is no change.
+    same = workspace.run("edit", "marco", "--linkedin", "http://www.linkedin.com/in/marcorossi")
+    assert same.exit_code == 0, same.output
+    assert same.stdout.startswith("Nothing changed")
+    assert workspace.run("edit", "marco", "--linkedin", "").exit_code == 0

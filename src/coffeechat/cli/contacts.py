@@ -353,9 +353,9 @@ def add(
         )
 
 
-def _profile_url(app: App, linkedin: str) -> str:
-    """`add --linkedin` spelled as `import` spells it, so the two match; refused when it
-    is not a web address or is already another contact's profile."""
+def _profile_url(app: App, linkedin: str, *, contact_id: int | None = None) -> str:
+    """`--linkedin` spelled as `import` spells it, so the two match; refused when it is not
+    a web address or is already the profile of a contact other than `contact_id`."""
     from urllib.parse import urlsplit
 
     from coffeechat.contacts import check_field
@@ -371,7 +371,9 @@ def _profile_url(app: App, linkedin: str) -> str:
             "write it like https://www.linkedin.com/in/lee-park"
         )
     for other in app.store.contacts():
-        if other.linkedin_url and normalize_linkedin_url(other.linkedin_url) == url:
+        if other.id == contact_id or not other.linkedin_url:
+            continue
+        if normalize_linkedin_url(other.linkedin_url) == url:
             raise UserError(
                 f"{url} already belongs to {other.name} (id {other.id}); "
                 f"use `coffeechat show {other.id}`"
@@ -423,9 +425,12 @@ def edit(
             p.opts[0] for p in ctx.command.params if isinstance(p, click.Option) and p.opts
         )
         raise click.UsageError(f"nothing to change; give one or more of {options}")
+    target = app.store.resolve(who)
+    if linkedin is not None:
+        linkedin = _profile_url(app, linkedin, contact_id=target.id)
     contact, changed = edit_contact(
         app.store,
-        app.store.resolve(who),
+        target,
         name=name,
         emails=emails,
         company=company,
