@@ -507,6 +507,39 @@ def test_init_writes_security_ca_file_and_password_command(
             "to localhost)",
         ),
         (
+            ["--imap-host", "imaps://imap.uni.example/"],
+            "Invalid value for '--imap-host': give the server's name, not a URL: "
+            "--imap-host imap.uni.example",
+        ),
+        (
+            ["--imap-host", "imap.uni.example:993"],
+            "Invalid value for '--imap-host': give the port on its own: "
+            "--imap-host imap.uni.example --imap-port 993",
+        ),
+        (
+            ["--imap-host", "imap uni.example"],
+            "Invalid value for '--imap-host': 'imap uni.example' is not a host name; "
+            "write it like imap.uni.example",
+        ),
+        (
+            ["--imap-port", "99999"],
+            "Invalid value for '--imap-port': 99999 is not in the range 1<=x<=65535.",
+        ),
+        (
+            ["--email", "jo-at-uni"],
+            "Invalid value for '--email': 'jo-at-uni' is not an email address; "
+            "write it like jo@uni.example",
+        ),
+        (
+            ["--name", "Jo\nBcc: x@y.example"],
+            "Invalid value for '--name': it contains a line break or control character; remove it",
+        ),
+        (
+            ["--password-command", "pass show\tmail/jo"],
+            "Invalid value for '--password-command': it contains a line break or control "
+            "character; remove it",
+        ),
+        (
             ["--imap-ca-file", "missing.pem"],
             "Invalid value for '--imap-ca-file': no such file 'missing.pem'",
         ),
@@ -539,6 +572,13 @@ def test_init_writes_security_ca_file_and_password_command(
     ids=[
         "unknown",
         "plain-remote",
+        "host-url",
+        "host-port",
+        "host-space",
+        "port-range",
+        "email",
+        "name-line-break",
+        "command-tab",
         "ca-missing",
         "ca-not-pem",
         "cmd-quote",

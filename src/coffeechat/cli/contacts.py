@@ -3,6 +3,7 @@ list, show, stage, note, import, export."""
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +26,9 @@ MAX_NOTES = 20  # notes printed after an import; --dry-run prints every one
 @click.option("--maildir", metavar="DIR", help="Use a local Maildir folder (the default backend).")
 @click.option("--imap-host", metavar="HOST", help="Use this IMAP server.")
 @click.option("--imap-user", metavar="USER", help="IMAP login name (usually your address).")
-@click.option("--imap-port", type=int, metavar="N", help="IMAP port (default 993).")
+@click.option(
+    "--imap-port", type=click.IntRange(1, 65535), metavar="N", help="IMAP port (default 993)."
+)
 @click.option(
     "--imap-security",
     type=click.Choice(["tls", "starttls", "plain"]),
@@ -86,6 +89,22 @@ def init(
     from coffeechat.output import say, warn
     from coffeechat.setup import initialize
 
+    # A line break would end the TOML string init writes (and `--name` goes into From:).
+    for option, value in (
+        ("--maildir", maildir),
+        ("--imap-host", imap_host),
+        ("--imap-user", imap_user),
+        ("--imap-ca-file", imap_ca_file),
+        ("--password-command", password_command),
+        ("--database", database),
+        ("--name", name),
+        ("--email", email),
+    ):
+        if value is not None and any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            raise click.BadParameter(
+                "it contains a line break or control character; remove it",
+                param_hint=f"'{option}'",
+            )
     _check_backend_flags(
         maildir,
         imap_host,
@@ -97,6 +116,14 @@ def init(
     )
     _check_imap_flags(imap_host, imap_security, imap_ca_file, password_command)
     _check_timezone_flag(timezone)
+    if email is not None:
+        from coffeechat.contacts import parse_address
+
+        if parse_address(email) is None:
+            raise click.BadParameter(
+                f"{email!r} is not an email address; write it like jo@uni.example",
+                param_hint="'--email'",
+            )
     result = initialize(
         app.config_path,
         maildir=maildir,
@@ -195,6 +222,10 @@ def _check_imap_flags(
     from coffeechat.config import is_loopback
     from coffeechat.credentials import password_command_problem
 
+    if host is not None:
+        problem = _host_problem(host)
+        if problem:
+            raise click.BadParameter(problem, param_hint="'--imap-host'")
     if security == "plain" and host and not is_loopback(host):
         raise click.BadParameter(
             f"plain would send your password unencrypted to {host}; use tls or starttls "
@@ -209,6 +240,36 @@ def _check_imap_flags(
         problem = password_command_problem(password_command)
         if problem:
             raise click.BadParameter(problem, param_hint="'--password-command'")
+
+
+_HOST_NAME = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?")
+
+
+def _host_problem(host: str) -> str | None:
+    """What is wrong with `host` as a server name; a URL or a host:port is named as such,
+    since either would otherwise be written and fail only at `login`."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    text = host.strip()
+    if "://" in text:
+        name = urlsplit(text).hostname or ""
+        return f"give the server's name, not a URL: --imap-host {name or 'imap.example.com'}"
+    try:
+        ipaddress.ip_address(text)
+        return None
+    except ValueError:
+        pass
+    name, colon, port = text.rpartition(":")
+    if colon and port.isdigit() and name:
+        return f"give the port on its own: --imap-host {name} --imap-port {port}"
+    try:
+        ascii_name = text.encode("idna").decode("ascii")
+    except UnicodeError:
+        ascii_name = ""
+    if not _HOST_NAME.fullmatch(ascii_name):
+        return f"{host!r} is not a host name; write it like imap.uni.example"
+    return None
 
 
 def _ca_file_problem(ca_file: str) -> str | None:
