@@ -968,3 +968,19 @@ def test_edit_checks_the_linkedin_url_as_add_does(workspace: Workspace) -> None:
     assert same.exit_code == 0, same.output
     assert same.stdout.startswith("Nothing changed")
     assert workspace.run("edit", "marco", "--linkedin", "").exit_code == 0
+
+
+def test_add_by_name_alone_beside_two_namesakes_adds_as_met_suggests(
+    workspace: Workspace,
+) -> None:
+    """`met --referral "Sam Roe"` with two Sam Roes on file says to run `add "Sam Roe"`:
+    with no one contact to be the same person, add warns instead of refusing."""
+    workspace.run("add", "Sam Roe", "--email", "sam@acme.example")
+    workspace.run("add", "Sam Roe", "--email", "sam@globex.example")
+    third = workspace.run("add", "Sam Roe")
+    assert third.exit_code == 0, third.output
+    assert "Added Sam Roe (id 3)" in third.stdout
+    assert third.stderr.splitlines() == [
+        "Warning: same name as Sam Roe (id 1) <sam@acme.example>",
+        "Warning: same name as Sam Roe (id 2) <sam@globex.example>",
+    ]

@@ -377,9 +377,11 @@ def add(
 
     url = _profile_url(app, linkedin)
     namesakes = app.store.contacts_named(name)
-    if namesakes and not emails and not url:
+    if len(namesakes) == 1 and not emails and not url:
         # Nothing would tell the two apart: this is the same person added twice, and each
-        # copy would show up in the referrer's thank-you and the report's tree.
+        # copy would show up in the referrer's thank-you and the report's tree. (`import`
+        # merges such a row, and `met --referral` links it. Beside two namesakes there is
+        # no one to be the same person: added, with a warning, as `met` suggests.)
         first = namesakes[0]
         raise UserError(
             f"{first.name} is already a contact (id {first.id}); change it with "
