@@ -689,7 +689,9 @@ def test_a_file_without_cards(tmp_path: Path) -> None:
     [
         ("https://www.linkedin.com/in/jane/", "https://www.linkedin.com/in/jane"),
         ("HTTP://WWW.LinkedIn.com/in/Jane?trk=abc", "https://www.linkedin.com/in/Jane"),
-        ("linkedin.com/in/jane", "https://linkedin.com/in/jane"),
+        # One profile, however the host is spelled: LinkedIn sends them all to www.
+        ("linkedin.com/in/jane", "https://www.linkedin.com/in/jane"),
+        ("https://uk.linkedin.com/in/jane/", "https://www.linkedin.com/in/jane"),
         ("", ""),
     ],
 )
@@ -759,3 +761,15 @@ def test_csv_google_contacts_export() -> None:
     assert parsed.mapping["Organization Name"] == "company"
     assert parsed.mapping["Organization Title"] == "role"
     assert parsed.mapping["Organization Department"] == IGNORED
+
+
+def test_a_profile_added_without_www_merges_with_the_linkedin_export(store: Store) -> None:
+    """`add --linkedin linkedin.com/in/...` and LinkedIn's own https://www.linkedin.com/in/...
+    are one person: the import added a second Zoë, with only a same-name warning."""
+    store.add_contact(
+        NewContact(name="Zoë Ångström", linkedin_url="https://linkedin.com/in/zoe-angstrom"),
+        cause="add",
+    )
+    run(store, "linkedin", "linkedin_preamble_5_lines.csv")
+    [zoe] = [c for c in store.contacts() if c.name == "Zoë Ångström"]
+    assert zoe.emails == ("zoe@example.com",)

@@ -141,12 +141,16 @@ def normalize_linkedin_url(url: str) -> str:
     text = url.strip()
     if not text:
         return ""
+    # linkedin.com/in/x, uk.linkedin.com/in/x and www.linkedin.com/in/x are one profile
+    # (LinkedIn redirects them all to www): one spelling, or a hand-added contact and the
+    # LinkedIn export of the same person would not merge.
     match = _LINKEDIN_URL.fullmatch(text)
     if match:
-        return f"https://{match.group(1).lower()}{match.group(2) or ''}"
+        return f"https://www.linkedin.com{match.group(2) or ''}"
     parts = urlsplit(text if "://" in text else "https://" + text)
-    scheme = "https" if is_linkedin_url(text) else parts.scheme.lower()
-    return urlunsplit((scheme, parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
+    if is_linkedin_url(text):
+        return urlunsplit(("https", "www.linkedin.com", parts.path.rstrip("/"), "", ""))
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
 
 
 @functools.lru_cache(maxsize=4096)  # thousands of connections share a few hundred dates
