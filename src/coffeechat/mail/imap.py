@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from imapclient import IMAPClient, SocketTimeout
+from imapclient.datetime_util import format_criteria_date
 from imapclient.exceptions import CapabilityError, IMAPClientAbortError, IMAPClientError, LoginError
 
 from coffeechat.config import Mail, is_loopback
@@ -51,22 +52,12 @@ SENT_NAMES: tuple[str, ...] = (
 # \Seen too, so a draft coffeechat wrote does not show up as an unread message.
 DRAFT_FLAGS: tuple[str, ...] = ("\\Draft", "\\Seen")
 FETCH_BATCH = 500  # UIDs per FETCH: bounded command lines and memory
-WINDOW_PROBES = 100  # messages whose arrival date is read first to find the backfill's start
 MULTIAPPEND_BATCH = 50  # messages per MULTIAPPEND (RFC 3502) command
 # RFC 2177: the server may drop an IDLE after 30 minutes, so re-issue before that.
 IDLE_MAX_SECONDS = 29 * 60
 
 _APPENDUID = re.compile(rb"\[APPENDUID (\d+) ([0-9:,]+)\]", re.IGNORECASE)
 # A body section (RFC 3501 6.4.5): part numbers, optionally followed by HEADER/TEXT/MIME.
-_UID_ITEM = re.compile(rb"\bUID (\d+)")
-_INTERNALDATE = re.compile(rb'INTERNALDATE " ?(\d{1,2})-([A-Za-z]{3})-(\d{4})')
-# RFC 3501 date-month: English, whatever the locale (so not calendar.month_abbr).
-_MONTHS = {
-    name: n
-    for n, name in enumerate(
-        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
-    )
-}
 _SECTION = re.compile(r"(?:\d+(?:\.\d+)*)?(?:\.?(?:HEADER|TEXT|MIME))?", re.IGNORECASE)
 
 
@@ -544,22 +535,23 @@ class ImapMailbox:
     ) -> Iterator[list[FetchedMessage]]:
         """Batches of header blocks for messages with UID > after_uid, in UID order.
 
-        `since_days` keeps a first backfill small: only messages from the first that
-        arrived within that many days of `today` (see `_window_start`). Never sets \\Seen.
+        `since_days` keeps a first backfill small: only messages whose internal date is
+        within that many days of `today` (SEARCH SINCE). Never sets \\Seen.
         """
         if until_uid is not None and until_uid <= after_uid:
             return  # an empty range (and "n:m" with n > m would mean m:n, RFC 3501 §9)
         self._refresh(folder)
         last = "*" if until_uid is None else str(until_uid)
+        criteria = ["UID", f"{after_uid + 1}:{last}"]
+        if since_days is not None:
+            since = (today or date.today()) - timedelta(days=since_days)
+            criteria += ["SINCE", format_criteria_date(since).decode()]
         with self._doing(f"searching {folder!r} for new messages"):
-            found = self._search("UID", f"{after_uid + 1}:{last}")
-            # "n:*" always matches the highest UID, even when it is below n (RFC 3501 6.4.8).
-            uids = sorted(
-                uid for uid in found if uid > after_uid and (until_uid is None or uid <= until_uid)
-            )
-            if since_days is not None:
-                since = (today or date.today()) - timedelta(days=since_days)
-                uids = uids[self._window_start(uids, since) :]
+            found = self._search(*criteria)
+        # "n:*" always matches the highest UID, even when it is below n (RFC 3501 6.4.8).
+        uids = sorted(
+            uid for uid in found if uid > after_uid and (until_uid is None or uid <= until_uid)
+        )
         item = header_fetch_item()
         batches = list(_batches(uids, FETCH_BATCH))
         for batch, following in itertools.zip_longest(batches, batches[1:]):
@@ -625,35 +617,6 @@ class ImapMailbox:
         if status != "OK":
             raise MailError(f"{self._where} refused UID SEARCH: {data!r}")
         return [uid for line in data if isinstance(line, bytes) for uid in map(int, line.split())]
-
-    def _window_start(self, uids: Sequence[int], since: date) -> int:
-        """The index in `uids` (ascending) of the first message that arrived on or after
-        `since`, read from the arrival dates (INTERNALDATE) of ~WINDOW_PROBES evenly spaced
-        messages, then of those between the last two: two short FETCHes.
-
-        A SEARCH SINCE would be exact, but makes the server read the date of every message
-        (~0.13 s for 50,000 on Dovecot, where it stats each file; BENCHMARKS.md). Mail
-        arrives in UID order, so the dates rise with the UIDs; the exception, old mail
-        moved into the folder since, gets a new UID and is read with what arrived around
-        it (`tracker.predates` keeps it from answering newer mail).
-        """
-        step = max(1, -(-len(uids) // WINDOW_PROBES))
-        coarse = self._first_arrived(uids, range(0, len(uids), step), since, len(uids))
-        return self._first_arrived(uids, range(max(coarse - step + 1, 0), coarse), since, coarse)
-
-    def _first_arrived(self, uids: Sequence[int], indexes: range, since: date, default: int) -> int:
-        """The first of `indexes` into `uids` whose message arrived on or after `since`,
-        else `default`. A message gone meanwhile counts as inside: better read too much."""
-        if not indexes:
-            return default
-        with self._imaplib() as imap:
-            status, data = imap.uid(
-                "FETCH", ",".join(str(uids[i]) for i in indexes), "(INTERNALDATE)"
-            )
-        if status != "OK":
-            raise MailError(f"{self._where} refused UID FETCH INTERNALDATE: {data!r}")
-        arrived = dict(_arrival_dates(data))
-        return next((i for i in indexes if arrived.get(uids[i], since) >= since), default)
 
     def _fetch_literals(self, uids: Sequence[int], item: str) -> dict[int, bytes]:
         """UID → the value of `item` (a BODY section, sent as a literal) for each message."""
@@ -740,17 +703,6 @@ _NEWS = ("EXISTS", "RECENT", "EXPUNGE")  # untagged responses that mean a folder
 # A server greets as soon as it accepts (RFC 3501 7.1); one that has not within this
 # long may be a TLS-only port, waiting for our handshake as we wait for its greeting.
 GREETING_SECONDS = 3.0
-
-
-def _arrival_dates(lines: Sequence[Any]) -> Iterator[tuple[int, date]]:
-    """(UID, the day it arrived, as the server wrote it) from a FETCH (INTERNALDATE) answer,
-    e.g. `7 (UID 12 INTERNALDATE "05-Dec-2026 07:20:07 +0000")`."""
-    for line in lines:
-        if not isinstance(line, bytes):
-            continue
-        uid, day = _UID_ITEM.search(line), _INTERNALDATE.search(line)
-        if uid and day and (month := _MONTHS.get(day[2].decode().capitalize())):
-            yield int(uid[1]), date(int(day[3]), month, int(day[1]))
 
 
 def _greeted(mail: Mail, context: ssl.SSLContext | None) -> IMAPClient:
