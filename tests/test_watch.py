@@ -304,6 +304,54 @@ def test_what_a_pass_committed_before_the_connection_dropped_is_shown(
     assert statuses[-1].startswith("connection lost (lost the connection)")
 
 
+def test_a_silence_sweep_that_fails_midway_leaves_nothing_unshown(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Carla's and Anaïs's follow-ups went unanswered: both are due to move to no-response.
+    # The sweep fails on the second (a locked database, Ctrl-C); whatever it committed
+    # must have been handed to on_committed, since the next pass will not see it again.
+    from coffeechat.config import load
+    from coffeechat.watcher import connected, run_pass
+
+    ids = seed(workspace.database, {})
+    store = Store.open(workspace.database)
+    for key in ("carla", "anais"):
+        store.record_message(
+            f"<follow-up-{key}@example.com>",
+            ids[key],
+            direction="sent",
+            kind="follow-up",
+            subject="Re: Coffee chat?",
+            at="2026-03-09T09:00:00+00:00",
+        )
+    moves = 0
+    move = Store.move
+
+    def fails_the_second(self: Store, contact: Any, target: Stage, *a: Any, **k: Any) -> Any:
+        nonlocal moves
+        if target == Stage.NO_RESPONSE:
+            moves += 1
+            if moves == 2:
+                raise KeyboardInterrupt
+        return move(self, contact, target, *a, **k)
+
+    monkeypatch.setattr(Store, "move", fails_the_second)
+    shown: list[int] = []
+    config = load(workspace.config_path)
+    with connected(config) as mailbox, pytest.raises(KeyboardInterrupt):
+        run_pass(
+            store,
+            mailbox,
+            config,
+            now=datetime(2026, 6, 1, tzinfo=UTC),
+            on_committed=lambda changes: shown.extend(c.contact_id for c in changes),
+        )
+    silent = [i for i in ids.values() if store.get(i).stage == Stage.NO_RESPONSE]
+    store.close()
+    assert moves == 2
+    assert sorted(shown) == sorted(silent)
+
+
 def test_a_bounce_from_before_the_outreach_marks_nothing(backend: Backend) -> None:
     # Sam was written to on 1 March; a bounce of February is about an older message, and
     # the address may work now: no bounced stage, and the address is not marked.

@@ -69,13 +69,21 @@ def sweep_silence(store: Store, config: Config, *, now: datetime) -> list[Change
     from coffeechat.agenda import actions_for, contact_facts
 
     waiting = store.contacts(Stage.CONTACTED)
+    due = [
+        action.contact_id
+        for facts in (contact_facts(store, waiting) if waiting else [])
+        for action in actions_for(facts, config.outreach, config.tz, now)
+        if action.kind == "no-response" and action.due <= now
+    ]
+    if not due:
+        return []
     changes = []
-    for facts in contact_facts(store, waiting) if waiting else []:
-        for action in actions_for(facts, config.outreach, config.tz, now):
-            if action.kind != "no-response" or action.due > now:
-                continue
-            contact = store.get(action.contact_id)
-            detail = f"no reply {config.outreach.follow_up_after_days} days after the follow-up"
+    detail = f"no reply {config.outreach.follow_up_after_days} days after the follow-up"
+    # All or none: the caller shows what a pass committed, and a move committed before a
+    # failure (a locked database, Ctrl-C) would be done yet never shown.
+    with store.transaction():
+        for contact_id in due:
+            contact = store.get(contact_id)
             store.move(
                 contact,
                 Stage.NO_RESPONSE,
