@@ -304,6 +304,61 @@ def test_what_a_pass_committed_before_the_connection_dropped_is_shown(
     assert statuses[-1].startswith("connection lost (lost the connection)")
 
 
+def test_the_calendar_files_are_rewritten_even_when_showing_a_change_is_interrupted(
+    workspace: Workspace,
+) -> None:
+    # Ctrl-C (or a closed pipe) while the lines are printed: the pass is committed, and
+    # the feed and meeting files it made stale are rewritten only here, once per pass.
+    from coffeechat.config import load
+    from coffeechat.watcher import watch_forever
+
+    backend = Backend("maildir", workspace, None, None)
+    seed(workspace.database, {})
+    backend.deliver("inbox", (MAIL / "reply_threaded.eml").read_bytes())  # Jane
+    refreshed: list[list[str]] = []
+
+    def interrupted(change: Any) -> None:
+        raise KeyboardInterrupt
+
+    store = Store.open(workspace.database)
+    with pytest.raises(KeyboardInterrupt):
+        watch_forever(
+            store,
+            load(workspace.config_path),
+            on_change=interrupted,
+            on_status=lambda text: None,
+            now=lambda: datetime.now(UTC),
+            on_pass=lambda changes: refreshed.append([c.contact_name for c in changes]),
+        )
+    store.close()
+    assert refreshed == [["Jane Rivera"]]
+
+
+def test_watch_once_rewrites_the_feed_even_when_showing_is_interrupted(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same in `watch --once`: Ctrl-C while the lines print still rewrites the feed.
+    from coffeechat import agenda
+    from coffeechat.cli import main
+    from coffeechat.sync import Change
+
+    backend = Backend("maildir", workspace, None, None)
+    seed(workspace.database, {})
+    backend.deliver("inbox", (MAIL / "reply_threaded.eml").read_bytes())  # Jane
+    feeds: list[object] = []
+    monkeypatch.setattr(agenda, "write_feed", lambda *args: feeds.append(args))
+
+    def interrupted(change: Change) -> dict[str, object]:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Change, "to_json", interrupted)
+    result = workspace.runner.invoke(
+        main, ["--config", str(workspace.config_path), "watch", "--once", "--json"]
+    )
+    assert result.exit_code != 0
+    assert len(feeds) == 1
+
+
 def test_a_silence_sweep_that_fails_midway_leaves_nothing_unshown(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:

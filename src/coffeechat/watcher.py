@@ -154,12 +154,16 @@ def watch_forever(
                     finally:
                         # Also when the pass failed midway: what it committed is done,
                         # and the next pass starts after it.
-                        for change in committed:
-                            on_change(change)
-                        if committed and on_pass is not None:
-                            # Once per pass, not per change: rewriting the feed costs as
-                            # much as the contacts it lists, and a busy pass has many.
-                            on_pass(committed)
+                        try:
+                            for change in committed:
+                                on_change(change)
+                        finally:
+                            # Even when showing was cut short (Ctrl-C): the files are
+                            # stale until rewritten, and no later pass rewrites them.
+                            if committed and on_pass is not None:
+                                # Once per pass, not per change: rewriting the feed costs
+                                # as much as the contacts it lists, and a busy pass has many.
+                                on_pass(committed)
                     timeout = min(config.mail.poll_seconds, IDLE_RENEW_SECONDS)
                     mailbox.wait_for_change([mailbox.inbox_folder()], timeout)
         except MailUnreachable as err:

@@ -241,9 +241,11 @@ def watch(app: App, once: bool, as_json: bool) -> None:
         finally:
             # Also when the pass failed midway: what it committed is done, and the next
             # pass starts after it, so this is the only time it can be shown.
-            for change in committed:
-                show(change)
-            refresh(committed)
+            try:
+                for change in committed:
+                    show(change)
+            finally:
+                refresh(committed)  # even when showing was cut short (Ctrl-C)
         if not as_json:
             moved = sum(1 for c in committed if c.to_stage)
             say(
