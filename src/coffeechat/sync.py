@@ -34,9 +34,9 @@ SENT_KIND_BY_STAGE = {
 # A subject that thanks, in the languages of the auto-reply triggers: after the meeting,
 # only such a message is taken for the thank-you ("running ten minutes late" is not).
 _THANKS = re.compile(r"\b(?:thank|danke|dank|merci|gracias|grazie|obrigad|bedankt)", re.I)
-# Prefixes clients put before a subject they reply to or forward.
 # Mail that answers what the user wrote, unless it is older than the first message to them.
 _MAY_PREDATE = frozenset({tracker.Kind.REPLY, tracker.Kind.BOUNCE})
+# Prefixes clients put before a subject they reply to or forward.
 _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|fwd?|aw|wg|tr|rv|sv)\s*:)+\s*", re.I)
 
 
@@ -533,11 +533,9 @@ def _detail(result: tracker.Classification, draft_kind: str | None, *, older: bo
             return f"auto-reply: {subject}{back}"
         case tracker.Kind.BOUNCE:
             addresses = ", ".join(result.bounced_addresses) or result.address
-            return (
-                f"bounced: mail to {addresses} failed"
-                if older
-                else (f"bounced: {addresses} is undeliverable")
-            )
+            if older:
+                return f"bounced: mail to {addresses} failed"
+            return f"bounced: {addresses} is undeliverable"
         case tracker.Kind.ITIP_REPLY:
             return f"calendar answer: {(result.partstat or 'unknown').lower()}"
     return f"{result.kind}: {result.detail}"
