@@ -984,3 +984,96 @@ def test_add_by_name_alone_beside_two_namesakes_adds_as_met_suggests(
         "Warning: same name as Sam Roe (id 1) <sam@acme.example>",
         "Warning: same name as Sam Roe (id 2) <sam@globex.example>",
     ]
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        (
+            "pat@r.example, pat2@r.example",
+            "Error: 'pat@r.example, pat2@r.example' is more than one email address; "
+            "give each its own --email, like --email pat@r.example --email pat2@r.example",
+        ),
+        (
+            "pat@r.example; Pat Two <pat2@r.example>",
+            "Error: 'pat@r.example; Pat Two <pat2@r.example>' is more than one email "
+            "address; give each its own --email, like --email pat@r.example --email "
+            "pat2@r.example",
+        ),
+        (
+            "pat@q.example ::: x",
+            "Error: 'pat@q.example ::: x' is not an email address; write it like "
+            "dana@example.com, or Dana Lee <dana@example.com>",
+        ),
+        (
+            "Pat <pat@q.example> junk",
+            "Error: 'Pat <pat@q.example> junk' is not an email address; write it like "
+            "dana@example.com, or Dana Lee <dana@example.com>",
+        ),
+    ],
+    ids=["comma", "semicolon-named", "google-separator", "trailing-junk"],
+)
+def test_add_and_edit_refuse_an_email_that_is_not_exactly_one_address(
+    workspace: Workspace, given: str, message: str
+) -> None:
+    """parseaddr reads the first address of a list and drops the rest unsaid: "Added" with
+    one address of two would be a contact the user believes reachable at both."""
+    added = workspace.run("add", "Pat R", "--email", given)
+    assert added.exit_code == 1, added.output
+    assert added.stderr.splitlines() == [message]
+    assert json.loads(workspace.run("list", "--json").stdout) == []
+
+    workspace.run("add", "Pat R", "--email", "pat@old.example")
+    edited = workspace.run("edit", "pat", "--email", given)
+    assert edited.exit_code == 1, edited.output
+    assert edited.stderr.splitlines() == [message]
+    assert json.loads(workspace.run("show", "pat", "--json").stdout)["emails"] == [
+        "pat@old.example"
+    ]
+
+
+@pytest.mark.parametrize(
+    "given", ["Pat R <pat@r.example>", '"R, Pat" <pat@r.example>', "<pat@r.example>"]
+)
+def test_add_still_takes_one_address_with_a_name(workspace: Workspace, given: str) -> None:
+    result = workspace.run("add", "Pat R", "--email", given)
+    assert result.exit_code == 0, result.output
+    assert json.loads(workspace.run("show", "pat", "--json").stdout)["emails"] == ["pat@r.example"]
+
+
+def test_met_refuses_a_referral_of_two_addresses_and_records_nothing(
+    workspace: Workspace,
+) -> None:
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.com")
+    result = workspace.run(
+        "met", "dana", "--referral", "Sam Roe <sam@x.example>, Kim Poe <kim@x.example>"
+    )
+    assert result.exit_code == 1, result.output
+    assert "cannot read the referral 'Sam Roe <sam@x.example>, Kim Poe <kim@x.example>'" in (
+        result.stderr
+    )
+    assert "one --referral for each person" in result.stderr
+    assert [c["name"] for c in json.loads(workspace.run("list", "--json").stdout)] == ["Dana Lee"]
+    assert json.loads(workspace.run("show", "dana", "--json").stdout)["stage"] == "identified"
+
+
+def test_init_refuses_two_addresses_for_me(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    result = CliRunner().invoke(
+        main,
+        [
+            "--config",
+            str(config),
+            "init",
+            "--maildir",
+            str(tmp_path / "Mail"),
+            "--email",
+            "jo@uni.example, jo@home.example",
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '--email': 'jo@uni.example, jo@home.example' is more "
+        "than one email address; give the one you write from, like jo@uni.example"
+    )
+    assert not config.exists()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from email.utils import parseaddr
 
 from coffeechat.errors import UserError
 from coffeechat.models import Contact, NewContact
@@ -15,24 +14,51 @@ _CONTROL = {chr(c) for c in range(32)} | {"\x7f", "\x85", "\u2028", "\u2029"}
 
 # A sanity check, not RFC 5322: one @, something before it, a dotted domain after it.
 _ADDRESS_SHAPE = re.compile(r"[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:.]+")
+# "Name <address>": the name quoted, or free of the marks that separate addresses (",;")
+# or delimit parts of one, and nothing after the ">". Not email.utils.parseaddr: it reads
+# the first address of "a@x.org, b@y.org" (or of "a@x.org ::: b") and drops the rest unsaid.
+_NAMED = re.compile(r'(?:"(?:[^"\\]|\\.)*"|[^<>@",;:()]*)\s*<([^<>]*)>')
 
 
 def parse_address(text: str) -> str | None:
     """The address in `text` ("jane@x.org" or "Jane <jane@x.org>"), lower-cased, or None
-    when there is no plausible one (or a control character that could reach a header)."""
+    when it is not exactly one plausible address (or has a control character that could
+    reach a header)."""
     raw = text.strip()
     if any(ch in _CONTROL for ch in raw):
         return None
-    address = raw if _ADDRESS_SHAPE.fullmatch(raw) else parseaddr(raw)[1]
+    named = _NAMED.fullmatch(raw)
+    address = named.group(1).strip() if named else raw
     return address.lower() if _ADDRESS_SHAPE.fullmatch(address) else None
+
+
+def several_addresses(text: str) -> list[str]:
+    """The addresses in `text` when it holds more than one ("a@x.org, b@y.org"), else []:
+    the error then shows how to give them one by one."""
+    found = _ADDRESS_SHAPE.findall(text)
+    return found if len(found) > 1 else []
 
 
 def check_address(address: str) -> str:
     """A plausible email address, or a UserError saying what is wrong with it."""
     parsed = parse_address(address)
-    if parsed is None:
-        raise UserError(f"{address!r} is not an email address; write it like dana@example.com")
-    return parsed
+    if parsed is not None:
+        return parsed
+    if any(ch in _CONTROL for ch in address.strip()):
+        raise UserError(
+            f"{address!r} is not an email address: it contains a line break or control "
+            f"character; remove it"
+        )
+    several = several_addresses(address)
+    if several:
+        like = " ".join(f"--email {a}" for a in several)
+        raise UserError(
+            f"{address!r} is more than one email address; give each its own --email, like {like}"
+        )
+    raise UserError(
+        f"{address!r} is not an email address; write it like dana@example.com, "
+        f"or Dana Lee <dana@example.com>"
+    )
 
 
 def check_field(label: str, value: str) -> str:

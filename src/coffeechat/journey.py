@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from coffeechat.contacts import add_contact, check_field, parse_address
+from coffeechat.contacts import add_contact, check_field, parse_address, several_addresses
 from coffeechat.errors import UserError
 from coffeechat.models import Contact
 from coffeechat.pipeline import Stage
@@ -61,6 +61,12 @@ def parse_referral(text: str) -> Referral:
     if address is None:
         # The whole input, never parseaddr's piece of it: from "Bob Smith, bob@x.org" it
         # reads the address "Bob", and quoting that would not show what to fix.
+        if several_addresses(raw):
+            raise UserError(
+                f"cannot read the referral {text!r} as a name and an email address: it "
+                f"holds more than one; give one --referral for each person, like "
+                f'--referral "Sam Roe <sam@example.org>" --referral "Kim Poe <kim@example.org>"'
+            )
         raise UserError(
             f"cannot read the referral {text!r} as a name and an email address; write it "
             f'like "Sam Roe <sam@example.org>", or the name alone ("Sam Roe") when you have '

@@ -117,8 +117,14 @@ def init(
     _check_imap_flags(imap_host, imap_security, imap_ca_file, password_command)
     _check_timezone_flag(timezone)
     if email is not None:
-        from coffeechat.contacts import parse_address
+        from coffeechat.contacts import parse_address, several_addresses
 
+        if several_addresses(email):
+            raise click.BadParameter(
+                f"{email!r} is more than one email address; give the one you write from, "
+                f"like jo@uni.example",
+                param_hint="'--email'",
+            )
         if parse_address(email) is None:
             raise click.BadParameter(
                 f"{email!r} is not an email address; write it like jo@uni.example",
