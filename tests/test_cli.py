@@ -1077,3 +1077,27 @@ def test_init_refuses_two_addresses_for_me(tmp_path: Path) -> None:
         "than one email address; give the one you write from, like jo@uni.example"
     )
     assert not config.exists()
+
+
+def test_init_refuses_a_named_address_for_me(tmp_path: Path) -> None:
+    """init writes --email into me.email as given: "Jo <jo@x>" there made the From line
+    "Jo <Jo <jo@x>>"."""
+    config = tmp_path / "config.toml"
+    result = CliRunner().invoke(
+        main,
+        [
+            "--config",
+            str(config),
+            "init",
+            "--maildir",
+            str(tmp_path / "Mail"),
+            "--email",
+            "Jo S <jo@uni.example>",
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '--email': give the address alone, like jo@uni.example; "
+        "your name goes in --name"
+    )
+    assert not config.exists()

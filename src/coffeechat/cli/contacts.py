@@ -125,9 +125,15 @@ def init(
                 f"like jo@uni.example",
                 param_hint="'--email'",
             )
-        if parse_address(email) is None:
+        address = parse_address(email)
+        if address is None:
             raise click.BadParameter(
                 f"{email!r} is not an email address; write it like jo@uni.example",
+                param_hint="'--email'",
+            )
+        if address != email.strip().lower():  # me.email is written as given
+            raise click.BadParameter(
+                "give the address alone, like jo@uni.example; your name goes in --name",
                 param_hint="'--email'",
             )
     result = initialize(
