@@ -9,6 +9,11 @@ Encoding: `export_csv` writes plain text to the stream it is given, with CRLF ro
 Excel opens a BOM-less UTF-8 CSV as the local ANSI code page and garbles every accented
 name; LibreOffice, Google Sheets, Numbers and Python's utf-8-sig read the BOM fine.
 Standard output gets no BOM, so pipes to other tools see clean text.
+
+Times: the database keeps UTC; the sheet shows the user's own wall-clock time (config
+me.timezone) as "2026-12-04 21:00", which Excel, LibreOffice and Google Sheets read as a
+date and time (most leave an ISO 8601 time with an offset as text). Dates (the summary's,
+the next check-in) are that local day too: 21:00 in New York on the 4th is not the 5th.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TextIO
 
@@ -62,16 +67,22 @@ class _Activity:
     first_contacted: dict[int, str]
     last_reply: dict[int, str]
     meeting: dict[int, str]
-    summary: dict[int, list[str]]
+    summary: dict[int, list[tuple[str, str]]]  # (at, text)
     follow_ups: dict[int, tuple[int, str]]
     last_touch: dict[int, str]
 
 
 def export_csv(
-    store: Store, out: TextIO, *, bom: bool = False, check_in_days: int | None = None
+    store: Store,
+    out: TextIO,
+    *,
+    tz: tzinfo,
+    bom: bool = False,
+    check_in_days: int | None = None,
 ) -> int:
     """Write the spreadsheet to `out` (open it with newline=""); return the rows written.
 
+    `tz` (the config's `Config.tz`) is the zone every date and time is shown in;
     `check_in_days` (the config's outreach.check_in_every_days) dates the next check-in of
     contacts past their meeting that have no cadence of their own.
     """
@@ -90,16 +101,18 @@ def export_csv(
         writer.writerow(
             safe_cell(value)
             for value in _row(
-                contact, names, referrals.get(contact.id, []), activity, check_in_days
+                contact, names, referrals.get(contact.id, []), activity, check_in_days, tz
             )
         )
     return len(contacts)
 
 
-def export_csv_file(store: Store, path: Path, *, check_in_days: int | None = None) -> int:
+def export_csv_file(
+    store: Store, path: Path, *, tz: tzinfo, check_in_days: int | None = None
+) -> int:
     """Write the spreadsheet to `path` atomically, mode 0600, UTF-8 with a BOM (see above)."""
     buffer = io.StringIO(newline="")
-    count = export_csv(store, buffer, bom=True, check_in_days=check_in_days)
+    count = export_csv(store, buffer, tz=tz, bom=True, check_in_days=check_in_days)
     write_atomically(path, buffer.getvalue())
     return count
 
@@ -115,9 +128,15 @@ def _row(
     referred: list[str],
     activity: _Activity,
     check_in_days: int | None,
+    tz: tzinfo,
 ) -> list[object]:
     cid = contact.id
     count, last_follow_up = activity.follow_ups.get(cid, (0, ""))
+
+    def when(value: str) -> str:
+        local = _local(value, tz)
+        return local.strftime("%Y-%m-%d %H:%M") if local else value
+
     return [
         cid,
         contact.name,
@@ -129,15 +148,15 @@ def _row(
         contact.how_met,
         names.get(contact.referred_by, "") if contact.referred_by is not None else "",
         contact.stage.value,
-        activity.first_contacted.get(cid, ""),
-        activity.last_reply.get(cid, ""),
-        activity.meeting.get(cid, ""),
-        "\n".join(activity.summary.get(cid, [])),
+        when(activity.first_contacted.get(cid, "")),
+        when(activity.last_reply.get(cid, "")),
+        when(activity.meeting.get(cid, "")),
+        "\n".join(f"{_local_day(at, tz)}: {text}" for at, text in activity.summary.get(cid, [])),
         LIST_SEPARATOR.join(referred),
         count or "",
-        last_follow_up,
-        _next_check_in(contact, activity.last_touch.get(cid, ""), check_in_days),
-        contact.updated,
+        when(last_follow_up),
+        _next_check_in(contact, activity.last_touch.get(cid, ""), check_in_days, tz),
+        when(contact.updated),
     ]
 
 
@@ -178,14 +197,14 @@ def _read_activity(store: Store) -> _Activity:
             " WHERE COALESCE(status, '') != 'CANCELLED' GROUP BY contact_id"
         )
     )
-    summary: dict[int, list[str]] = {}
+    summary: dict[int, list[tuple[str, str]]] = {}
     for cid, at, text in db.execute(
         # meetings.notes is the event's prepared description, not what was discussed.
         "SELECT contact_id, at, detail FROM events WHERE kind IN ('meeting-notes', 'advice',"
         " 'note')"
         " AND detail != '' ORDER BY 1, 2"
     ):
-        summary.setdefault(cid, []).append(f"{at[:10]}: {text}")
+        summary.setdefault(cid, []).append((at, text))
     follow_ups = _follow_ups(store)
     last_touch = _merge(
         meeting.items(),
@@ -230,12 +249,29 @@ def _moment(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _next_check_in(contact: Contact, last_touch: str, default_days: int | None) -> str:
-    """The last exchange plus the check-in cadence; "" when either is unknown."""
+def _local(value: str, tz: tzinfo) -> datetime | None:
+    """A stored time (UTC when it names no zone) as wall-clock time in `tz`; None when it
+    is not a time (it is then shown as stored)."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(tz)
+
+
+def _local_day(value: str, tz: tzinfo) -> str:
+    local = _local(value, tz)
+    return local.date().isoformat() if local else value[:10]
+
+
+def _next_check_in(contact: Contact, last_touch: str, default_days: int | None, tz: tzinfo) -> str:
+    """The local day of the last exchange plus the check-in cadence; "" when either is
+    unknown."""
     days = contact.check_in_days
     # After a meeting a check-in cadence applies even if none was set per contact.
     if days is None and contact.stage in AFTER_MEETING:
         days = default_days
-    if not days or not last_touch:
+    local = _local(last_touch, tz)
+    if not days or local is None:
         return ""
-    return (_moment(last_touch) + timedelta(days=days)).date().isoformat()
+    return (local.date() + timedelta(days=days)).isoformat()

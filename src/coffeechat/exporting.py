@@ -39,10 +39,10 @@ def export_to(store: Store, config: Config, kind: str, file: Path | None) -> Pat
         cadence = config.outreach.check_in_every_days
         if file is not None:
             # A file gets the BOM spreadsheets need to read accented names right.
-            export_csv_file(store, file, check_in_days=cadence)
+            export_csv_file(store, file, tz=config.tz, check_in_days=cadence)
             return file
         buffer = io.StringIO(newline="")
-        export_csv(store, buffer, check_in_days=cadence)
+        export_csv(store, buffer, tz=config.tz, check_in_days=cadence)
         text = buffer.getvalue()
     else:
         text = export_json(store)
