@@ -94,12 +94,41 @@ def test_add_and_resolve(store: Store) -> None:
     assert store.resolve("dana@home.org").id == dana.id
     assert store.resolve("lee").id == dana.id
     with pytest.raises(AmbiguousContact) as caught:
-        store.resolve("dan")
+        store.resolve("da")
     assert "Dana Lee" in str(caught.value) and "Dan Brown" in str(caught.value)
     with pytest.raises(ContactNotFound):
         store.resolve("nobody")
     with pytest.raises(ContactNotFound):
         store.resolve("99")
+
+
+def test_resolve_prefers_a_whole_word_to_a_match_inside_a_word(store: Store) -> None:
+    """`show ana` beside two Dana Lees meant Ana Souza, not "matches 3 contacts"."""
+    store.add_contact(NewContact("Dana Lee", ("dana@acme.example",)))
+    store.add_contact(NewContact("Dana Lee", ("dana@globex.example",)))
+    ana = store.add_contact(NewContact("Ana Souza", ()))
+    dan = store.add_contact(NewContact("Dan Brown", ()))
+    assert store.resolve("ana").id == ana.id
+    assert store.resolve("ANA SOUZA").id == ana.id
+    assert store.resolve("souza").id == ana.id
+    assert store.resolve("dan").id == dan.id  # "Dan", not the "Dan" of "Dana"
+    with pytest.raises(AmbiguousContact) as caught:
+        store.resolve("lee")  # two whole-word matches: still the user's choice
+    assert str(caught.value) == (
+        "'lee' matches 2 contacts (1: Dana Lee <dana@acme.example>; "
+        "2: Dana Lee <dana@globex.example>); use the id or the email address"
+    )
+
+
+def test_resolve_prefers_the_exact_name_beyond_the_first_ten_matches(store: Store) -> None:
+    for n in range(12):
+        store.add_contact(NewContact(f"Sam Roe{n}", ()))
+    sam = store.add_contact(NewContact("Sam Roe", ()))
+    assert store.resolve("sam roe").id == sam.id
+    with pytest.raises(AmbiguousContact) as caught:
+        store.resolve("sam")
+    assert str(caught.value).startswith("'sam' matches 13 contacts (1: Sam Roe0; ")
+    assert str(caught.value).endswith("10: Sam Roe9 and 3 more); use the id or the email address")
 
 
 @pytest.mark.parametrize("who", ["", "   ", "\t"])

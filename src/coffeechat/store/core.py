@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -341,17 +342,24 @@ class Store:
             return self.get(found)
         # Match accent- and case-insensitively: "jose" finds "José Núñez".
         wanted = fold(text)
-        ids = [
-            cid
+        matches = [
+            (cid, folded)
             for cid, name in self.conn.execute("SELECT id, name FROM contacts ORDER BY id")
-            if wanted in fold(name)
+            if wanted in (folded := fold(name))
         ]
-        if not ids:
+        if not matches:
             raise ContactNotFound(f"no contact matches {text!r}; run `coffeechat list`")
+        # The best kind of match decides, over every match: the whole name, then whole
+        # words ("ana" is Ana Souza, not the "ana" inside Dana), then anywhere in the name.
+        whole_word = re.compile(rf"(?<!\w){re.escape(wanted)}(?!\w)")
+        ids = (
+            [cid for cid, folded in matches if folded == wanted]
+            or [cid for cid, folded in matches if whole_word.search(folded)]
+            or [cid for cid, _ in matches]
+        )
+        if len(ids) == 1:
+            return self.get(ids[0])
         contacts = [self.get(cid) for cid in ids[:10]]
-        exact = [c for c in contacts if fold(c.name) == wanted]
-        if len(ids) == 1 or len(exact) == 1:
-            return (exact or contacts)[0]
         candidates = "; ".join(
             f"{c.id}: {c.name}" + (f" <{c.email}>" if c.email else "") for c in contacts
         )
