@@ -1101,3 +1101,23 @@ def test_init_refuses_a_named_address_for_me(tmp_path: Path) -> None:
         "your name goes in --name"
     )
     assert not config.exists()
+
+
+def test_init_refuses_a_name_that_is_not_utf8_and_creates_nothing(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "--config",
+            str(tmp_path / "config.toml"),
+            "init",
+            "--maildir",
+            str(tmp_path / "Mail"),
+            "--name",
+            "Jo\udcff",  # how Python hands over the byte 0xff of a non-UTF-8 argument
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (
+        "Error: me.name: 'Jo\\udcff' holds a byte that is not UTF-8 text; retype it\n"
+    )
+    assert list(tmp_path.iterdir()) == []

@@ -1,9 +1,12 @@
 import os
+import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from coffeechat.config import Config, load, require_identity, resolve_config_path
+from coffeechat.config import Config, load, render_example, require_identity, resolve_config_path
 from coffeechat.errors import ConfigError
 from coffeechat.resources import example_config
 
@@ -193,3 +196,35 @@ def test_me_intro_is_optional_and_kept_as_written(tmp_path: Path) -> None:
     assert intro == "I study economics at State.\nI am exploring product management."
     with pytest.raises(ConfigError, match=r"me\.intro: expected a string in quotes"):
         load(write(tmp_path, "[me]\nintro = 3\n"))
+
+
+# Any text a caller could pass, control characters included; no lone surrogates, which
+# no TOML file (UTF-8) can hold.
+ANY_TEXT = st.text(st.characters(exclude_categories=["Cs"]))
+
+
+@given(ANY_TEXT)
+def test_render_example_writes_any_string_as_a_toml_string(value: str) -> None:
+    """init refuses control characters up front, but the renderer must not depend on it:
+    a raw line break or DEL inside "..." made a config that no longer loads."""
+    text = render_example({("me", "name"): value, ("mail", "password_command"): value})
+    parsed = tomllib.loads(text)
+    assert parsed["me"]["name"] == value
+    assert parsed["mail"]["password_command"] == value
+
+
+@pytest.mark.parametrize("value", ["a\nb", "tab\there", "bell\x07", "del\x7f", 'q"\\', "\x1b[31m"])
+def test_render_example_escapes_control_characters(value: str) -> None:
+    text = render_example({("me", "name"): value})
+    assert tomllib.loads(text)["me"]["name"] == value
+    assert len(text.splitlines()) == len(render_example().splitlines())
+
+
+def test_render_example_refuses_text_no_toml_file_can_hold() -> None:
+    """A byte that is not UTF-8 in a command-line argument arrives as a lone surrogate:
+    writing it failed with an unexpected UnicodeEncodeError, after init made the Maildir."""
+    with pytest.raises(ConfigError) as caught:
+        render_example({("me", "name"): "Jo\udcff"})
+    assert str(caught.value) == (
+        "me.name: 'Jo\\udcff' holds a byte that is not UTF-8 text; retype it"
+    )

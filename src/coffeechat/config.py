@@ -377,7 +377,16 @@ def render_example(values: Mapping[tuple[str, str], str | int] | None = None) ->
             key = stripped.split("=", 1)[0].strip()
             if (section, key) in values:
                 value = values[(section, key)]
-                literal = str(value) if isinstance(value, int) else _toml_string(value)
+                if isinstance(value, int):
+                    literal = str(value)
+                elif any("\ud800" <= ch <= "\udfff" for ch in value):
+                    # A byte that is not UTF-8 in a command-line argument arrives as a lone
+                    # surrogate (PEP 383); no UTF-8 file, so no TOML file, can hold it.
+                    raise ConfigError(
+                        f"{section}.{key}: {value!r} holds a byte that is not UTF-8 text; retype it"
+                    )
+                else:
+                    literal = _toml_string(value)
                 line = f"{key} = {literal}"
         lines.append(line)
     return "\n".join(lines) + "\n"
@@ -399,5 +408,23 @@ def local_timezone() -> str:
     return "UTC"
 
 
+# In a TOML basic string '"', '\\' and the control characters U+0000-U+001F (tab aside)
+# and U+007F must be escaped (https://toml.io/en/v1.0.0#string); a raw line break or DEL
+# made a config that no longer loads. Tab is escaped too, to be seen.
+_TOML_ESCAPES = str.maketrans(
+    {
+        **{chr(c): f"\\u{c:04X}" for c in [*range(0x20), 0x7F]},
+        "\b": "\\b",
+        "\t": "\\t",
+        "\n": "\\n",
+        "\f": "\\f",
+        "\r": "\\r",
+        '"': '\\"',
+        "\\": "\\\\",
+    }
+)
+
+
 def _toml_string(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """`value` as a TOML basic string, on one line whatever it holds."""
+    return '"' + value.translate(_TOML_ESCAPES) + '"'
