@@ -500,7 +500,7 @@ def test_met_earlier_than_planned_moves_the_meeting_to_when_it_was_held(
     assert "2026-04-03" not in (dana.root / "calendar" / "coffeechat.ics").read_text()
     # The spreadsheet and the check-in clock count from the held time.
     [row] = list(csv.DictReader(io.StringIO(dana.run("export", "csv").stdout)))
-    assert row["Meeting date"] == "2026-03-27T00:00:00+00:00"
+    assert row["Meeting date"] == "2026-03-27 01:00"  # the user's time, as spreadsheets read it
     assert row["Next check-in"] == "2026-06-25"
     # The timeline says when it was held (at that time, so before it was scheduled).
     _, details = stage_and_events(dana, "dana")
