@@ -236,6 +236,8 @@ def test_invitation_from_dovecot_has_the_itip_structure(
     dovecot, user = imap_account
     use_imap(dana, dovecot, user)
     dana.run("note", "dana", "Seems stressed; avoid asking about the layoffs")
+    # She answered the outreach (by phone): the cancel below puts her back there.
+    assert dana.run("stage", "dana", "replied").exit_code == 0
     result = dana.run("schedule", "dana", "2026-03-30 15:00", "--invite")
     assert result.exit_code == 0, result.output
     [message] = read_drafts(dovecot, user)
@@ -1013,6 +1015,9 @@ def test_a_late_answer_to_the_old_time_is_not_an_answer_to_the_new_one(dana: Wor
 
 
 def test_a_late_acceptance_does_not_bring_back_a_cancelled_meeting(dana: Workspace) -> None:
+    # She had replied before the meeting: the cancel puts her back there, and the late
+    # acceptance must not move her on to scheduled again.
+    assert dana.run("stage", "dana", "replied").exit_code == 0
     invited = send_invitation(dana)
     assert dana.run("schedule", "dana", "--cancel").exit_code == 0  # SEQUENCE 1
     calendar_answer(dana, invited, sequence=0)
@@ -1239,3 +1244,47 @@ def test_an_invitation_sent_under_a_new_message_id_is_not_called_unsent(
     assert result.exit_code == 0, result.output
     assert "draft written to Drafts" in result.stdout
     assert "still in Drafts" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("before", "steps"),
+    [
+        ("contacted", [("stage", "dana", "contacted")]),
+        ("replied", [("stage", "dana", "contacted"), ("stage", "dana", "replied")]),
+        ("identified", []),
+        ("drafted", [("stage", "dana", "drafted")]),
+    ],
+)
+def test_cancel_puts_back_the_stage_from_before_the_meeting(
+    dana: Workspace, before: str, steps: list[tuple[str, ...]]
+) -> None:
+    """A cancelled meeting undoes the move to scheduled and no more: a contact who never
+    replied is not said to have replied (the agenda would ask to answer a reply that is
+    not there)."""
+    for step in steps:
+        assert dana.run(*step).exit_code == 0
+    assert dana.run("schedule", "dana", "2026-03-30 15:00").exit_code == 0
+    assert dana.run("schedule", "dana", "2026-03-31 10:00").exit_code == 0  # moved, still one
+    assert dana.run("schedule", "dana", "--cancel").exit_code == 0
+    stage, details = stage_and_events(dana, "dana")
+    assert stage == before
+    assert details[-1] == "meeting on Tue 2026-03-31 10:00 CEST cancelled"
+
+
+def test_cancel_of_a_second_coffee_goes_back_to_keeping_in_touch(dana: Workspace) -> None:
+    assert dana.run("stage", "dana", "met").exit_code == 0
+    assert dana.run("stage", "dana", "keeping-in-touch").exit_code == 0
+    assert dana.run("schedule", "dana", "2026-06-30 15:00").exit_code == 0
+    assert dana.run("schedule", "dana", "--cancel").exit_code == 0
+    assert stage_and_events(dana, "dana")[0] == "keeping-in-touch"
+
+
+@pytest.mark.parametrize("side_exit", ["declined", "no-response"])
+def test_cancel_after_a_side_exit_is_replied(dana: Workspace, side_exit: str) -> None:
+    """Out of a side exit and into a meeting, the contact answered after all: the
+    cancel leaves them replied, not back in the exit the meeting proved wrong."""
+    dana.run("stage", "dana", "contacted")
+    dana.run("stage", "dana", side_exit)
+    assert dana.run("schedule", "dana", "2026-03-30 15:00").exit_code == 0
+    assert dana.run("schedule", "dana", "--cancel").exit_code == 0
+    assert stage_and_events(dana, "dana")[0] == "replied"

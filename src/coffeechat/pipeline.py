@@ -46,7 +46,8 @@ S = Stage
 # Automatic transitions follow what the mailbox proves; they may skip steps (a reply can
 # arrive before we saw the sent message, a meeting can be scheduled by phone). A stage
 # never moves backwards automatically, except that a bounced or silent contact who
-# writes back is revived.
+# writes back is revived. A cancelled meeting (`schedule --cancel`, a command) undoes the
+# move to scheduled: the contact goes back to the stage they were at before it.
 TRANSITIONS: dict[Stage, frozenset[Stage]] = {
     S.IDENTIFIED: frozenset(
         {S.DRAFTED, S.CONTACTED, S.REPLIED, S.SCHEDULED, S.MET, S.DECLINED, S.BOUNCED}
@@ -54,7 +55,9 @@ TRANSITIONS: dict[Stage, frozenset[Stage]] = {
     S.DRAFTED: frozenset({S.CONTACTED, S.REPLIED, S.SCHEDULED, S.MET, S.DECLINED, S.BOUNCED}),
     S.CONTACTED: frozenset({S.REPLIED, S.SCHEDULED, S.MET, S.DECLINED, S.BOUNCED, S.NO_RESPONSE}),
     S.REPLIED: frozenset({S.SCHEDULED, S.MET, S.DECLINED, S.BOUNCED}),
-    S.SCHEDULED: frozenset({S.MET, S.REPLIED, S.DECLINED}),
+    S.SCHEDULED: frozenset(
+        {S.MET, S.REPLIED, S.DECLINED, S.IDENTIFIED, S.DRAFTED, S.CONTACTED, S.KEEPING_IN_TOUCH}
+    ),
     S.MET: frozenset({S.THANKED, S.KEEPING_IN_TOUCH}),
     S.THANKED: frozenset({S.KEEPING_IN_TOUCH}),
     S.KEEPING_IN_TOUCH: frozenset({S.SCHEDULED, S.MET}),

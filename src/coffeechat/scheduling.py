@@ -18,7 +18,7 @@ from coffeechat.config import Config, require_identity
 from coffeechat.drafting import PlannedDraft, recipient_problem
 from coffeechat.errors import UserError
 from coffeechat.models import Contact
-from coffeechat.pipeline import AFTER_MEETING, Stage, can_move
+from coffeechat.pipeline import AFTER_MEETING, MAIN_PATH, Stage, can_move
 from coffeechat.store import Store
 from coffeechat.store.core import NOTE_KINDS
 from coffeechat.tracker.decide import CONFIRMING
@@ -305,11 +305,30 @@ def cancel(
         draft = _compose(config, contact, spec, now, force=force) if notify else None
         detail = f"meeting on {_when(spec.start)} cancelled"
         if contact.stage == Stage.SCHEDULED:
-            contact = store.move(contact, Stage.REPLIED, detail, "schedule --cancel")
+            back = stage_before_meeting(store, contact)
+            contact = store.move(contact, back, detail, "schedule --cancel")
         else:
             store.add_event(contact.id, "meeting", None, None, detail, "schedule --cancel")
         path = _write(config, spec)
     return Scheduled(contact, spec, path, True, draft, reason)
+
+
+def stage_before_meeting(store: Store, contact: Contact) -> Stage:
+    """The stage a cancelled meeting puts a `scheduled` contact back to: the one they were
+    at before the latest move to scheduled, as the timeline has it.
+
+    A meeting is scheduled by hand as often as after a reply (a phone call, a chat at a
+    fair), so `replied` would claim an answer that may not exist, and the agenda would
+    ask the user to answer it. Out of a side exit (declined, no-response) the contact
+    answered after all, which is what `replied` says; with no move on record (an old
+    database), `replied` as before.
+    """
+    moves = [e for e in store.events(contact.id, "stage") if e.to_stage == Stage.SCHEDULED]
+    before = moves[-1].from_stage if moves else None
+    if before is None or before not in MAIN_PATH or before == Stage.SCHEDULED:
+        return Stage.REPLIED
+    stage = Stage(before)
+    return stage if can_move(Stage.SCHEDULED, stage) else Stage.REPLIED
 
 
 def was_invited(meeting: dict[str, Any] | None) -> bool:
