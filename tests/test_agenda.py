@@ -165,8 +165,13 @@ def test_a_reply_asks_for_an_answer_with_a_time() -> None:
     )
     assert found.cycle == "20260320T090000Z"
     # moved to replied by hand: from the move
-    by_hand = facts(Stage.REPLIED, stage_since=at(21))
-    assert only(actions_for(by_hand, RULES, BERLIN, NOW)).due == at(21)
+    by_hand = only(actions_for(facts(Stage.REPLIED, stage_since=at(21)), RULES, BERLIN, NOW))
+    assert by_hand.due == at(21)
+    # and no reply is on record, so the agenda claims none
+    assert by_hand.detail == (
+        "Dana is at replied since Sat 2026-03-21, with no reply of theirs in the mailbox: "
+        "propose a time (`coffeechat show 7` has the timeline)"
+    )
     # the user has answered since: the next move is theirs
     answered = facts(Stage.REPLIED, last_received=at(20), last_sent=at(21))
     assert actions_for(answered, RULES, BERLIN, NOW) == []

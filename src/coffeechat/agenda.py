@@ -217,6 +217,19 @@ def _replied(facts: ContactFacts, tz: ZoneInfo) -> list[DueAction]:
     if facts.last_sent is not None and facts.last_sent > anchor:
         return []  # the user has answered; the next move is the contact's
     cid = facts.contact_id
+    name = first_name(facts.name)
+    if facts.last_received is not None:
+        detail = (
+            f"{name} replied on {_day(anchor, tz)}: answer and propose a time "
+            f"(`coffeechat show {cid}` has the thread)"
+        )
+    else:
+        # Set by hand (they answered by phone), or left by an older `schedule --cancel`:
+        # the stage says so, the mailbox does not, and the agenda claims no reply.
+        detail = (
+            f"{name} is at replied since {_day(anchor, tz)}, with no reply of theirs in the "
+            f"mailbox: propose a time (`coffeechat show {cid}` has the timeline)"
+        )
     return [
         DueAction(
             kind="answer",
@@ -224,10 +237,7 @@ def _replied(facts: ContactFacts, tz: ZoneInfo) -> list[DueAction]:
             contact_name=facts.name,
             due=anchor.astimezone(tz),
             command=f"coffeechat schedule {cid} WHEN",
-            detail=(
-                f"{first_name(facts.name)} replied on {_day(anchor, tz)}: answer and propose "
-                f"a time (`coffeechat show {cid}` has the thread)"
-            ),
+            detail=detail,
             cycle=_stamp(anchor),
         )
     ]
