@@ -231,6 +231,32 @@ def test_second_outreach_says_the_first_is_in_drafts(
     assert len(drafts_in_maildir(workspace)) == 2
 
 
+def test_follow_up_while_the_outreach_is_unsent_is_refused(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before, it wrote "Re: ... I wrote recently, and I wanted to follow up", threaded
+    # under an outreach still sitting in Drafts: nothing had gone out to follow up on.
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-11-22T08:30:00+00:00")
+    workspace.run("add", "Sam Roe", "--email", "sam@beta.example")
+    assert workspace.run("draft", "outreach", "sam").exit_code == 0
+    [(_, message)] = drafts_in_maildir(workspace)
+    refused = workspace.run("draft", "follow-up", "sam")
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        "Error: Sam Roe is drafted: the outreach is still in Drafts (written 2026-11-22 "
+        f"09:30, subject \u201c{message['Subject']}\u201d), so there is nothing to follow up "
+        "on yet; send it from your mail client, then run `coffeechat watch --once`\n"
+    )
+    assert len(drafts_in_maildir(workspace)) == 1
+    # Drafted by hand, with no outreach of ours on record: the same fix.
+    workspace.run("add", "Kim Park", "--email", "kim@gamma.example")
+    workspace.run("stage", "kim", "drafted")
+    assert workspace.run("draft", "follow-up", "kim").stderr == (
+        "Error: Kim Park is drafted: the outreach has not been sent, so there is nothing to "
+        "follow up on yet; send it from your mail client, then run `coffeechat watch --once`\n"
+    )
+
+
 def test_dry_run_writes_nothing(workspace: Workspace) -> None:
     workspace.run("add", "Dana Lee", "--email", "dana@acme.example", "--company", "Acme")
     result = workspace.run("draft", "outreach", "dana", "--dry-run")

@@ -28,7 +28,9 @@ KINDS = ("outreach", "follow-up", "thank-you", "check-in")
 # Which stages each kind of draft makes sense in; --force writes it anyway.
 ALLOWED_STAGES: dict[str, frozenset[Stage]] = {
     "outreach": frozenset({Stage.IDENTIFIED, Stage.BOUNCED, Stage.NO_RESPONSE}),
-    "follow-up": frozenset({Stage.CONTACTED, Stage.DRAFTED}),
+    # Not drafted: the outreach is unsent, and a follow-up to it would say "I wrote
+    # recently" under a message that never went out (`_check_can_draft` says what to do).
+    "follow-up": frozenset({Stage.CONTACTED}),
     "thank-you": frozenset({Stage.MET}),
     "check-in": frozenset({Stage.THANKED, Stage.KEEPING_IN_TOUCH}),
 }
@@ -215,6 +217,18 @@ def _check_can_draft(
             f"an outreach to {contact.name} is already in {earlier['folder'] or 'Drafts'} "
             f"(written {written}, subject “{earlier['subject']}”): send it from "
             f"your mail client, or pass --force to write another"
+        )
+    if kind == "follow-up" and contact.stage == Stage.DRAFTED:
+        unsent = _unsent_outreach(store, contact)
+        where = (
+            f"is still in {unsent['folder'] or 'Drafts'} (written "
+            f"{local_time(unsent['at'], tz)}, subject “{unsent['subject']}”)"
+            if unsent is not None
+            else "has not been sent"
+        )
+        raise UserError(
+            f"{contact.name} is drafted: the outreach {where}, so there is nothing to follow "
+            f"up on yet; send it from your mail client, then run `coffeechat watch --once`"
         )
     if contact.stage not in ALLOWED_STAGES[kind]:
         suggestion = NEXT_STEP.get(contact.stage)
