@@ -157,7 +157,7 @@ def test_a_reply_asks_for_an_answer_with_a_time() -> None:
     replied = facts(Stage.REPLIED, stage_since=at(20, 11), last_sent=at(1), last_received=at(20))
     found = only(actions_for(replied, RULES, BERLIN, NOW))
     assert found.kind == "answer"
-    assert found.due == at(20)
+    assert found.due == at(21)  # a day to answer: ANSWER_WITHIN_HOURS
     assert found.command == "coffeechat schedule 7 WHEN"
     assert found.detail == (
         "Dana replied on Fri 2026-03-20: answer and propose a time "
@@ -166,7 +166,7 @@ def test_a_reply_asks_for_an_answer_with_a_time() -> None:
     assert found.cycle == "20260320T090000Z"
     # moved to replied by hand: from the move
     by_hand = only(actions_for(facts(Stage.REPLIED, stage_since=at(21)), RULES, BERLIN, NOW))
-    assert by_hand.due == at(21)
+    assert by_hand.due == at(22)
     # and no reply is on record, so the agenda claims none
     assert by_hand.detail == (
         "Dana is at replied since Sat 2026-03-21, with no reply of theirs in the mailbox: "
@@ -175,6 +175,16 @@ def test_a_reply_asks_for_an_answer_with_a_time() -> None:
     # the user has answered since: the next move is theirs
     answered = facts(Stage.REPLIED, last_received=at(20), last_sent=at(21))
     assert actions_for(answered, RULES, BERLIN, NOW) == []
+
+
+def test_a_reply_minutes_old_is_not_overdue() -> None:
+    # Before, the answer was due the moment the reply arrived: "overdue  answer  Kim Park"
+    # five minutes later. A day to answer is what "overdue" should mean.
+    arrived = datetime(2026, 3, 26, 11, 55, tzinfo=BERLIN)
+    kim = facts(Stage.REPLIED, stage_since=arrived, last_received=arrived)
+    found = only(actions_for(kim, RULES, BERLIN, NOW))
+    assert due_label(found.due, NOW) == "tomorrow"
+    assert due_label(found.due, arrived + timedelta(hours=24, minutes=1)) == "overdue"
 
 
 def test_a_referral_waits_to_be_written_to() -> None:
@@ -410,7 +420,7 @@ def seed(store: Store) -> dict[str, int]:
         location="https://meet.example/fay",
     )
     meeting(store, ids["fay"], "coffeechat-fay-old@example.com", at(28, 15), status="CANCELLED")
-    # replied on 20 March: the answer is due then (overdue)
+    # replied on 20 March: the answer is due a day later (overdue)
     ids["gus"] = add(store, "Gus Grey", "gus@g.example")
     message(store, ids["gus"], "sent", "outreach", at(18))
     message(store, ids["gus"], "received", "reply", at(20))
@@ -442,7 +452,7 @@ def test_due_actions_from_the_store(store: Store, config: Config) -> None:
     summary = [(a.contact_name, a.kind, a.due, a.command) for a in actions]
     assert summary == [
         ("Ann Ames", "follow-up", at(8), f"coffeechat draft follow-up {ids['ann']}"),
-        ("Gus Grey", "answer", at(20), f"coffeechat schedule {ids['gus']} WHEN"),
+        ("Gus Grey", "answer", at(21), f"coffeechat schedule {ids['gus']} WHEN"),
         ("Cy Cole", "no-response", at(22), f"coffeechat stage {ids['cy']} no-response"),
         ("Sue Sato", "send-draft", at(25, 9), f"coffeechat show {ids['sue']}"),
         (

@@ -41,6 +41,11 @@ NOT_A_REPLY = frozenset({"auto-reply", "bounce"})
 # A draft the user has not sent after this long was likely forgotten in Drafts: coffeechat
 # never sends mail, so nothing else would notice.
 SEND_DRAFT_AFTER_DAYS = 2
+# A reply is answered within a day: "overdue" minutes after it arrived told the user they
+# were late when they were not. Not an [outreach] key: the config keys are a contract
+# (DESIGN.md), and none of them is about answering (thank_you_within_hours is the seeds'
+# thank-you window, a different courtesy).
+ANSWER_WITHIN_HOURS = 24
 # Every step of the journey after `identified` (where only referrals have one, see
 # `_is_referral`); the side exits (declined, bounced, no-response) have none.
 STAGES_WITH_ACTIONS = frozenset(MAIN_PATH) - {Stage.IDENTIFIED}
@@ -210,7 +215,8 @@ def _contacted(facts: ContactFacts, outreach: Outreach, tz: ZoneInfo) -> list[Du
 
 def _replied(facts: ContactFacts, tz: ZoneInfo) -> list[DueAction]:
     # They said yes, or asked when: the contact now waits for the user, from the moment
-    # the reply came. Nothing moves the stage on until a time is agreed (`schedule`).
+    # the reply came, and the answer is due a day later (ANSWER_WITHIN_HOURS). Nothing
+    # moves the stage on until a time is agreed (`schedule`).
     anchor = facts.last_received or facts.stage_since
     if anchor is None:
         return []
@@ -235,7 +241,7 @@ def _replied(facts: ContactFacts, tz: ZoneInfo) -> list[DueAction]:
             kind="answer",
             contact_id=cid,
             contact_name=facts.name,
-            due=anchor.astimezone(tz),
+            due=_hours_after(anchor, ANSWER_WITHIN_HOURS, tz),
             command=f"coffeechat schedule {cid} WHEN",
             detail=detail,
             cycle=_stamp(anchor),
