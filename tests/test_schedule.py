@@ -465,6 +465,22 @@ def test_met_with_a_past_when_or_a_cancelled_meeting_is_recorded(dana: Workspace
     assert dana.run("met", "jose").exit_code == 0  # a cancelled meeting is no obstacle
 
 
+def test_met_before_the_contact_was_added_does_not_age_updated(dana: Workspace) -> None:
+    """Met at a fair last week, added today: a real order of things, so not refused. The
+    timeline keeps the meeting at its time (the thank-you and check-in clocks, the report
+    and the export read it there), before "contact added"; the contact's `updated` does
+    not go back to before the add."""
+    assert dana.run("note", "dana", "met at the fair").exit_code == 0
+    assert dana.run("met", "dana", "--when", "2026-03-20 15:00").exit_code == 0
+    shown = json.loads(dana.run("show", "dana", "--json").stdout)
+    assert shown["stage"] == "met"
+    assert shown["updated"] == "2026-03-27T08:00:00+00:00"  # NOW, not the 20th
+    assert [(e["at"], e["detail"]) for e in shown["events"]][:2] == [
+        ("2026-03-20T14:00:00+00:00", "meeting held"),
+        ("2026-03-27T08:00:00+00:00", "contact added"),
+    ]
+
+
 def feed_events(workspace: Workspace) -> dict[str, icalendar.Event]:
     feed = icalendar.Calendar.from_ical(
         (workspace.root / "calendar" / "coffeechat.ics").read_bytes()

@@ -204,7 +204,16 @@ def record_meeting(
         detail += f" on {show(when)} (planned for {show(held.planned)})"
     with store.transaction():
         if contact.stage != Stage.MET:
+            before = datetime.fromisoformat(contact.updated)
             contact = store.move(contact, Stage.MET, detail, "met command", at=at)
+            if when < before:
+                # Met at a fair last week, added today (or imported): a real order of
+                # things, so not refused, and the move keeps the meeting's time, which the
+                # clocks, the report and the export read (the timeline sorts by it, before
+                # "contact added"). But the move also stamps `updated` with that time: a
+                # record changed now must not look older than its last change.
+                store.update_contact(contact.id)
+                contact = store.get(contact.id)
         elif held is not None:
             store.add_event(contact.id, "meeting", None, None, detail, "met command", at=at)
         if notes:
