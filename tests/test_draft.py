@@ -517,3 +517,28 @@ def test_a_second_conversation_without_a_meeting_starts_its_own_thank_you_clock(
     draft = workspace.run("draft", "thank-you", "dana", "--dry-run")
     assert draft.exit_code == 0, draft.output
     assert "later than the 48 h advised" not in draft.stderr, draft.stderr
+
+
+def test_the_follow_up_counts_days_on_the_calendar(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Sent Monday 10:00; the agenda has the follow-up due "today" the next Monday, and at
+    # 09:00 that is "a week ago". Before, whole 24 h periods made it "I wrote 6 days ago".
+    from coffeechat.config import Mail
+    from coffeechat.mail.maildir import MaildirMailbox
+
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-03-02T09:00:00+01:00")
+    workspace.run("add", "Sam Roe", "--email", "sam@beta.example", "--company", "Beta")
+    assert workspace.run("draft", "outreach", "sam").exit_code == 0
+    [(_, draft)] = drafts_in_maildir(workspace)
+    del draft["Date"]
+    draft["Date"] = "Mon, 02 Mar 2026 10:00:00 +0100"
+    MaildirMailbox.open(workspace.maildir, Mail()).append("Sent", draft.as_bytes())
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-03-02T10:00:00+01:00")
+    assert "drafted → contacted" in workspace.run("watch", "--once").output
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-03-09T09:00:00+01:00")
+    [item] = json.loads(workspace.run("agenda", "--json").stdout)
+    assert (item["kind"], item["due"]) == ("follow-up", "2026-03-09T10:00:00+01:00")
+    follow_up = workspace.run("draft", "follow-up", "sam", "--dry-run")
+    assert follow_up.exit_code == 0, follow_up.output
+    assert "Hi Sam,\n\nI wrote a week ago, and I wanted to follow up" in follow_up.output

@@ -320,10 +320,20 @@ def _history(store: Store, contact: Contact, kind: str, now: datetime) -> dict[s
     first = earlier[0] if earlier else None
     return {
         "detail": advice[-1] if advice else None,
-        "days_since": (now - datetime.fromisoformat(sent[-1]["at"])).days if sent else None,
+        "days_since": _calendar_days(datetime.fromisoformat(sent[-1]["at"]), now) if sent else None,
         "previous_subject": first["subject"] if first and kind == "follow-up" else None,
         "referrals": _referrals_to_follow(store, contact) if kind == "thank-you" else (),
     }
+
+
+def _calendar_days(since: datetime, now: datetime) -> int:
+    """Days between the two dates on the user's calendar (`now` is in their zone).
+
+    Not whole 24 h periods: an outreach sent Monday at 10:00 was written "a week ago" when
+    the follow-up is drafted the next Monday at 09:00, the morning the agenda has it due;
+    elapsed time would say "6 days".
+    """
+    return (now.date() - since.astimezone(now.tzinfo).date()).days
 
 
 def _referrals_to_follow(store: Store, contact: Contact) -> list[str]:
