@@ -272,6 +272,7 @@ def journey(dovecot: Dovecot, tmp_path_factory: pytest.TempPathFactory) -> Itera
         run("import", "import", "csv", str(root / "people.csv"))
         run("outreach", "draft", "outreach", "dana", "marco", "ben", "priya", "carla")
         seen.folders["drafts-day0"] = [(m, "") for m in client.messages("Drafts")]
+        seen.drafts["outreach-carla"] = client.draft_to("carla.moreau@hooli.example")
         stages("drafted")
 
         # 10:00: two of them sent from the mail client; Marco's gets a new Message-ID.
@@ -329,6 +330,7 @@ def journey(dovecot: Dovecot, tmp_path_factory: pytest.TempPathFactory) -> Itera
         run("watch-accepted", "watch", "--once")
         stages("accepted")
         run("agenda-accepted", "agenda")
+        run("met-too-early", "met", "dana", "--advice", ADVICE)
         [ics] = (root / "calendar").glob("coffeechat-1-*.ics")
         seen.files["ics"] = ics.read_text()
 
@@ -351,6 +353,7 @@ def journey(dovecot: Dovecot, tmp_path_factory: pytest.TempPathFactory) -> Itera
         clock(at(21, 9))
         run("agenda-day21", "agenda")
         run("agenda-day21-json", "agenda", "--json")
+        run("check-in-blank", "draft", "check-in", "dana")
         run("check-in", "draft", "check-in", "dana", "--update", UPDATE)
         seen.drafts["check-in"] = client.draft_to("dana.lee@acme.example")
         run("follow-up", "draft", "follow-up", "marco")
@@ -358,8 +361,18 @@ def journey(dovecot: Dovecot, tmp_path_factory: pytest.TempPathFactory) -> Itera
         run("outreach-sam", "draft", "outreach", "sam")
         seen.drafts["outreach-sam"] = client.draft_to("sam.roe@acme.example")
 
-        # 10:00: the check-in and the follow-up are sent.
+        # 10:00: the check-in and the follow-up are sent. Carla answers at last: on day 0
+        # the student had pasted her draft into the university webmail and sent it from
+        # there (no copy in this Sent, the draft left in Drafts); her reply cites it.
         clock(at(21, 10))
+        carla_reply = letter(
+            "Carla Moreau <carla.moreau@hooli.example>",
+            f"Re: {seen.drafts['outreach-carla']['Subject']}",
+            "Hi Alex,\n\nSorry for the slow answer. Happy to talk next week.\n\nCarla\n",
+            at(21, 9, 50),
+            reply_to=seen.drafts["outreach-carla"],
+        )
+        client.deliver("INBOX", carla_reply, at(21, 9, 50))
         client.send("dana.lee@acme.example", at(21, 10))
         client.send("marco.rossi@globex.example", at(21, 10))
         run("watch-day21", "watch", "--once")
@@ -609,7 +622,9 @@ def test_sent_check_in_and_follow_up(journey: Journey) -> None:
         '10:00 Dana Lee  thanked → keeping-in-touch  "A quick update since we spoke"',
         "10:00 Marco Rossi  follow-up sent: “Re: A question about your work at Globex” "
         "(stays contacted)",
-        "Scanned Sent and INBOX: 1 stage change(s), 1 other event(s).",
+        # Her reply cites the outreach we drafted: it went out, and this answers it.
+        '09:50 Carla Moreau  drafted → replied  "Re: A question about your work at Hooli"',
+        "Scanned Sent and INBOX: 2 stage change(s), 1 other event(s).",
         "Next: `coffeechat agenda` for what is due.",
     ]
     assert journey.stages["day21"] == {
@@ -617,12 +632,12 @@ def test_sent_check_in_and_follow_up(journey: Journey) -> None:
         "marco": "contacted",
         "ben": "bounced",
         "priya": "drafted",
-        "carla": "drafted",
+        "carla": "replied",
         "sam": "drafted",
     }
     assert journey.agenda("agenda-day21-after") == [
         ("overdue by 19 days", "send-draft", "Priya Natarajan", "coffeechat show 4"),
-        ("overdue by 19 days", "send-draft", "Carla Moreau", "coffeechat show 5"),
+        ("tomorrow", "answer", "Carla Moreau", "coffeechat schedule 5 WHEN"),
         ("in 2 days", "send-draft", "Sam Roe", "coffeechat show 6"),
         # one follow-up only: a week after it, let it rest
         ("in 7 days", "no-response", "Marco Rossi", "coffeechat stage 2 no-response"),
@@ -639,15 +654,14 @@ def test_sent_check_in_and_follow_up(journey: Journey) -> None:
 
 
 def test_report_adds_up(journey: Journey) -> None:
-    # Now: Sam, Priya, Carla drafted; Marco contacted; Dana keeping in touch; Ben bounced.
-    # Ever: six people; all six drafted; Dana and Marco seen in Sent (Ben's outreach
-    # was not: his bounce moved him from drafted); Dana alone replied, met, thanked.
+    # Now: Priya and Sam drafted; Marco contacted; Carla replied; Dana keeping in touch;
+    # Ben bounced.
     report = journey.json("report-json")
     assert report["stages"] == {
         "identified": 0,
-        "drafted": 3,
+        "drafted": 2,
         "contacted": 1,
-        "replied": 0,
+        "replied": 1,
         "scheduled": 0,
         "met": 0,
         "thanked": 0,
@@ -657,11 +671,14 @@ def test_report_adds_up(journey: Journey) -> None:
         "no-response": 0,
     }
     assert sum(report["stages"].values()) == 6
+    # Ever: six people, all six drafted. Written to: Dana and Marco (seen in Sent), and
+    # Ben and Carla, whose outreach went out from the webmail: the bounce and the reply
+    # that cite it prove it. Replied: Dana and Carla. Dana alone met and was thanked.
     assert report["reached"] == {
         "identified": 6,
         "drafted": 6,
-        "contacted": 2,
-        "replied": 1,
+        "contacted": 4,
+        "replied": 2,
         "scheduled": 1,
         "met": 1,
         "thanked": 1,
@@ -670,9 +687,11 @@ def test_report_adds_up(journey: Journey) -> None:
         "bounced": 1,
         "no-response": 0,
     }
-    # Dana answered (Marco's out-of-office is no answer): 1 of 2. Sent Mon 10:00,
-    # answered Tue 13:40: 27 h 40 min = 1.15 days.
-    assert (report["contacted"], report["replied"], report["reply_rate"]) == (2, 1, 0.5)
+    # The rate: of the three written to whose mail arrived (Ben's bounced), Dana and Carla
+    # answered (Marco's out-of-office is no answer): 2 of 3.
+    assert (report["contacted"], report["replied"], report["reply_rate"]) == (3, 2, 0.667)
+    # Only Dana's wait can be timed: sent Mon 10:00, answered Tue 13:40, 1.15 days.
+    # When Carla's outreach went out, the mailbox does not say.
     assert report["median_days_to_reply"] == 1.2
     assert report["meetings_held"] == 1
     # The meeting ended Thu 16:20; thanked Fri 09:00, within 48 hours.
@@ -681,7 +700,7 @@ def test_report_adds_up(journey: Journey) -> None:
     assert (report["referrals_gained"], report["referrals_written_to"]) == (1, 0)
     text = journey.text("report")
     for line in (
-        "Reply rate: 50% (1 of 2 contacted)",
+        "Reply rate: 67% (2 of 3 contacted)",
         "Median time to reply: 1.2 days",
         "Meetings held: 1",
         "Thank-yous: 1 (1 on time)",
@@ -725,7 +744,7 @@ def test_every_move_is_on_the_timeline_with_its_cause(journey: Journey) -> None:
 
 def test_the_mailbox_keeps_everything_and_inbox_stays_unread(journey: Journey) -> None:
     drafts = sorted(m["To"].addresses[0].addr_spec for m, _ in journey.folders["Drafts"])
-    # The unsent outreach (Ben's left too: it went from the phone) and Sam's new one.
+    # The unsent outreach (Ben's and Carla's too: they went from the webmail) and Sam's.
     assert drafts == [
         "ben.okafor@umbrella.example",
         "carla.moreau@hooli.example",
@@ -734,5 +753,5 @@ def test_the_mailbox_keeps_everything_and_inbox_stays_unread(journey: Journey) -
     ]
     assert len(journey.folders["Sent"]) == 6
     inbox = journey.folders["INBOX"]
-    assert len(inbox) == 4
+    assert len(inbox) == 5
     assert not any("\\Seen" in flags for _, flags in inbox)
