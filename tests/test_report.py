@@ -125,3 +125,13 @@ def test_referrals_gained_and_written_to(people: Workspace) -> None:
     assert (data["referrals_gained"], data["referrals_written_to"]) == (3, 1)
     assert [tree["name"] for tree in data["referrals"]] == ["Dana Lee"]  # the tree stays
     assert "Referrals: 3 gained, 1 written to" in people.run("report").output
+
+
+def test_a_stage_set_by_hand_past_contacted_proves_no_outreach(people: Workspace) -> None:
+    # The mailbox's proof of an outreach never seen in Sent (a reply citing it, its bounce)
+    # counts it as contacted (tests/test_journey_e2e.py); `coffeechat stage` does not.
+    assert people.run("stage", "dana", "drafted").exit_code == 0
+    assert people.run("stage", "dana", "replied").exit_code == 0
+    data = report(people)
+    assert rate(data) == (0, 0, None)
+    assert data["reached"]["contacted"] == 0

@@ -17,7 +17,9 @@ from coffeechat.store import Store
 # moves into `contacted` (the report's "ever" column), since only that stage says we reached
 # out. A reply is a later move, after that first outreach, to any stage that needs an answer
 # from them: a meeting arranged by phone counts, and a "no" is an answer too. A contact met at
-# a fair and scheduled by hand was never reached out to, so counts in neither.
+# a fair and scheduled by hand was never reached out to, so counts in neither. An outreach
+# sent from another account never shows in Sent, but a reply citing it or its bounce proves
+# it went out (`_written_by_mail`): it counts as contacted, its wait untimed.
 ANSWERED = {s for s in MAIN_PATH[MAIN_PATH.index(Stage.REPLIED) :]} | {Stage.DECLINED}
 
 
@@ -58,6 +60,24 @@ def _first_index(events: Sequence[Event], stages: set[Stage], start: int = 0) ->
     return None
 
 
+def _written_by_mail(events: Sequence[Event]) -> int | None:
+    """Where the mailbox proves an outreach went out whose sent copy was never seen, or None.
+
+    Sent from another account (a webmail, a phone's), the outreach never shows in Sent, but
+    a reply citing it (drafted -> replied) or its bounce (-> bounced) moves the contact past
+    `contacted` all the same: the move out of the not-written-to stages, caused by a message
+    (its Message-ID), not by a command such as `coffeechat stage`.
+    """
+    for index, event in enumerate(events):
+        if event.kind != "stage" or event.from_stage is None or event.to_stage is None:
+            continue
+        if Stage(event.from_stage) in NOT_WRITTEN_TO and Stage(event.to_stage) not in (
+            NOT_WRITTEN_TO
+        ):
+            return index if event.cause.startswith("<") else None
+    return None
+
+
 def _first(events: Sequence[Event], stages: set[Stage]) -> datetime | None:
     index = _first_index(events, stages)
     return None if index is None else _at(events[index])
@@ -85,6 +105,10 @@ def funnel(
         events = timelines.get(contact.id, [])
         reached = {Stage(e.to_stage) for e in events if e.kind == "stage" and e.to_stage}
         reached.add(contact.stage)
+        sent = _first_index(events, {Stage.CONTACTED})
+        proof = None if sent is not None else _written_by_mail(events)
+        if proof is not None:
+            reached.add(Stage.CONTACTED)
         for stage in reached:
             ever[stage.value] += 1
         # Someone a contact suggested (`met --referral`, `add --referred-by`): the seeds'
@@ -93,14 +117,19 @@ def funnel(
         if contact.referred_by in ids:
             referrals += 1
             written_to += bool(reached - NOT_WRITTEN_TO)
-        sent = _first_index(events, {Stage.CONTACTED})
         # Only what happened after the outreach can answer it.
-        answer = None if sent is None else _first_index(events, ANSWERED, start=sent + 1)
+        if sent is not None:
+            answer = _first_index(events, ANSWERED, start=sent + 1)
+        else:
+            answer = proof if proof is not None and events[proof].to_stage in ANSWERED else None
         # An outreach that bounced, to a contact still unreached, asked nobody anything.
-        if sent is not None and not (answer is None and contact.stage == Stage.BOUNCED):
+        written = sent is not None or proof is not None
+        if written and not (answer is None and contact.stage == Stage.BOUNCED):
             contacted += 1
             if answer is not None:
                 replied += 1
+            if answer is not None and sent is not None:
+                # Timed only from a sent copy we saw: without one, when it went out is unknown.
                 wait = _at(events[answer]) - _at(events[sent])
                 waits.append(wait.total_seconds() / 86400)
         if reached & AFTER_MEETING:
