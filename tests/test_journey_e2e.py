@@ -95,9 +95,7 @@ class Client:
 
     def draft_to(self, address: str) -> EmailMessage:
         """The one draft in Drafts addressed to `address`."""
-        [draft] = [
-            m for m in self.messages("Drafts") if m["To"].addresses[0].addr_spec == address
-        ]
+        [draft] = [m for m in self.messages("Drafts") if m["To"].addresses[0].addr_spec == address]
         return draft
 
     def send(self, address: str, when: datetime, *, new_message_id: bool = False) -> EmailMessage:
@@ -471,8 +469,7 @@ def test_agenda_on_day_1(journey: Journey) -> None:
 def test_schedule_with_an_invitation_and_its_acceptance(journey: Journey) -> None:
     lines = journey.text("schedule").splitlines()
     assert lines[0] == (
-        "Scheduled: Informational interview: Dana Lee (Acme), Thu 2026-03-05 16:00 CET, "
-        "20 minutes."
+        "Scheduled: Informational interview: Dana Lee (Acme), Thu 2026-03-05 16:00 CET, 20 minutes."
     )
     assert "Invitation draft written to Drafts: open your mail client to send it." in lines
     invitation = journey.drafts["invitation"]
@@ -499,6 +496,18 @@ def test_schedule_with_an_invitation_and_its_acceptance(journey: Journey) -> Non
         ("in 2 days", "meeting", "Dana Lee", "coffeechat show 1"),
         ("in 14 days", "follow-up", "Marco Rossi", "coffeechat draft follow-up 2"),
     ]
+
+
+def test_met_before_the_meeting_is_refused_with_the_fix(journey: Journey) -> None:
+    # Tue 18:30, the meeting is Thursday: recording it now would start the thank-you clock.
+    early = journey.out["met-too-early"]
+    assert early.exit_code == 1
+    assert early.stderr == (
+        "Error: Dana Lee's meeting is still ahead, on Thu 2026-03-05 16:00 CET: record it "
+        "after it happens; if you met earlier, add --when with when you did, and if the "
+        "meeting moved, run `coffeechat schedule 1 WHEN` first\n"
+    )
+    assert journey.stages["accepted"]["dana"] == "scheduled"
 
 
 # ---------------------------------------------------------------- day 3-4: met, thanked
@@ -593,6 +602,14 @@ def test_agenda_three_weeks_on_says_what_is_due_and_it_is_true(journey: Journey)
 def test_the_check_in_quotes_the_advice_and_the_update_never_the_notes(
     journey: Journey,
 ) -> None:
+    # Without --update, the blank for it stops the draft, and the error says what to add.
+    blank = journey.out["check-in-blank"]
+    assert blank.exit_code == 1
+    assert blank.stderr == (
+        "Error: proofreading found errors in the check-in for Dana Lee; nothing was written. "
+        "Tell them what came of their advice with --update TEXT, or pass --force to write "
+        "the draft and fill in the blank in your mail client\n"
+    )
     check_in = journey.drafts["check-in"]
     text = body(check_in)
     assert text.startswith("Hi Dana, ")
