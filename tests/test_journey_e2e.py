@@ -2,10 +2,10 @@
 
 One module-scoped fixture plays the whole journey once, the way a user lives it: import
 five contacts, draft the outreach, send two of the drafts from a "mail client" (one keeps
-our Message-ID, one gets a new one, as some clients do), receive a threaded reply, an
-out-of-office with a return date and a bounce, schedule and invite, receive the calendar
-answer, meet, thank, and come back three weeks later for the agenda, a check-in and the
-report. Every command's output is kept; the tests below check what the user would see at
+our Message-ID, one gets a new one, as some clients do; so do the thank-you and the
+follow-up later), receive a threaded reply, an out-of-office with a return date and a
+bounce, schedule and invite, receive the calendar answer, meet, thank, and come back three
+weeks later for the agenda, a check-in, a follow-up, a late reply and the report. Every command's output is kept; the tests below check what the user would see at
 each step (stages, agenda lines, draft text, report figures), not the database.
 
 The mail client and the other people are simulated over a second IMAP connection: sending
@@ -342,7 +342,7 @@ def journey(dovecot: Dovecot, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
         # Day 4, Friday 09:00: the thank-you is sent, and seen.
         clock(at(4, 9))
-        client.send("dana.lee@acme.example", at(4, 9))
+        client.send("dana.lee@acme.example", at(4, 9), new_message_id=True)
         run("watch-thanked", "watch", "--once")
         stages("thanked")
         run("agenda-thanked", "agenda")
@@ -372,7 +372,7 @@ def journey(dovecot: Dovecot, tmp_path_factory: pytest.TempPathFactory) -> Itera
         )
         client.deliver("INBOX", carla_reply, at(21, 9, 50))
         client.send("dana.lee@acme.example", at(21, 10))
-        client.send("marco.rossi@globex.example", at(21, 10))
+        client.send("marco.rossi@globex.example", at(21, 10), new_message_id=True)
         run("watch-day21", "watch", "--once")
         stages("day21")
         run("agenda-day21-after", "agenda")
