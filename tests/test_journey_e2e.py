@@ -374,6 +374,7 @@ def journey(dovecot: Dovecot, tmp_path_factory: pytest.TempPathFactory) -> Itera
         client.send("dana.lee@acme.example", at(21, 10))
         client.send("marco.rossi@globex.example", at(21, 10), new_message_id=True)
         run("watch-day21", "watch", "--once")
+        run("watch-again", "watch", "--once")
         stages("day21")
         run("agenda-day21-after", "agenda")
         run("report", "report")
@@ -644,6 +645,10 @@ def test_sent_check_in_and_follow_up(journey: Journey) -> None:
         "Scanned Sent and INBOX: 2 stage change(s), 1 other event(s).",
         "Next: `coffeechat agenda` for what is due.",
     ]
+    # Run again, it finds nothing new: nothing counts twice.
+    assert journey.text("watch-again").splitlines()[0] == (
+        "Scanned Sent and INBOX: 0 stage change(s), 0 other event(s)."
+    )
     assert journey.stages["day21"] == {
         "dana": "keeping-in-touch",
         "marco": "contacted",
