@@ -5,8 +5,9 @@ five contacts, draft the outreach, send two of the drafts from a "mail client" (
 our Message-ID, one gets a new one, as some clients do; so do the thank-you and the
 follow-up later), receive a threaded reply, an out-of-office with a return date and a
 bounce, schedule and invite, receive the calendar answer, meet, thank, and come back three
-weeks later for the agenda, a check-in, a follow-up, a late reply and the report. Every command's output is kept; the tests below check what the user would see at
-each step (stages, agenda lines, draft text, report figures), not the database.
+weeks later for the agenda, a check-in, a follow-up, a late reply and the report. Every
+command's output is kept; the tests below check what the user would see at each step
+(stages, agenda lines, draft text, report figures), not the database.
 
 The mail client and the other people are simulated over a second IMAP connection: sending
 is appending the draft to Sent (with \\Seen) and deleting it from Drafts; a contact's
@@ -285,7 +286,7 @@ def journey(dovecot: Dovecot, tmp_path_factory: pytest.TempPathFactory) -> Itera
         stages("sent")
 
         # Day 1, Tuesday 14:00: a threaded reply, an out-of-office (from Monday), a bounce
-        # quoting Ben's outreach (sent from the phone, whose Sent folder this is not).
+        # quoting Ben's outreach (pasted into the university webmail and sent from there).
         clock(at(1, 14))
         dana_reply = letter(
             "Dana Lee <dana.lee@acme.example>",
