@@ -403,6 +403,9 @@ def test_greeting_checked_only_when_the_recipient_is_known() -> None:
         "I hope you can give me a job.",
         "Please consider me for an internship.",
         "Could you pass my resume along to the hiring manager?",
+        "Do you have any internships available this summer?",
+        "Are there internships open on your team?",
+        "I would appreciate a referral for the analyst role.",
     ],
 )
 def test_job_ask(ask: str) -> None:
@@ -417,6 +420,8 @@ def test_job_ask(ask: str) -> None:
         "I am not asking you to refer me for a position.",
         "What is the typical hiring process?",
         "How did you get your first job?",
+        "Which internships open doors in this field?",
+        "Thank you for any referral to people in your field.",
     ],
 )
 def test_not_a_job_ask(sentence: str) -> None:

@@ -223,7 +223,9 @@ _JOB_ASK = re.compile(
     r"\b(?:are|is)\s+(?:you|your\s+\w+|\w+)\s+(?:currently\s+|still\s+|now\s+)?hiring\b"
     r"|\bany\s+(?:current\s+|open\s+|available\s+|upcoming\s+)?(?:job\s+|internship\s+)?"
     r"(?:openings|vacancies|open\s+(?:positions|roles)|job\s+(?:opportunities|openings))"
-    r"|\b(?:positions|roles|jobs)\s+(?:available|open)\b"
+    r"|\b(?:positions|roles|jobs|internships)\s+(?:available|open)\b(?!\s+(?:doors?|up)\b)"
+    # "a referral for the analyst role": the seeds' "Asking for a job", put politely.
+    rf"|\breferral\s+for\s+(?:a|an|the|this|that|your|any|one)\b[^.?!\n]{{0,30}}?\b{_ROLE}\b"
     rf"|\b(?:give|offer|find|get)\s+me\s+(?:a|an|any|the)\s+(?:\w+\s+)?{_ROLE}\b"
     r"|\bhire\s+me\b"
     rf"|\b(?:refer|recommend)\s+me\s+(?:for|to)\s+(?:a|an|the|any|your|this|that|one)\b"
