@@ -217,6 +217,14 @@ def test_outreach_to_someone_you_know_does_not_treat_them_as_a_stranger(how_met:
         ("Met at the PyCon career fair.", "We met at the PyCon career fair, and I hope"),
         ("we worked together at Target", "We worked together at Target, and I hope"),
         ("referred by Jo Park", "I was referred to you by Jo Park, and I hope"),
+        # "Mention who suggested you contact them": a referral in other words is still one,
+        # not a relationship ("advisor") and not a source ("through suggested by ...")
+        ("suggested by Dr. Kim", "I was referred to you by Dr. Kim, and I hope"),
+        ("recommended by my advisor Jo Park", "I was referred to you by my advisor Jo Park,"),
+        ("introduced by Jo Park", "I was referred to you by Jo Park, and I hope"),
+        ("through the State alumni network", "I found your name through the State alumni"),
+        ("via LinkedIn", "I found your name through LinkedIn, and I hope"),
+        ("through my coworker Jo", "I found your name through my coworker Jo, and I hope"),
     ],
 )
 def test_outreach_uses_a_how_met_that_reads_as_a_sentence(how_met: str, start: str) -> None:
@@ -280,6 +288,8 @@ def test_outreach_and_follow_up_proofread_clean_for_every_way_you_know_them() ->
         {"how_met": "met at the PyCon career fair"},
         {"how_met": "we worked together at Target"},
         {"how_met": "referred by Jo Park"},
+        {"how_met": "recommended by Jo Park"},
+        {"how_met": "via the Stanford alumni network"},
         {"how_met": "the Stanford alumni network"},
         {"how_met": "LinkedIn"},
         {"linkedin_url": "https://www.linkedin.com/in/sam"},

@@ -134,10 +134,18 @@ _ACQUAINTED = re.compile(
     re.IGNORECASE,
 )
 # A how_met that is already a clause about the two of you, and how it starts a sentence.
+# A referral in other words ("recommended by my advisor Jo Park") is still one: the seeds
+# say to mention who suggested you contact them, and the relationship words below would
+# otherwise take "advisor" for the contact and drop the name. "through"/"via" name a source
+# that the template would otherwise repeat ("I found your name through through ...").
 _CLAUSES = (
     (re.compile(r"met\b", re.IGNORECASE), "We met"),
     (re.compile(r"we\b", re.IGNORECASE), "We"),
-    (re.compile(r"referred by\b", re.IGNORECASE), "I was referred to you by"),
+    (
+        re.compile(r"(?:referred|recommended|suggested|introduced)(?: to (?:me|you))? by\b", re.I),
+        "I was referred to you by",
+    ),
+    (re.compile(r"(?:through|via)\b", re.IGNORECASE), "I found your name through"),
 )
 
 
@@ -146,8 +154,10 @@ def how_met_sentence(how_met: str) -> str:
 
     "met at the PyCon career fair" -> "We met at the PyCon career fair";
     "we worked together at Target" -> "We worked together at Target";
-    "referred by Jo Park" -> "I was referred to you by Jo Park". Only the first words
-    are looked at; the rest is quoted as the user wrote it, without its final stop.
+    "referred by Jo Park" (or "suggested by", "recommended by", "introduced by") ->
+    "I was referred to you by Jo Park"; "through the alumni network" (or "via") -> "I found
+    your name through the alumni network". Only the first words are looked at; the rest is
+    quoted as the user wrote it, without its final stop.
     """
     text = " ".join(how_met.split()).rstrip(".!;,")
     for start, sentence in _CLAUSES:
