@@ -353,6 +353,15 @@ def test_check_in_leaves_a_blank_for_the_update_the_user_has_not_written() -> No
     assert [f.rule for f in found if f.severity == "error"] == ["placeholder"]
 
 
+@pytest.mark.parametrize("kind", ["outreach", "follow-up"])
+def test_the_ask_is_at_their_convenience(kind: str) -> None:
+    # the seeds: "Ask for a convenient time to have a 20-30 minute appointment"; the
+    # follow-up repeats the ask, so it repeats that the time is theirs to choose
+    body = TemplateLibrary().render(kind, full_context(MARIA)).body
+    assert "20 minutes" in body
+    assert "at a time that suits you" in body
+
+
 def test_follow_up_keeps_the_original_subject() -> None:
     draft = TemplateLibrary().render(
         "follow-up", full_context(previous_subject="Maria Lopez suggested I get in touch")
