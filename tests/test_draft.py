@@ -542,3 +542,20 @@ def test_the_follow_up_counts_days_on_the_calendar(
     follow_up = workspace.run("draft", "follow-up", "sam", "--dry-run")
     assert follow_up.exit_code == 0, follow_up.output
     assert "Hi Sam,\n\nI wrote a week ago, and I wanted to follow up" in follow_up.output
+
+
+def test_the_prep_sheet_asks_leave_to_mention_them_as_the_thank_you_will(
+    workspace: Workspace,
+) -> None:
+    # The thank-you promises each referral "I will reach out soon and mention that you sent
+    # me"; the seeds have you ask first: "Who do you know that I should talk to next? When
+    # I call him/her, may I use your name?" The sheet's closing line did not ask it.
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.example")
+    sheet = workspace.run("show", "dana", "--prep").output
+    closing = sheet.strip().splitlines()[-1]
+    assert closing.startswith("Before you leave:")
+    assert "may I mention your name" in closing
+    assert "May I follow up later?" in closing
+    workspace.run("met", "dana", "--advice", ADVICE, "--referral", "Sam Roe <sam@acme.example>")
+    thanks = workspace.run("draft", "thank-you", "dana", "--dry-run")
+    assert "mention that you sent me" in thanks.output

@@ -114,5 +114,11 @@ def preparation_sheet(store: Store, contact: Contact, bank: list[Topic], *, intr
     for topic in bank:
         lines.append(f"  {topic.title}")
         lines += [f"    - {question}" for question in topic.questions[:2]]
-    lines += ["", "Before you leave: who else should I talk to? May I follow up later?"]
+    # The thank-you promises each referral "I will ... mention that you sent me": the seeds
+    # ask leave first ("When I call him/her, may I use your name?").
+    lines += [
+        "",
+        "Before you leave: who else should I talk to, and may I mention your name? "
+        "May I follow up later?",
+    ]
     return "\n".join(lines)
