@@ -254,7 +254,7 @@ STAGES = (
         (
             ["questions", "--topic", "jobs"],
             "Invalid value for '--topic': no question topic 'jobs'; choose one of: work, "
-            "preparation, industry, advice, next-contacts",
+            "preparation, organization, industry, advice, next-contacts",
         ),
         (
             ["questions", "--topic", "advise"],

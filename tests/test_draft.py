@@ -559,3 +559,15 @@ def test_the_prep_sheet_asks_leave_to_mention_them_as_the_thank_you_will(
     workspace.run("met", "dana", "--advice", ADVICE, "--referral", "Sam Roe <sam@acme.example>")
     thanks = workspace.run("draft", "thank-you", "dana", "--dry-run")
     assert "mention that you sent me" in thanks.output
+
+
+def test_the_prep_sheet_covers_the_seeds_four_areas(workspace: Workspace) -> None:
+    # The seeds' "key areas to focus your questions": about the individual and details
+    # of their job, about your marketability, about the organization itself, about the
+    # "next steps" to take. The bank had no question about the organization.
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.example", "--company", "Acme")
+    sheet = workspace.run("show", "dana", "--prep").output
+    assert "About the work they do" in sheet
+    assert "marketability" in sheet
+    assert "About the organization" in sheet
+    assert "Who else would you recommend I speak with?" in sheet
