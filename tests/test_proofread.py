@@ -493,6 +493,16 @@ def test_missing_referrer() -> None:
     assert "missing-referrer" not in rules(email())  # no referrer known
 
 
+def test_a_shared_name_in_the_signature_or_greeting_is_not_the_referrer() -> None:
+    # Alex Lee, referred by Sam Lee, signed "Alex Lee": the surname in the signature
+    # passed for "mention who suggested you contact them", and the draft never did.
+    context = ProofreadContext(kind="outreach", recipient_name="Maria Lee", referrer="Sam Lee")
+    signed = f"Subject: A question\n\nHi Maria Lee,\n\n{GOOD_BODY}\n\nBest,\nAlex Lee\n"
+    assert "missing-referrer" in rules(signed, context)
+    mentioned = signed.replace(GOOD_BODY, f"Sam suggested I write. {GOOD_BODY}")
+    assert "missing-referrer" not in rules(mentioned, context)
+
+
 # --- too-long --------------------------------------------------------------------------
 def test_too_long_warns_past_200_words_and_errs_past_300() -> None:
     ten_words = "I have been thinking about this for a while now. "

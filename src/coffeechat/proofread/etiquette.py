@@ -266,7 +266,10 @@ def referrer(doc: Document, context: ProofreadContext) -> Iterator[Finding]:
     if context.kind not in ASKING_KINDS or not context.referrer.strip():
         return
     parts = _name_parts(context.referrer)
-    regions = [doc.masked[doc.body[0] : doc.body[1]]]
+    # The prose between the greeting and the sign-off: a surname the user or the recipient
+    # shares with the referrer ("Best, Alex Lee" for Sam Lee) is not a mention of them.
+    start = doc.greeting[1] if doc.greeting else doc.body[0]
+    regions = [doc.masked[start : doc.prose_end]]
     if doc.subject:
         regions.append(doc.masked[doc.subject[0] : doc.subject[1]])
     text = " ".join(regions).lower().replace("’", "'")
