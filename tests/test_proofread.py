@@ -406,6 +406,10 @@ def test_greeting_checked_only_when_the_recipient_is_known() -> None:
         "Do you have any internships available this summer?",
         "Are there internships open on your team?",
         "I would appreciate a referral for the analyst role.",
+        "I'd love to be considered for your summer internship.",
+        "I would love to interview for the analyst role on your team.",
+        "Would you be able to refer me?",
+        "Is there any chance of an internship with your team?",
     ],
 )
 def test_job_ask(ask: str) -> None:
@@ -422,6 +426,8 @@ def test_job_ask(ask: str) -> None:
         "How did you get your first job?",
         "Which internships open doors in this field?",
         "Thank you for any referral to people in your field.",
+        "Would you be able to recommend me a book on the field?",
+        "I would love to interview you for my career class.",
     ],
 )
 def test_not_a_job_ask(sentence: str) -> None:
