@@ -171,6 +171,18 @@ def test_show_prep_reminds_you_of_your_introduction(workspace: Workspace) -> Non
     assert "set me.intro" not in sheet
 
 
+def test_show_prep_gives_the_meeting_in_your_time_zone(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The workspace's me.timezone is Europe/Berlin; the machine's zone must not matter.
+    monkeypatch.setenv("TZ", "America/New_York")
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-03-02T09:00:00+01:00")
+    workspace.run("add", "Dana Lee", "--email", "dana@acme.com")
+    assert workspace.run("schedule", "dana", "2026-03-10 15:30").exit_code == 0
+    sheet = workspace.run("show", "dana", "--prep").output
+    assert "Meeting: Tue 2026-03-10 15:30 CET" in sheet
+
+
 def test_stage_refuses_illegal_moves_unless_forced(workspace: Workspace) -> None:
     workspace.run("add", "Dana Lee", "--email", "dana@acme.com")
     result = workspace.run("stage", "dana", "thanked")

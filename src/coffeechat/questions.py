@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from coffeechat.errors import ConfigError, UserError
@@ -72,7 +72,9 @@ def preparation_questions(bank: list[Topic], per_topic: int = 2) -> list[str]:
     return [q for topic in bank for q in topic.questions[:per_topic]]
 
 
-def preparation_sheet(store: Store, contact: Contact, bank: list[Topic], *, intro: str = "") -> str:
+def preparation_sheet(
+    store: Store, contact: Contact, bank: list[Topic], *, intro: str = "", tz: tzinfo | None = None
+) -> str:
     """One page to read before the conversation (the seeds' "Prepare for the interview").
 
     `intro` is the user's `me.intro`: the seeds ask for "a brief introduction of yourself",
@@ -95,7 +97,9 @@ def preparation_sheet(store: Store, contact: Contact, bank: list[Topic], *, intr
     meeting = store.latest_meeting(contact.id)
     if meeting:
         where = f" at {meeting['location']}" if meeting["location"] else ""
-        start = datetime.fromisoformat(meeting["start"]).astimezone()
+        # In the user's zone (me.timezone), not the machine's: a laptop set to UTC said
+        # "14:30 UTC" for a meeting the calendar and `show` call 15:30 CET.
+        start = datetime.fromisoformat(meeting["start"]).astimezone(tz)
         lines.append(f"Meeting: {start:%a %Y-%m-%d %H:%M %Z}{where}")
     notes = [e.detail for e in store.events(contact.id) if e.kind in NOTE_KINDS]
     if notes:

@@ -582,7 +582,7 @@ def show(app: App, who: str, prep: bool, as_json: bool) -> None:
         from coffeechat.questions import load_bank, preparation_sheet
 
         bank = load_bank(app.config.questions_path)
-        say(preparation_sheet(store, contact, bank, intro=app.config.me.intro))
+        say(preparation_sheet(store, contact, bank, intro=app.config.me.intro, tz=app.config.tz))
         return
     events = store.events(contact.id)
     if as_json:

@@ -399,7 +399,9 @@ def report(app: App, as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--topic", metavar="T", help="work, preparation, industry, advice, next-contacts.")
+@click.option(
+    "--topic", metavar="T", help="work, preparation, organization, industry, advice, next-contacts."
+)
 @pass_app
 def questions(app: App, topic: str | None) -> None:
     """Questions to prepare for an informational interview, by topic.
