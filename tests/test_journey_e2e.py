@@ -223,12 +223,14 @@ class Journey:
         return json.loads(self.text(step))
 
     def agenda(self, step: str) -> list[tuple[str, str, str, str]]:
-        """Each agenda item as (when, kind, name, command), as printed."""
+        """Each agenda item as (when, kind, name, command), as printed (the line between
+        the head and the command says why it is due)."""
         lines = self.text(step).splitlines()
         items = []
-        for head, command in zip(lines[::2], lines[1::2], strict=True):
+        for head, why, command in zip(lines[::3], lines[1::3], lines[2::3], strict=True):
             match = re.fullmatch(r"(\S.*?)\s{2,}(\S+)\s+(.+?)\s*", head)
             assert match, head
+            assert why.strip(), head
             items.append((*match.groups(), command.strip()))
         return items
 
@@ -532,6 +534,8 @@ def test_met_adds_the_referral(journey: Journey) -> None:
         ("in 2 days", "referral", "Sam Roe", "coffeechat draft outreach 6"),
         ("in 12 days", "follow-up", "Marco Rossi", "coffeechat draft follow-up 2"),
     ]
+    # Each item says why it is due, not only in --json.
+    assert "you met on Thu 2026-03-05; thank within 48 hours" in journey.text("agenda-met")
 
 
 def _private(text: str) -> list[str]:

@@ -258,6 +258,7 @@ def agenda(app: App, days: int, as_json: bool) -> None:
         return
     for action in rows:
         say(f"{due_label(action.due, moment):<22} {action.kind:<12} {action.contact_name}")
+        say(f"{'':<22} {action.detail}", style="dim")  # why it is due, in a few words
         say(f"{'':<22} {action.command}", style="cyan")
 
 
