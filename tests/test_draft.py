@@ -542,6 +542,15 @@ def test_the_follow_up_counts_days_on_the_calendar(
     follow_up = workspace.run("draft", "follow-up", "sam", "--dry-run")
     assert follow_up.exit_code == 0, follow_up.output
     assert "Hi Sam,\n\nI wrote a week ago, and I wanted to follow up" in follow_up.output
+    assert "Warning" not in follow_up.output  # due today: not early
+    # Two days after the outreach it is early: the agenda has it due next Monday.
+    monkeypatch.setenv("COFFEECHAT_NOW", "2026-03-04T09:00:00+01:00")
+    early = workspace.run("draft", "follow-up", "sam", "--dry-run")
+    assert early.exit_code == 0, early.output
+    assert (
+        "Warning: Sam Roe: this follow-up is early: the agenda has it due on Mon 2026-03-09 "
+        "(no reply since Mon 2026-03-02)"
+    ) in early.stderr
 
 
 def test_the_prep_sheet_asks_leave_to_mention_them_as_the_thank_you_will(

@@ -266,6 +266,8 @@ def _a(kind: str) -> str:
 def _timing_warnings(
     store: Store, config: Config, contact: Contact, kind: str, now: datetime
 ) -> list[str]:
+    if kind == "follow-up":
+        return _early_follow_up(store, config, contact, now)
     if kind != "thank-you":
         return []
     from coffeechat.journey import conversation_ended, held_meetings
@@ -287,6 +289,23 @@ def _timing_warnings(
             f"{config.outreach.thank_you_within_hours} h advised (outreach."
             f"thank_you_within_hours); send it anyway, today"
         ]
+    return []
+
+
+def _early_follow_up(store: Store, config: Config, contact: Contact, now: datetime) -> list[str]:
+    """A follow-up drafted before the day the agenda has it due (a week after the outreach,
+    or after an out-of-office's return) reads as pressing: the seeds allow one, politely."""
+    from coffeechat.agenda import actions_for, contact_facts
+
+    local = now.astimezone(config.tz)
+    for facts in contact_facts(store, [contact]):
+        for action in actions_for(facts, config.outreach, config.tz, local):
+            if action.kind == "follow-up" and action.due.date() > local.date():
+                return [
+                    f"this follow-up is early: the agenda has it due on "
+                    f"{action.due:%a %Y-%m-%d} ({action.detail}); send it then, or now if "
+                    "you have news"
+                ]
     return []
 
 
