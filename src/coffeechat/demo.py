@@ -34,6 +34,8 @@ from coffeechat.store import Store
 TIMEZONE = "America/New_York"
 # Not alex@example.com: that is the example identity, which draft and schedule refuse.
 ME_NAME, ME_EMAIL = "Alex Doe", "alex.doe@example.org"
+# The seeds' "brief introduction of yourself": the demo's drafts show it in use.
+ME_INTRO = "I am finishing a master's in human-computer interaction and exploring UX research."
 
 
 class Season:
@@ -58,6 +60,7 @@ class Season:
                 ("me", "name"): ME_NAME,
                 ("me", "email"): ME_EMAIL,
                 ("me", "timezone"): TIMEZONE,
+                ("me", "intro"): ME_INTRO,
                 ("mail", "backend"): "maildir",
                 ("mail", "maildir"): str(self.maildir),
                 ("paths", "database"): str(self.database),
