@@ -390,7 +390,11 @@ def test_the_thank_you_quotes_the_advice_and_never_the_private_notes(
     assert "coffeechat met 1 --advice TEXT" in plain.stderr
     workspace.run("met", "jose", "--advice", ADVICE)
     quoted = workspace.run("draft", "thank-you", "jose", "--dry-run")
-    assert f'One thing I keep coming back to is your advice: "{ADVICE}"' in quoted.output
+    # What you will do with it (the seeds), which the check-in then reports on.
+    assert f'I plan to follow your advice: "{ADVICE}" I will let you know how it goes.' in (
+        quoted.output
+    )
+    assert quoted.output.count("let you know how") == 1
     assert "stressed" not in quoted.output and "nothing specific" not in quoted.stderr
 
 

@@ -296,7 +296,7 @@ def met(
     """Record a conversation: notes, their advice, and the people they referred you to.
 
     Your --notes stay private; the --advice is what the thank-you and the check-in quote
-    back to them ("One thing I keep coming back to is your advice: ...").
+    back to them ("I plan to follow your advice: ...").
 
     With --when, a meeting you had scheduled takes that time (keeping its length), so
     its calendar file, the export and the check-in clock say when you really met.
