@@ -165,6 +165,6 @@ def _refresh_feed(app: App) -> None:
 
 
 # The commands register themselves on `main` when their modules are imported.
-from coffeechat.cli import contacts, journey, mail  # noqa: E402
+from coffeechat.cli import contacts, journey, mail, setup  # noqa: E402
 
-__all__ = ["App", "contacts", "journey", "mail", "main"]
+__all__ = ["App", "contacts", "journey", "mail", "main", "setup"]
