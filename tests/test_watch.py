@@ -120,7 +120,7 @@ def seed(database: Path, start: dict[str, Stage]) -> dict[str, int]:
         contact = store.add_contact(NewContact(name, (address,)))
         target = start.get(key, Stage.CONTACTED)
         if target != contact.stage:
-            store.move(contact, target, "seeded", "test", manual=True, at="2026-03-01T08:00:00Z")
+            store.move(contact, target, "seeded", "test", manual=True, at="2026-03-01T09:00:00Z")
         if outreach:
             store.record_message(
                 outreach,
@@ -408,8 +408,9 @@ def test_a_silence_sweep_that_fails_midway_leaves_nothing_unshown(
 
 
 def test_a_bounce_from_before_the_outreach_marks_nothing(backend: Backend) -> None:
-    # Sam was written to on 1 March; a bounce of February is about an older message, and
-    # the address may work now: no bounced stage, and the address is not marked.
+    # Sam was marked contacted on 1 March (no sent copy on record); a bounce of February is
+    # about an older message, and the address may work now: no bounced stage, and the
+    # address is not marked. The line says what the date was compared with.
     workspace = backend.workspace
     ids = seed(workspace.database, {})
     raw = (MAIL / "bounce_postfix.eml").read_bytes()
@@ -420,8 +421,8 @@ def test_a_bounce_from_before_the_outreach_marks_nothing(backend: Backend) -> No
     assert result.exit_code == 0, result.output
     assert stage_of(workspace, ids["sam"]) == ("contacted", ["bounce"])
     assert (
-        "bounced: mail to sam.lee@oldcorp.example failed; dated before you first wrote to them "
-        "(stays contacted)"
+        "bounced: mail to sam.lee@oldcorp.example failed; dated before you marked them "
+        "contacted (stays contacted)"
     ) in result.stdout
     store = Store.open(workspace.database)
     assert store.get(ids["sam"]).bad_emails == ()

@@ -395,9 +395,16 @@ def _apply(
     written_at = None
     older = False
     if result.kind in _MAY_PREDATE and not result.threaded:
-        written_at = store.first_written_at(contact.id)
+        first = store.first_written_at(contact.id)
+        written_at = first[0] if first else None
         if older := tracker.predates(result, written_at):
-            not_counted = "; dated before you first wrote to them"
+            assert first is not None
+            # A move made by hand says when the user told coffeechat, not when they wrote.
+            not_counted = (
+                "; dated before you marked them contacted"
+                if first[1]
+                else "; dated before you first wrote to them"
+            )
     if result.kind == tracker.Kind.BOUNCE and not older:
         for address in result.bounced_addresses:
             store.mark_undeliverable(address)

@@ -458,16 +458,22 @@ class Store:
             for row in self._query(sql + " ORDER BY at, id", params)
         ]
 
-    def first_written_at(self, contact_id: int) -> datetime | None:
-        """When the user first wrote to the contact: their first sent message, or the first
-        move to `contacted` (made by hand when the message went unseen)."""
-        row = self.conn.execute(
-            "SELECT MIN(at) FROM (SELECT at FROM messages WHERE contact_id = ?"
-            " AND direction = 'sent' UNION ALL SELECT at FROM events WHERE contact_id = ?"
-            " AND kind = 'stage' AND to_stage = 'contacted')",
+    def first_written_at(self, contact_id: int) -> tuple[datetime, bool] | None:
+        """When the user first wrote to the contact, and whether that time is only the
+        first move to `contacted` made by hand (the message itself went unseen, so it
+        went out at that time or before): their first sent message otherwise."""
+        sent, moved = self.conn.execute(
+            "SELECT (SELECT MIN(at) FROM messages WHERE contact_id = ? AND direction = 'sent'),"
+            " (SELECT MIN(at) FROM events WHERE contact_id = ? AND kind = 'stage'"
+            " AND to_stage = 'contacted')",
             [contact_id, contact_id],
         ).fetchone()
-        return datetime.fromisoformat(row[0]) if row[0] else None
+        times = []
+        if sent:
+            times.append((datetime.fromisoformat(sent), False))
+        if moved:
+            times.append((datetime.fromisoformat(moved), True))
+        return min(times) if times else None  # a tie is the sent message
 
     def has_event(self, contact_id: int, cause: str, kind: str) -> bool:
         """True when the contact's timeline already holds this kind of event with this cause."""
