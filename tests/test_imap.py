@@ -191,6 +191,23 @@ def test_unknown_ca_points_at_mail_ca_file(dovecot: Dovecot) -> None:
     assert not isinstance(info.value, MailUnreachable)  # a setting to fix, not a retry
 
 
+def test_ca_file_that_did_not_sign_names_the_file(dovecot: Dovecot, tmp_path: Path) -> None:
+    # "set mail.ca_file" is no help to a user whose mail.ca_file is set, to the wrong CA.
+    import trustme
+
+    other_ca = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other_ca))
+    with pytest.raises(MailError) as info:
+        ImapMailbox.connect(dovecot.mail("alex", ca_file=str(other_ca)), password=dovecot.password)
+    message = str(info.value)
+    assert f"cannot verify the TLS certificate of {dovecot.host}:{dovecot.port}" in message
+    assert message.endswith(
+        f"mail.ca_file is {str(other_ca)!r}: check that it is the PEM file of the CA that "
+        "signed the server's certificate, and that mail.host is the name on the certificate"
+    )
+    assert not isinstance(info.value, MailUnreachable)
+
+
 def test_unreadable_ca_file_names_the_setting(dovecot: Dovecot, tmp_path: Path) -> None:
     bad = tmp_path / "ca.pem"
     bad.write_text("not a certificate\n")

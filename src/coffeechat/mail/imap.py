@@ -231,11 +231,21 @@ class ImapMailbox:
         except ssl.SSLCertVerificationError as err:
             _shutdown(client)
             reason = err.verify_message or str(err)
+            if mail.ca_file:
+                # "Set mail.ca_file" would send a user whose ca_file is set nowhere.
+                fix = (
+                    f"mail.ca_file is {str(Path(mail.ca_file).expanduser())!r}: check that it "
+                    "is the PEM file of the CA that signed the server's certificate, and that "
+                    "mail.host is the name on the certificate"
+                )
+            else:
+                fix = (
+                    "if the server uses a self-signed certificate or a private CA, set "
+                    "mail.ca_file to that CA's PEM file, and check that mail.host is the name "
+                    "on the certificate"
+                )
             raise MailError(
-                f"cannot verify the TLS certificate of {where} ({reason})",
-                "if the server uses a self-signed certificate or a private CA, set "
-                "mail.ca_file to that CA's PEM file, and check that mail.host is the name "
-                "on the certificate",
+                f"cannot verify the TLS certificate of {where} ({reason})", fix
             ) from err
         except ssl.SSLError as err:
             _shutdown(client)
