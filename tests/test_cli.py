@@ -6,11 +6,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import keyring
+import keyring.backend
+import keyring.backends.fail
 import pytest
 import trustme
 from click.testing import CliRunner, Result
 from coffeechat_fixtures import Workspace
 from dovecot import Dovecot
+from test_credentials import MemoryKeyring
 
 from coffeechat.cli import main
 from coffeechat.config import load
@@ -460,12 +464,20 @@ def test_init_refuses_flags_of_two_backends_and_writes_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
-def _init_imap(tmp_path: Path, *flags: str) -> tuple[Result, Path]:
+def _init_imap(
+    tmp_path: Path, *flags: str, backend: keyring.backend.KeyringBackend | None = None
+) -> tuple[Result, Path]:
+    """`init` with IMAP flags, on a machine with a working keyring unless `backend` says."""
     config = tmp_path / "c.toml"
     args = ["--config", str(config), "init", "--imap-host", "imap.uni.example"]
     args += ["--imap-user", "jo@uni.example", "--name", "Jo Student"]
     args += ["--database", str(tmp_path / "c.db"), *flags]
-    return CliRunner().invoke(main, args), config
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend or MemoryKeyring())
+    try:
+        return CliRunner().invoke(main, args), config
+    finally:
+        keyring.set_keyring(previous)
 
 
 def test_init_writes_security_ca_file_and_password_command(
@@ -720,6 +732,19 @@ def test_init_without_a_password_command_sends_you_to_login(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1] == (
         "Next: `coffeechat login` to store your password in the OS keyring."
+    )
+
+
+def test_init_without_a_keyring_or_password_command_says_so(tmp_path: Path) -> None:
+    # `login` would only fail ("no OS keyring is available"): say it at init, with the fix.
+    result, config = _init_imap(tmp_path, backend=keyring.backends.fail.Keyring())
+    assert result.exit_code == 0, result.output
+    assert "Next: `coffeechat login`" not in result.stdout
+    assert result.stderr == (
+        "Warning: there is no OS keyring on this machine, so `coffeechat login` cannot keep "
+        f"the password; set password_command in {config} to a command that prints it "
+        '(e.g. password_command = "pass show mail/jo@uni.example"), or run init again '
+        "with --password-command and --force\n"
     )
 
 

@@ -174,14 +174,24 @@ def _keyring() -> tuple[Any, Any]:
     return keyring, keyring.errors
 
 
-def _require_backend(keyring: Any, mail: Mail) -> None:
-    """Fail early, with the fix, when keyring found no usable backend."""
+def keyring_available() -> bool:
+    """Whether keyring found a backend that can keep a password (what `login` needs)."""
+    keyring, _errors = _keyring()
+    return _usable(keyring)
+
+
+def _usable(keyring: Any) -> bool:
     from keyring.backends import chainer, fail, null
 
     backend = keyring.get_keyring()
     empty_chain = isinstance(backend, chainer.ChainerBackend) and not backend.backends
     # The null backend "stores" by dropping the password: as good as none.
-    if isinstance(backend, fail.Keyring | null.Keyring) or empty_chain:
+    return not (isinstance(backend, fail.Keyring | null.Keyring) or empty_chain)
+
+
+def _require_backend(keyring: Any, mail: Mail) -> None:
+    """Fail early, with the fix, when keyring found no usable backend."""
+    if not _usable(keyring):
         raise CredentialsError(_no_backend_message(mail))
 
 

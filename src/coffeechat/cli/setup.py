@@ -178,7 +178,19 @@ def init(
             "then `coffeechat watch --once`."
         )
     elif result.config.mail.backend == "imap":
-        say("Next: `coffeechat login` to store your password in the OS keyring.")
+        from coffeechat.credentials import keyring_available
+
+        if keyring_available():
+            say("Next: `coffeechat login` to store your password in the OS keyring.")
+        else:
+            # A headless machine: `login` would only fail; say so now, with the fix.
+            warn(
+                "there is no OS keyring on this machine, so `coffeechat login` cannot keep "
+                f"the password; set password_command in {result.config_path} to a command "
+                "that prints it (e.g. password_command = "
+                f'"pass show mail/{result.config.mail.username}"), or run init again with '
+                "--password-command and --force"
+            )
     else:
         say(f"Mail goes to the Maildir {result.config.maildir_path}.")
         say("Next: `coffeechat add NAME --email ADDRESS`, or `coffeechat import linkedin FILE`.")
