@@ -29,10 +29,10 @@ from coffeechat.calendar import (
 )
 from coffeechat.calendar.events import ActionKind
 from coffeechat.config import Config, Outreach
-from coffeechat.journey import conversation_ended, meeting_times, stored_time
+from coffeechat.journey import conversation_ended, meeting_times
 from coffeechat.models import Contact, first_name
 from coffeechat.pipeline import MAIN_PATH, Stage
-from coffeechat.store import Store
+from coffeechat.store import Store, stored_time
 
 # A follow-up pushed back by an out-of-office reply is due the morning after the return.
 RETURN_MORNING = time(9, 0)

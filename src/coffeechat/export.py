@@ -29,7 +29,7 @@ from typing import TextIO
 from coffeechat.fileutil import write_atomically
 from coffeechat.models import Contact
 from coffeechat.pipeline import AFTER_MEETING
-from coffeechat.store import Store
+from coffeechat.store import Store, stored_time
 
 HEADER = (
     "ID",
@@ -242,21 +242,14 @@ def _merge(*sources: Iterable[tuple[int, str]], latest: bool) -> dict[int, str]:
 
 
 def _moment(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return datetime.min.replace(tzinfo=UTC)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return stored_time(value) or datetime.min.replace(tzinfo=UTC)
 
 
 def _local(value: str, tz: tzinfo) -> datetime | None:
-    """A stored time (UTC when it names no zone) as wall-clock time in `tz`; None when it
-    is not a time (it is then shown as stored)."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(tz)
+    """A stored time as wall-clock time in `tz`; None when it is not a time (it is then
+    shown as stored)."""
+    moment = stored_time(value)
+    return moment.astimezone(tz) if moment else None
 
 
 def _local_day(value: str, tz: tzinfo) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +19,7 @@ from coffeechat.contacts import add_contact, check_field, parse_address, several
 from coffeechat.errors import UserError
 from coffeechat.models import Contact
 from coffeechat.pipeline import Stage
-from coffeechat.store import Store, normalize_name
+from coffeechat.store import Store, normalize_name, stored_time
 
 if TYPE_CHECKING:
     from coffeechat.calendar import MeetingSpec
@@ -130,17 +130,6 @@ def meeting_times(row: dict[str, Any]) -> tuple[datetime, datetime] | None:
     if end is None or end <= start:
         end = start + timedelta(minutes=30)
     return start, end
-
-
-def stored_time(text: str | None) -> datetime | None:
-    """An ISO 8601 timestamp from the store, aware (no offset is UTC); None if unreadable."""
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def meeting_ahead(store: Store, contact: Contact, now: datetime, tz: ZoneInfo) -> datetime | None:

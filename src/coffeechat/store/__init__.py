@@ -11,7 +11,14 @@ sqlite-utils: reads use sqlite3, and the first write loads sqlite-utils.
 from coffeechat.store.core import BUSY_TIMEOUT_MS, Store
 from coffeechat.store.core import _tags as _tags
 from coffeechat.store.migrations import MIGRATIONS, migrate, pending_migrations
-from coffeechat.store.values import as_utc, fold, normalize_email, normalize_name, now_iso
+from coffeechat.store.values import (
+    as_utc,
+    fold,
+    normalize_email,
+    normalize_name,
+    now_iso,
+    stored_time,
+)
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
@@ -24,4 +31,5 @@ __all__ = [
     "normalize_name",
     "now_iso",
     "pending_migrations",
+    "stored_time",
 ]

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from coffeechat import clock
 from coffeechat.text import fold
 
-__all__ = ["as_utc", "fold", "normalize_email", "normalize_name", "now_iso"]
+__all__ = ["as_utc", "fold", "normalize_email", "normalize_name", "now_iso", "stored_time"]
 
 
 def now_iso() -> str:
@@ -25,6 +25,17 @@ def as_utc(at: str | None) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def stored_time(text: str | None) -> datetime | None:
+    """An ISO 8601 timestamp from the store, aware (no offset is UTC); None if unreadable."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def normalize_email(address: str) -> str:
