@@ -107,6 +107,29 @@ def sweep_silence(store: Store, config: Config, *, now: datetime) -> list[Change
 
 
 @contextmanager
+def showing_committed(
+    on_change: Callable[[Change], None], after: Callable[[list[Change]], None]
+) -> Iterator[list[Change]]:
+    """A list for a pass's committed changes (`run_pass(on_committed=...extend)`); on the
+    way out each is shown, then `after` gets them all.
+
+    Also when the pass failed midway: what it committed is done, and the next pass starts
+    after it, so this is the only time it can be shown. `after` (rewriting the feed and the
+    meeting files) runs even when showing was cut short (Ctrl-C): the files are stale until
+    rewritten, and no later pass rewrites them.
+    """
+    committed: list[Change] = []
+    try:
+        yield committed
+    finally:
+        try:
+            for change in committed:
+                on_change(change)
+        finally:
+            after(committed)
+
+
+@contextmanager
 def connected(config: Config) -> Iterator[Mailbox]:
     from coffeechat.mail import open_mailbox
 
@@ -133,6 +156,13 @@ def watch_forever(
     exponential backoff capped at a minute. Every other error ends the watch with its
     message: waiting fixes neither a password, a certificate, a CA file nor a folder name.
     """
+
+    def after_pass(changes: list[Change]) -> None:
+        # Once per pass, not per change: rewriting the feed costs as much as the contacts
+        # it lists, and a busy pass has many changes.
+        if changes and on_pass is not None:
+            on_pass(changes)
+
     backoff = BACKOFF_START
     retried = False
     while True:
@@ -148,22 +178,8 @@ def watch_forever(
                     " (Ctrl-C to stop)"
                 )
                 while True:
-                    committed: list[Change] = []
-                    try:
+                    with showing_committed(on_change, after_pass) as committed:
                         run_pass(store, mailbox, config, now=now(), on_committed=committed.extend)
-                    finally:
-                        # Also when the pass failed midway: what it committed is done,
-                        # and the next pass starts after it.
-                        try:
-                            for change in committed:
-                                on_change(change)
-                        finally:
-                            # Even when showing was cut short (Ctrl-C): the files are
-                            # stale until rewritten, and no later pass rewrites them.
-                            if committed and on_pass is not None:
-                                # Once per pass, not per change: rewriting the feed costs
-                                # as much as the contacts it lists, and a busy pass has many.
-                                on_pass(committed)
                     timeout = min(config.mail.poll_seconds, IDLE_RENEW_SECONDS)
                     mailbox.wait_for_change([mailbox.inbox_folder()], timeout)
         except MailUnreachable as err:

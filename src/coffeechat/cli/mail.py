@@ -207,7 +207,7 @@ def watch(app: App, once: bool, as_json: bool) -> None:
     from coffeechat.output import err_console, say
     from coffeechat.scheduling import rewrite_files
     from coffeechat.sync import Change
-    from coffeechat.watcher import connected, run_pass, watch_forever
+    from coffeechat.watcher import connected, run_pass, showing_committed, watch_forever
 
     store, config = app.store, app.config
     # me.email tells the user's own mail from a contact's: without it a Bcc-to-self copy
@@ -227,25 +227,20 @@ def watch(app: App, once: bool, as_json: bool) -> None:
             say(change.line(config.tz, now(config).date()))
 
     if once:
-        committed: list[Change] = []
-        try:
-            with connected(config) as mailbox, _progress(as_json) as progress:
-                result = run_pass(
-                    store,
-                    mailbox,
-                    config,
-                    now=now(config),
-                    progress=progress,
-                    on_committed=committed.extend,
-                )
-        finally:
-            # Also when the pass failed midway: what it committed is done, and the next
-            # pass starts after it, so this is the only time it can be shown.
-            try:
-                for change in committed:
-                    show(change)
-            finally:
-                refresh(committed)  # even when showing was cut short (Ctrl-C)
+        # Shown once the mailbox and the progress bar are closed (the outermost manager).
+        with (
+            showing_committed(show, refresh) as committed,
+            connected(config) as mailbox,
+            _progress(as_json) as progress,
+        ):
+            result = run_pass(
+                store,
+                mailbox,
+                config,
+                now=now(config),
+                progress=progress,
+                on_committed=committed.extend,
+            )
         if not as_json:
             moved = sum(1 for c in committed if c.to_stage)
             say(
