@@ -1094,20 +1094,24 @@ def test_met_refuses_a_referral_of_two_addresses_and_records_nothing(
     assert json.loads(workspace.run("show", "dana", "--json").stdout)["stage"] == "identified"
 
 
-def test_init_refuses_two_addresses_for_me(tmp_path: Path) -> None:
-    config = tmp_path / "config.toml"
-    result = CliRunner().invoke(
+def _init_maildir(tmp_path: Path, *args: str) -> Result:
+    """`init` of a Maildir setup in tmp_path, with more options."""
+    return CliRunner().invoke(
         main,
         [
             "--config",
-            str(config),
+            str(tmp_path / "config.toml"),
             "init",
             "--maildir",
             str(tmp_path / "Mail"),
-            "--email",
-            "jo@uni.example, jo@home.example",
+            *args,
         ],
     )
+
+
+def test_init_refuses_two_addresses_for_me(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    result = _init_maildir(tmp_path, "--email", "jo@uni.example, jo@home.example")
     assert result.exit_code == 2, result.output
     assert result.stderr.splitlines()[-1] == (
         "Error: Invalid value for '--email': 'jo@uni.example, jo@home.example' is more "
@@ -1120,18 +1124,7 @@ def test_init_refuses_a_named_address_for_me(tmp_path: Path) -> None:
     """init writes --email into me.email as given: "Jo <jo@x>" there made the From line
     "Jo <Jo <jo@x>>"."""
     config = tmp_path / "config.toml"
-    result = CliRunner().invoke(
-        main,
-        [
-            "--config",
-            str(config),
-            "init",
-            "--maildir",
-            str(tmp_path / "Mail"),
-            "--email",
-            "Jo S <jo@uni.example>",
-        ],
-    )
+    result = _init_maildir(tmp_path, "--email", "Jo S <jo@uni.example>")
     assert result.exit_code == 2, result.output
     assert result.stderr.splitlines()[-1] == (
         "Error: Invalid value for '--email': give the address alone, like jo@uni.example; "
@@ -1141,18 +1134,8 @@ def test_init_refuses_a_named_address_for_me(tmp_path: Path) -> None:
 
 
 def test_init_refuses_a_name_that_is_not_utf8_and_creates_nothing(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        main,
-        [
-            "--config",
-            str(tmp_path / "config.toml"),
-            "init",
-            "--maildir",
-            str(tmp_path / "Mail"),
-            "--name",
-            "Jo\udcff",  # how Python hands over the byte 0xff of a non-UTF-8 argument
-        ],
-    )
+    # "Jo\udcff": how Python hands over the byte 0xff of a non-UTF-8 argument.
+    result = _init_maildir(tmp_path, "--name", "Jo\udcff")
     assert result.exit_code == 1, result.output
     assert result.stderr == (
         "Error: me.name: 'Jo\\udcff' holds a byte that is not UTF-8 text; retype it\n"
