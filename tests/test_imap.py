@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 import pytest
@@ -53,13 +53,19 @@ def draft(to: str = "José Núñez <jose@example.org>", subject: str = SUBJECT) 
     return message
 
 
-def raw_message(subject: str, *, extra: str = "", body: str = "hello\r\n") -> bytes:
+def raw_message(
+    subject: str,
+    *,
+    extra: str = "",
+    body: str = "hello\r\n",
+    written: datetime = datetime(2024, 6, 3, 10, tzinfo=UTC),
+) -> bytes:
     return (
         "From: Sam Lee <sam@example.org>\r\n"
         "To: Alex Doe <alex@example.com>\r\n"
         f"Subject: {subject}\r\n"
         f"Message-ID: <{subject.replace(' ', '-')}@example.org>\r\n"
-        "Date: Mon, 03 Jun 2024 10:00:00 +0000\r\n"
+        f"Date: {format_datetime(written)}\r\n"
         f"{extra}"
         "\r\n"
         f"{body}"
@@ -593,7 +599,8 @@ def test_fetch_headers_since_days_limits_the_backfill(
             ("old", datetime(2020, 1, 2, tzinfo=UTC)),
             ("recent", datetime(2024, 6, 1, tzinfo=UTC)),
         ):
-            client.append("INBOX", None, imaplib.Time2Internaldate(day), raw_message(subject))
+            message = raw_message(subject, written=day)
+            client.append("INBOX", None, imaplib.Time2Internaldate(day), message)
     got = [
         m.headers
         for batch in mailbox.fetch_headers("INBOX", 0, since_days=30, today=date(2024, 6, 10))
@@ -603,26 +610,35 @@ def test_fetch_headers_since_days_limits_the_backfill(
     assert sum(len(b) for b in mailbox.fetch_headers("INBOX", 0)) == 2
 
 
+@pytest.mark.parametrize("first", ["old", "recent"])
 def test_recent_mail_before_old_mail_moved_in_later_is_in_the_backfill(
-    account: tuple[Dovecot, str, ImapMailbox], monkeypatch: pytest.MonkeyPatch
+    account: tuple[Dovecot, str, ImapMailbox], monkeypatch: pytest.MonkeyPatch, first: str
 ) -> None:
     # Dates do not always rise with UIDs: an archive moved (or imapsync'ed) into the folder
-    # keeps its old arrival dates under new UIDs. Three messages of last week, followed by
-    # such an archive, are in the window all the same; a search that trusts a few sampled
-    # dates to bound the window skipped them, with the replies among them.
+    # keeps its old dates under new UIDs. Three messages of last week, followed by such an
+    # archive, are in the window all the same; a search that trusts a few sampled dates to
+    # bound the window skipped them, with the replies among them. A folder that begins with
+    # old mail is searched by date on the server; one that begins inside the window is
+    # read whole, and each message kept or dropped by its own Date.
     _, _, mailbox = account
     monkeypatch.setattr(imap_module, "FETCH_BATCH", 4)
+    searches: list[tuple[str, ...]] = []
+    search = mailbox._search
+    monkeypatch.setattr(mailbox, "_search", lambda *c: searches.append(c) or search(*c))
     old, recent = datetime(2020, 1, 2, tzinfo=UTC), datetime(2024, 6, 1, tzinfo=UTC)
-    arrivals = [old] * 7 + [recent] * 3 + [old] * 11 + [recent] * 3
+    written = [{"old": old, "recent": recent}[first]]
+    written += [old] * 6 + [recent] * 3 + [old] * 11 + [recent] * 3
     with stdlib_client(*account[:2]) as client:
-        for n, day in enumerate(arrivals):
-            client.append("INBOX", None, imaplib.Time2Internaldate(day), raw_message(f"m{n}"))
+        for n, day in enumerate(written):
+            message = raw_message(f"m{n}", written=day)
+            client.append("INBOX", None, imaplib.Time2Internaldate(day), message)
     got = [
         m.headers.split(b"Subject: m")[1].split(b"\r\n")[0].decode()
         for batch in mailbox.fetch_headers("INBOX", 0, since_days=30, today=date(2024, 6, 10))
         for m in batch
     ]
-    assert got == ["7", "8", "9", "21", "22", "23"]
+    assert got == ["0"] * (first == "recent") + ["7", "8", "9", "21", "22", "23"]
+    assert any("SENTSINCE" in criteria for criteria in searches) == (first == "old")
 
 
 def test_fetch_headers_survives_other_calls_between_batches(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -136,3 +136,20 @@ def test_watch_does_not_retry_a_missing_maildir(workspace: Workspace, tmp_path: 
             )
     finally:
         store.close()
+
+
+def test_the_backfill_window_goes_by_the_date_written_as_over_imap(tmp_path: Path) -> None:
+    # A file's time is when some program delivered or synced it, which says little of
+    # when the mail was written: a synced archive is old mail all the same.
+    box = MaildirMailbox.create(tmp_path / "mail", Mail())
+    inbox = tmp_path / "mail" / "cur"
+    for n, written in enumerate(["Sat, 01 Jun 2024", "Thu, 02 Jan 2020", "Sun, 09 Jun 2024"]):
+        path = inbox / f"{n}.host:2,S"
+        path.write_bytes(f"Subject: m{n}\r\nDate: {written} 10:00:00 +0000\r\n\r\nhi\r\n".encode())
+        os.utime(path, (0, 0) if n == 0 else None)  # the recent one with a 1970 file time
+    got = [
+        m.headers.split(b"Subject: ")[1][:2]
+        for batch in box.fetch_headers("INBOX", 0, since_days=30, today=date(2024, 6, 10))
+        for m in batch
+    ]
+    assert got == [b"m0", b"m2"]

@@ -94,7 +94,8 @@ class Mailbox(Protocol):
         until_uid: int | None = None,
     ) -> Iterator[list[FetchedMessage]]:
         """Batches of header blocks for messages with after_uid < UID <= until_uid (no
-        upper bound when None), in UID order; never sets \\Seen."""
+        upper bound when None), in UID order; never sets \\Seen. With `since_days`, only
+        the messages written within that many days (mail/window.py)."""
         ...
 
     def fetch_parts(self, folder: str, uids: Sequence[int], part: str) -> dict[int, bytes]:

@@ -16,12 +16,14 @@ import os
 import shlex
 import time
 from collections.abc import Iterator, Sequence
+from datetime import date, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 from coffeechat.config import Mail
 from coffeechat.errors import MaildirMissing, MailError
 from coffeechat.mail.base import HEADER_FIELDS, AppendResult, FetchedMessage, FolderState
+from coffeechat.mail.window import written_before
 
 UIDLIST = "coffeechat-uidlist"
 BATCH = 1000
@@ -182,27 +184,26 @@ class MaildirMailbox:
         since_days: int | None = None,
         *,
         until_uid: int | None = None,
+        today: date | None = None,
     ) -> Iterator[list[FetchedMessage]]:
+        """As the IMAP backend's: the backfill window goes by each message's Date."""
         box = self._folder(folder)
         _, uids = self._uidlist(folder)
-        cutoff = time.time() - since_days * 86400 if since_days else None
+        since = None if since_days is None else (today or date.today()) - timedelta(days=since_days)
         batch: list[FetchedMessage] = []
         for key, uid in sorted(uids.items(), key=lambda item: item[1]):
             if uid <= after_uid or (until_uid is not None and uid > until_uid):
                 continue
             try:
                 path = Path(box._path) / box._lookup(key)  # type: ignore[attr-defined]
-                if cutoff is not None and path.stat().st_mtime < cutoff:
-                    continue
                 headers = _read_headers(path)
             except (KeyError, FileNotFoundError):
                 continue  # deleted since we listed it
             batch.append(FetchedMessage(folder, uid, _only_wanted(headers)))
             if len(batch) >= BATCH:
-                yield batch
+                yield from _written_since(since, batch)
                 batch = []
-        if batch:
-            yield batch
+        yield from _written_since(since, batch)
 
     def fetch_parts(self, folder: str, uids: Sequence[int], part: str) -> dict[int, bytes]:
         box = self._folder(folder)
@@ -299,6 +300,16 @@ def _read_headers(path: Path) -> bytes:
                 break
             lines.append(line)
     return b"".join(lines)
+
+
+def _written_since(
+    since: date | None, batch: list[FetchedMessage]
+) -> Iterator[list[FetchedMessage]]:
+    """The batch without the messages written before `since`, unless it is left empty."""
+    older = set() if since is None else written_before(since, {m.uid: m.headers for m in batch})
+    kept = [m for m in batch if m.uid not in older]
+    if kept:
+        yield kept
 
 
 def _only_wanted(headers: bytes) -> bytes:
