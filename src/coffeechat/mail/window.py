@@ -29,7 +29,7 @@ def written_before(since: date, blocks: Mapping[int, bytes]) -> set[int]:
     read from all their blocks at once, and only a batch with an older day is looked at
     block by block.
     """
-    everything = b"\n" + b"\n".join(blocks.values())  # every field starts after a "\n"
+    everything = b"\n".join([b"", *blocks.values()])  # every field starts after a "\n"
     older = {text for text in set(_DATE_DAY.findall(everything)) if _is_before(text, since)}
     if not older:
         return set()
