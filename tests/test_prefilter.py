@@ -71,6 +71,23 @@ def test_mail_from_a_contact_is_kept(address: str, name: str, folded: bool) -> N
     assert might_concern(raw, CONTACT_BYTES, KNOWN_BYTES)
 
 
+@given(
+    st.sampled_from(["In-Reply-To", "References", "REFERENCES"]),
+    st.lists(st.sampled_from([" ", "\r\n\t", ",", "", "x", "<", ">", "(c)", "<other@x>"])),
+    st.data(),
+)
+def test_a_reply_citing_a_known_message_is_kept_however_the_ids_are_written(
+    field: str, separators: list[str], data: st.DataObject
+) -> None:
+    # Ids glued together, between commas, comments or stray brackets: RFC 5322 lets
+    # clients write References loosely, and a known one must be found among them.
+    known = data.draw(st.sampled_from(sorted(KNOWN)))
+    value = "".join(separators[: len(separators) // 2]) + known
+    value += "".join(separators[len(separators) // 2 :])
+    raw = f"From: Jane <jane@home.example>\r\n{field}: {value}\r\n".encode()
+    assert might_concern(raw, CONTACT_BYTES, KNOWN_BYTES)
+
+
 def test_a_contact_only_in_cc_is_skipped_as_classification_ignores_it() -> None:
     raw = (
         b"From: Weekly Digest <digest@news.example.net>\r\n"
