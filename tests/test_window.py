@@ -20,6 +20,7 @@ def test_each_block_is_judged_by_the_day_its_date_names() -> None:
         3: block("DATE:  9 jun 2024 10:00 +0000\r\n"),  # no weekday, any case
         4: block("Date: Fri, 02 Jan 98 10:00:00 +0000\r\n"),  # an obsolete two-digit year
         5: block("Date: 1 Jul 2024 10:00:00 +0000\r\n"),
+        6: block("Date: Wed, 12 Jun 24 10:00:00 +0000\r\n"),  # 2024, not 1924
     }
     assert written_before(SINCE, blocks) == {2, 3, 4}
 
