@@ -22,7 +22,7 @@ import ssl
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from email.message import EmailMessage
 from email.utils import make_msgid, parseaddr
 from pathlib import Path
@@ -36,7 +36,7 @@ from coffeechat.config import Mail, is_loopback
 from coffeechat.errors import LoginFailed, MailError, MailUnreachable
 from coffeechat.mail.base import HEADER_FIELDS, AppendResult, FetchedMessage, FolderState
 from coffeechat.mail.fetch_answer import read_fetch_answer
-from coffeechat.mail.window import written_before
+from coffeechat.mail.window import window_start, written_before, written_since
 
 log = logging.getLogger(__name__)
 
@@ -553,7 +553,7 @@ class ImapMailbox:
             return  # an empty range (and "n:m" with n > m would mean m:n, RFC 3501 §9)
         self._refresh(folder)
         last = "*" if until_uid is None else str(until_uid)
-        since = None if since_days is None else (today or date.today()) - timedelta(days=since_days)
+        since = window_start(since_days, today)
         item = header_fetch_item()
         with self._doing(f"searching {folder!r} for new messages"):
             found = self._search("UID", f"{after_uid + 1}:{last}")
@@ -591,14 +591,13 @@ class ImapMailbox:
                     # flight, as with any client, only its answer is read later.
                     self._reopen(folder)
                     self._ahead = _Ahead(folder, following, self._send_fetch(following, item))
-            older = set() if since is None else written_before(since, blocks)
             fetched = [
                 FetchedMessage(folder, uid, blocks[uid])
                 for uid in batch
-                if uid in blocks and uid not in older  # not in blocks: expunged meanwhile
+                if uid in blocks  # expunged in the meantime
             ]
-            if fetched:
-                yield fetched
+            if kept := written_since(since, fetched):
+                yield kept
 
     def fetch_parts(self, folder: str, uids: Sequence[int], part: str) -> dict[int, bytes]:
         """One body section (e.g. "2", "1.TEXT", "TEXT"; "" for the whole message) of each

@@ -16,14 +16,14 @@ import os
 import shlex
 import time
 from collections.abc import Iterator, Sequence
-from datetime import date, timedelta
+from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
 
 from coffeechat.config import Mail
 from coffeechat.errors import MaildirMissing, MailError
 from coffeechat.mail.base import HEADER_FIELDS, AppendResult, FetchedMessage, FolderState
-from coffeechat.mail.window import written_before
+from coffeechat.mail.window import window_start, written_since
 
 UIDLIST = "coffeechat-uidlist"
 BATCH = 1000
@@ -189,7 +189,7 @@ class MaildirMailbox:
         """As the IMAP backend's: the backfill window goes by each message's Date."""
         box = self._folder(folder)
         _, uids = self._uidlist(folder)
-        since = None if since_days is None else (today or date.today()) - timedelta(days=since_days)
+        since = window_start(since_days, today)
         batch: list[FetchedMessage] = []
         for key, uid in sorted(uids.items(), key=lambda item: item[1]):
             if uid <= after_uid or (until_uid is not None and uid > until_uid):
@@ -201,9 +201,11 @@ class MaildirMailbox:
                 continue  # deleted since we listed it
             batch.append(FetchedMessage(folder, uid, _only_wanted(headers)))
             if len(batch) >= BATCH:
-                yield from _written_since(since, batch)
+                if kept := written_since(since, batch):
+                    yield kept
                 batch = []
-        yield from _written_since(since, batch)
+        if kept := written_since(since, batch):
+            yield kept
 
     def fetch_parts(self, folder: str, uids: Sequence[int], part: str) -> dict[int, bytes]:
         box = self._folder(folder)
@@ -300,16 +302,6 @@ def _read_headers(path: Path) -> bytes:
                 break
             lines.append(line)
     return b"".join(lines)
-
-
-def _written_since(
-    since: date | None, batch: list[FetchedMessage]
-) -> Iterator[list[FetchedMessage]]:
-    """The batch without the messages written before `since`, unless it is left empty."""
-    older = set() if since is None else written_before(since, {m.uid: m.headers for m in batch})
-    kept = [m for m in batch if m.uid not in older]
-    if kept:
-        yield kept
 
 
 def _only_wanted(headers: bytes) -> bytes:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
+
+from coffeechat.mail.base import FetchedMessage
 
 # The day of an RFC 5322 date (§3.3): "[Fri,] 5 Dec 2026 ...", name in any case.
 _DATE_DAY = re.compile(
@@ -20,6 +22,19 @@ _DATE_DAY = re.compile(
     rb"(\d{1,2}[ \t]+[A-Za-z]{3}[ \t]+\d{2,4})\b"
 )
 _MONTHS = {m: n for n, m in enumerate(b"jan feb mar apr may jun jul aug sep oct nov dec".split())}
+
+
+def window_start(since_days: int | None, today: date | None = None) -> date | None:
+    """The first day of a backfill of `since_days` days up to `today`; None: no window."""
+    return None if since_days is None else (today or date.today()) - timedelta(days=since_days)
+
+
+def written_since(since: date | None, batch: list[FetchedMessage]) -> list[FetchedMessage]:
+    """The messages of `batch` written on `since` or later (all of them when None)."""
+    if since is None:
+        return batch
+    older = written_before(since, {m.uid: m.headers for m in batch})
+    return [m for m in batch if m.uid not in older]
 
 
 def written_before(since: date, blocks: Mapping[int, bytes]) -> set[int]:
