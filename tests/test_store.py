@@ -192,6 +192,20 @@ def test_failed_transaction_leaves_nothing(store: Store) -> None:
     assert store.contacts() == []
 
 
+def test_relaxed_durability_ends_with_the_block_even_when_it_fails(store: Store) -> None:
+    def synchronous() -> int:
+        return int(store.db.execute("PRAGMA synchronous").fetchone()[0])
+
+    assert synchronous() == 2  # FULL: what the user types waits for the disk
+    with pytest.raises(RuntimeError), store.relaxed_durability():
+        assert synchronous() == 1  # NORMAL: a commit in WAL mode skips the fsync
+        with store.transaction():
+            store.add_contact(NewContact("Scanned", ("s@x.org",)))
+        raise RuntimeError("the scan failed")
+    assert synchronous() == 2
+    assert [c.name for c in store.contacts()] == ["Scanned"]  # committed, not undone
+
+
 def test_busy_database_waits_instead_of_failing(tmp_path: Path) -> None:
     path = tmp_path / "c.db"
     first = Store.open(path)

@@ -166,21 +166,23 @@ def scan_folder(
     changes: list[Change] = []
     last = after
     total = max(state.uidnext - 1 - after, 0)
-    for batch in mailbox.fetch_headers(folder, after, since, until_uid=state.uidnext - 1):
-        planned = plan_batch(batch, role, context)
-        bodies = mailbox.fetch_parts(folder, [p.fetched.uid for p in planned if p.needs_body], "")
-        with store.transaction():
-            made = apply_batch(store, mailbox, batch, planned, bodies, role, context)
-            store.set_cursor(folder, state.uidvalidity, batch[-1].uid)
-        changes += made
-        if on_committed and made:
-            on_committed(made)
-        last = batch[-1].uid
-        if progress:
-            progress(last - after, total)
-    # Messages older than the backfill window were skipped on purpose: the scan is complete
-    # up to UIDNEXT, and recording that lets the next pass stop after one STATUS.
-    store.set_cursor(folder, state.uidvalidity, max(last, state.uidnext - 1))
+    with store.relaxed_durability():  # what a batch writes, the mailbox can tell again
+        for batch in mailbox.fetch_headers(folder, after, since, until_uid=state.uidnext - 1):
+            planned = plan_batch(batch, role, context)
+            needed = [p.fetched.uid for p in planned if p.needs_body]
+            bodies = mailbox.fetch_parts(folder, needed, "")
+            with store.transaction():
+                made = apply_batch(store, mailbox, batch, planned, bodies, role, context)
+                store.set_cursor(folder, state.uidvalidity, batch[-1].uid)
+            changes += made
+            if on_committed and made:
+                on_committed(made)
+            last = batch[-1].uid
+            if progress:
+                progress(last - after, total)
+        # Messages older than the backfill window were skipped on purpose: the scan is
+        # complete up to UIDNEXT, and recording that lets the next pass stop after one STATUS.
+        store.set_cursor(folder, state.uidvalidity, max(last, state.uidnext - 1))
     return changes
 
 
