@@ -32,6 +32,7 @@ from bench.report import (
     command_line,
     git_revision,
     machine,
+    ms,
     render_table,
     write_section,
 )
@@ -134,8 +135,12 @@ def run(sizes: Sizes, *, profile: bool = False) -> tuple[list[Row], list[str], s
                 account, scan_template, workdir, size=sizes.messages, repeats=sizes.repeats
             )
             rows.append(row)
+            body_first, body_next = measure.first_body_fetch(account, sizes.repeats)
             notes.append(
-                f"First scan: {changes} changes recorded from {len(contacts)} contacts' mail."
+                f"First scan: {changes} changes recorded from {len(contacts)} contacts' mail. "
+                f"It fetches the auto-replies and bounces whole, and Dovecot's first "
+                f"whole-message FETCH of a session took {ms(body_first)} (the next "
+                f"{ms(body_next)}): a cost of the server that the header-only baseline never pays."
             )
             if profile:
                 print(measure.profile_scan(account, scan_template, workdir), file=sys.stderr)

@@ -151,6 +151,26 @@ def raw_header_fetch(account: Account, folder: str = "INBOX") -> tuple[float, in
     return time.perf_counter() - started, fetched
 
 
+def first_body_fetch(account: Account, repeats: int, folder: str = "INBOX") -> tuple[float, float]:
+    """A server cost that the header-only baseline never pays: medians of the first and of
+    the second whole-message FETCH of a session (a scan fetches auto-replies and bounces
+    whole). Dovecot serves header fields from its cache but must find each message's file
+    for a body, and in a fresh session over a big Maildir the first look re-reads the
+    folder's file list (dovecot-uidlist and the cur/ directory)."""
+    first, second = [], []
+    for run in range(repeats):
+        client = account.imap()
+        client.select(folder, readonly=True)
+        _, data = client.response("UIDNEXT")
+        middle = (int(data[0]) if data and data[0] else 2) // 2 + run * 2
+        for uid, times in ((middle, first), (middle + 1, second)):
+            started = time.perf_counter()
+            client.uid("FETCH", str(uid), "(BODY.PEEK[])")
+            times.append(time.perf_counter() - started)
+        client.logout()
+    return median(first), median(second)
+
+
 def coffeechat_scan(
     account: Account, database: Path, profile: cProfile.Profile | None = None
 ) -> tuple[float, int]:
