@@ -997,6 +997,46 @@ def test_a_reply_draft_sent_under_a_new_message_id_is_known_by_its_subject(
     assert stage_of(workspace, ids["jane"]) == ("keeping-in-touch", ["sent"])
 
 
+def test_a_draft_known_by_its_subject_is_sent_and_matches_no_later_message(
+    workspace: Workspace,
+) -> None:
+    # Once a sent copy was taken for our outreach draft by its subject, that draft still
+    # counted as unsent: the follow-up the user then wrote by hand ("Re:" the same subject)
+    # was taken for the outreach again, and the agenda kept asking for a follow-up.
+    backend = Backend("maildir", workspace, None, None)
+    ids = seed(workspace.database, {"sam": Stage.DRAFTED})
+    store = Store.open(workspace.database)
+    store.record_message(
+        "<outreach-6.coffeechat@example.com>",
+        ids["sam"],
+        direction="draft",
+        kind="outreach",
+        subject="Coffee chat?",
+        at="2026-03-03T09:00:00+00:00",
+        state="written",
+    )
+    store.close()
+
+    def sent_to_sam(subject: str, message_id: str, day: int) -> bytes:
+        return (
+            f"Message-ID: <{message_id}@mail.example.com>\r\n"
+            f"Date: {day} Mar 2026 18:00:00 +0000\r\nFrom: Alex Doe <alex@example.com>\r\n"
+            f"To: Sam Lee <sam.lee@oldcorp.example>\r\nSubject: {subject}\r\n\r\nHello Sam\r\n"
+        ).encode()
+
+    backend.deliver("sent", sent_to_sam("Coffee chat?", "client-made-id", 3))
+    assert workspace.run("watch", "--once").exit_code == 0
+    backend.deliver("sent", sent_to_sam("Re: Coffee chat?", "written-by-hand", 10))
+    assert workspace.run("watch", "--once").exit_code == 0
+    store = Store.open(workspace.database)
+    try:
+        sent = [m["kind"] for m in store.messages(ids["sam"], direction="sent")]
+        assert sent == ["outreach", "follow-up"]
+        assert store.messages(ids["sam"], direction="draft") == []
+    finally:
+        store.close()
+
+
 def test_an_accepted_invitation_coffeechat_never_wrote_moves_nothing(backend: Backend) -> None:
     # Accepting the user's "Team offsite planning" from another calendar moved a contact to
     # scheduled with no meeting behind it, and `met` then ran before the offsite.

@@ -351,9 +351,10 @@ def unsent_invitation(store: Store, uid: str) -> str | None:
     message = store.message(message_id) if message_id else None
     if not message or message["direction"] != "draft":
         return None
-    # Mail clients often send a draft under a Message-ID of their own; `watch` then keeps
-    # the copy in Sent apart from our draft, known by the draft's subject. A copy with this
-    # subject, sent once the draft was written, is this invitation sent: calling it unsent
+    # Mail clients often send a draft under a Message-ID of their own; `watch` then takes
+    # the copy in Sent for the latest draft with its subject (an earlier one, or one
+    # recorded before it did so, stays a draft). A copy with this subject, sent once the
+    # draft was written, is this invitation sent: calling it unsent
     # would have the user delete the cancellation their contact's calendar needs. (A minute
     # of slack: a client that keeps the draft's Date stamps it just before we recorded it.)
     subject = (message["subject"] or "").strip().casefold()

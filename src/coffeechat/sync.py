@@ -365,7 +365,14 @@ def _apply(
         # recorded it: the sending cannot come before the drafting on the timeline.
         at = max(as_utc(at), as_utc(draft["at"]))
     if result.kind == tracker.Kind.SENT and draft_kind is None:
-        draft_kind = _guess_sent_kind(store, contact, result.subject)
+        sent_draft = _draft_with_subject(store, contact, result.subject)
+        if sent_draft is not None:
+            # The sent copy takes the draft's place: left as a draft, it would be
+            # matched again by the next message under "Re:" the same subject.
+            store.forget_message(sent_draft["message_id"])
+            draft_kind = str(sent_draft["kind"])
+        else:
+            draft_kind = _guess_sent_kind(store, contact, result.subject)
     if draft is None:
         store.record_message(
             message_id,
@@ -498,23 +505,28 @@ def _learnable_address(result: tracker.Classification, contact: Contact) -> str:
     return result.address if names and {names[0], names[-1]} <= said else ""
 
 
-def _guess_sent_kind(store: Store, contact: Contact, subject: str) -> str | None:
-    """What a message the user wrote themselves (not from our draft) most likely is.
+def _draft_with_subject(store: Store, contact: Contact, subject: str) -> dict[str, Any] | None:
+    """Our unsent draft that a message the user sent with `subject` most likely was.
 
     Mail clients often give a sent message a new Message-ID, so our draft's kind is lost
-    but its subject is kept: an unsent draft of ours with the same subject is the one sent.
-    Otherwise the stage says what the user was doing: a second message to a contact who has
-    not answered is the follow-up; after the meeting, one whose subject thanks them is the
-    thank-you; after that, any message keeps in touch.
+    but its subject is kept: the latest draft of ours with the same subject is the one sent.
     """
     plain = _plain_subject(subject)
     drafted = [
-        m["kind"]
+        m
         for m in store.messages(contact.id, direction="draft")
         if _plain_subject(m["subject"] or "") == plain
     ]
-    if plain and drafted:
-        return str(drafted[-1])
+    return drafted[-1] if plain and drafted else None
+
+
+def _guess_sent_kind(store: Store, contact: Contact, subject: str) -> str | None:
+    """What a message the user wrote themselves (no draft of ours) most likely is.
+
+    The stage says what the user was doing: a second message to a contact who has not
+    answered is the follow-up; after the meeting, one whose subject thanks them is the
+    thank-you; after that, any message keeps in touch.
+    """
     if contact.stage == Stage.CONTACTED and store.messages(contact.id, direction="sent"):
         return "follow-up"
     if contact.stage == Stage.MET:
