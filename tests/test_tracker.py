@@ -625,6 +625,14 @@ def test_parse_headers_reads_raw_utf8_headers() -> None:
     assert (h.from_name, h.subject) == ("Zoë", "Café ☕")
 
 
+def test_parse_headers_reads_raw_8bit_headers_that_are_not_utf8_as_windows_1252() -> None:
+    # Old mailers put Latin-1 or Windows-1252 bytes in headers unencoded; read as UTF-8
+    # the name and the subject shown in `watch` came out as "Zo\ufffd" and "Caf\ufffd".
+    raw = "From: Zoë <zoe@x.example>\nSubject: Café – 5 €\n\n".encode("cp1252")
+    h = parse_headers(raw)
+    assert (h.from_name, h.from_addr, h.subject) == ("Zoë", "zoe@x.example", "Café – 5 €")
+
+
 def test_parse_headers_survives_bad_input() -> None:
     raw = (
         b"From: \x00<a@b.example>\nSubject: =?bogus?Q?x?= =?utf-8?B?####?= =?x-unknown?Q?caf=E9?=\n"

@@ -182,10 +182,16 @@ def _raw_fields(raw: bytes) -> dict[str, list[str]]:
 def _unfold(value: str) -> str:
     value = value[:MAX_FIELD_CHARS]
     # BytesParser keeps 8-bit bytes as surrogate escapes; RFC 6532 says they are UTF-8.
+    # Bytes that are not are most often an old mailer's unencoded Windows-1252 (or its
+    # subset Latin-1), as mail clients also assume.
     try:
-        value = value.encode("ascii", "surrogateescape").decode("utf-8", "replace")
+        raw = value.encode("ascii", "surrogateescape")
     except UnicodeError:
-        value = value.encode("utf-8", "replace").decode("utf-8", "replace")
+        raw = value.encode("utf-8", "replace")
+    try:
+        value = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        value = raw.decode("cp1252", "replace")
     return _FOLD.sub("", value)
 
 
