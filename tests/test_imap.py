@@ -12,6 +12,7 @@ import email
 import email.policy
 import imaplib
 import logging
+import re
 import socket
 import threading
 import time
@@ -241,6 +242,24 @@ def test_a_silent_server_times_out(dovecot: Dovecot) -> None:
         mail = dovecot.mail("alex", port=port, timeout_seconds=1)
         with pytest.raises(MailUnreachable, match=rf"^timed out connecting to 127\.0\.0\.1:{port}"):
             ImapMailbox.connect(mail, password=dovecot.password)
+
+
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+def test_a_timeout_says_how_long_it_waited(dovecot: Dovecot, security: str) -> None:
+    # Over starttls the wait for a greeting is followed by a TLS probe of the same length:
+    # the message said "after 1 s" when the user had waited two.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # the kernel accepts, nobody ever greets
+        port = silent.getsockname()[1]
+        mail = dovecot.mail("alex", port=port, security=security, timeout_seconds=1)
+        started = time.monotonic()
+        with pytest.raises(MailUnreachable) as info:
+            ImapMailbox.connect(mail, password=dovecot.password)
+        waited = time.monotonic() - started
+    said = re.search(r"after (\d+) s", info.value.reason)
+    assert said is not None, info.value.reason
+    assert abs(int(said[1]) - waited) <= 0.5 + 0.1, (said[0], waited)
 
 
 @pytest.mark.parametrize("security", ["starttls", "plain"])

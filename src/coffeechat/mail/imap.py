@@ -219,6 +219,7 @@ class ImapMailbox:
             )
         context = _ssl_context(mail) if mail.security != "plain" else None
         client: IMAPClient | None = None
+        started = time.monotonic()
         try:
             client = _greeted(mail, context)
             if mail.security == "starttls":
@@ -263,8 +264,11 @@ class ImapMailbox:
                 # A TLS-only port that _greeted could not catch out (its handshake was
                 # slow too) waits for a handshake while we wait for a greeting.
                 fix += '; if that port expects TLS from the start, set mail.security = "tls"'
+            # The time waited, not mail.timeout_seconds: over starttls, the wait for a
+            # greeting and the TLS probe (see _greeted) come before or instead of it.
+            waited = time.monotonic() - started
             raise MailUnreachable(
-                f"timed out connecting to {where} after {mail.timeout_seconds} s", fix
+                f"timed out connecting to {where} after {waited:.0f} s", fix
             ) from err
         except OSError as err:
             _shutdown(client)
