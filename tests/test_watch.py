@@ -439,6 +439,53 @@ def test_reply_from_second_address_is_remembered(backend: Backend) -> None:
     shown = json.loads(workspace.run("show", str(ids["jane"]), "--json").stdout)
     assert "jane.rivera.home@mailbox.example" in shown["emails"]
     assert any("jane.rivera.home@mailbox.example added" in e["detail"] for e in shown["events"])
+    # Learned from the message just read: no earlier mail to look up on the next pass.
+    store = Store.open(workspace.database)
+    assert "jane.rivera.home@mailbox.example" not in store.addresses_to_backfill()
+    store.close()
+
+
+MIA = "mia.chen@newco.example"
+TO_MIA = (
+    b"Message-ID: <to-mia@mail.example.com>\r\nDate: Mon, 2 Mar 2026 09:00:00 +0000\r\n"
+    b"From: Alex Doe <alex@example.com>\r\nTo: Mia Chen <mia.chen@newco.example>\r\n"
+    b"Subject: Coffee chat?\r\n\r\nHello Mia\r\n"
+)
+FROM_MIA = (
+    b"Message-ID: <from-mia@newco.example>\r\nDate: Tue, 3 Mar 2026 10:00:00 +0000\r\n"
+    b"From: Mia Chen <mia.chen@newco.example>\r\nTo: Alex Doe <alex@example.com>\r\n"
+    b"In-Reply-To: <to-mia@mail.example.com>\r\nSubject: Re: Coffee chat?\r\n\r\nSure!\r\n"
+)
+
+
+@pytest.mark.parametrize("how", ["searched", "window-read-again"])
+def test_a_contact_added_after_their_mail_was_read_moves_on_the_next_pass(
+    backend: Backend, how: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The user wrote to Mia, and she answered, before Mia was a contact: the pass that
+    # read both passed them over as a stranger's mail, and its cursor moved on.
+    workspace = backend.workspace
+    seed(workspace.database, {})
+    backend.deliver("sent", TO_MIA)
+    backend.deliver("inbox", FROM_MIA)
+    assert workspace.run("watch", "--once").exit_code == 0
+    assert workspace.run("add", "Mia Chen", "--email", MIA).exit_code == 0
+    store = Store.open(workspace.database)
+    mia = store.contact_id_for_email(MIA)
+    store.close()
+    assert mia is not None
+    if how == "window-read-again":  # as for an import of many
+        monkeypatch.setattr("coffeechat.sync.SEARCH_NEW_ADDRESSES", 0)
+
+    result = workspace.run("watch", "--once")
+    assert result.exit_code == 0, result.output
+    assert stage_of(workspace, mia) == ("replied", ["sent", "reply"])
+    assert "Mia Chen  identified → contacted" in result.stdout
+    assert "Mia Chen  contacted → replied" in result.stdout
+    # Looked up once: the next pass reads nothing again.
+    again = workspace.run("watch", "--once")
+    assert "Mia Chen" not in again.stdout
+    assert stage_of(workspace, mia) == ("replied", ["sent", "reply"])
 
 
 @pytest.mark.parametrize(

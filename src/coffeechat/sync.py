@@ -25,6 +25,9 @@ from coffeechat.store.values import as_utc, fold
 from coffeechat.tracker.prefilter import Mentions, might_concern
 
 FolderRole = Literal["sent", "inbox"]
+# Up to this many new addresses, their earlier mail is searched for; more (an import)
+# have the backfill window read again, which costs one first scan whatever the number.
+SEARCH_NEW_ADDRESSES = 100
 # What a message the user wrote themselves to a contact at these stages is: after the
 # thank-you, any message keeps in touch (and restarts the check-in clock).
 SENT_KIND_BY_STAGE = {
@@ -168,15 +171,7 @@ def scan_folder(
     total = max(state.uidnext - 1 - after, 0)
     with store.relaxed_durability():  # what a batch writes, the mailbox can tell again
         for batch in mailbox.fetch_headers(folder, after, since, until_uid=state.uidnext - 1):
-            planned = plan_batch(batch, role, context)
-            needed = [p.fetched.uid for p in planned if p.needs_body]
-            bodies = mailbox.fetch_parts(folder, needed, "")
-            with store.transaction():
-                made = apply_batch(store, mailbox, batch, planned, bodies, role, context)
-                store.set_cursor(folder, state.uidvalidity, batch[-1].uid)
-            changes += made
-            if on_committed and made:
-                on_committed(made)
+            changes += read_batch(store, mailbox, batch, role, context, state, on_committed)
             last = batch[-1].uid
             if progress:
                 progress(last - after, total)
@@ -201,8 +196,22 @@ def scan_folders(
     # during the pass, and their mail, are both left whole to the next pass, instead of
     # the mail being passed over as a stranger's.
     states = {folder: mailbox.folder_state(folder) for folder, _ in folders}
+    # Likewise the addresses added since the last pass, whose earlier mail, passed over
+    # then, is read first (before the newer mail, so that stages move in time order).
+    new_addresses = store.addresses_to_backfill()
     context = ScanContext.load(store, my_address)
     changes: list[Change] = []
+    if new_addresses:
+        changes += backfill_new_addresses(
+            store,
+            mailbox,
+            folders,
+            states,
+            new_addresses,
+            context,
+            backfill_days=backfill_days,
+            on_committed=on_committed,
+        )
     for folder, role in folders:
         report = (lambda done, total, f=folder: progress(f, done, total)) if progress else None
         changes += scan_folder(
@@ -216,6 +225,66 @@ def scan_folders(
             progress=report,
             on_committed=on_committed,
         )
+    return changes
+
+
+def read_batch(
+    store: Store,
+    mailbox: Mailbox,
+    batch: list[FetchedMessage],
+    role: FolderRole,
+    context: ScanContext,
+    state: FolderState | None,
+    on_committed: Callable[[list[Change]], None] | None = None,
+) -> list[Change]:
+    """Classify and apply one batch in one transaction, with the folder's cursor moved to
+    its last message when `state` is given; `on_committed` hears what changed."""
+    planned = plan_batch(batch, role, context)
+    bodies = mailbox.fetch_parts(
+        batch[0].folder, [p.fetched.uid for p in planned if p.needs_body], ""
+    )
+    with store.transaction():
+        made = apply_batch(store, mailbox, batch, planned, bodies, role, context)
+        if state is not None:
+            store.set_cursor(state.name, state.uidvalidity, batch[-1].uid)
+    if on_committed and made:
+        on_committed(made)
+    return made
+
+
+def backfill_new_addresses(
+    store: Store,
+    mailbox: Mailbox,
+    folders: Sequence[tuple[str, FolderRole]],
+    states: dict[str, FolderState],
+    addresses: Sequence[str],
+    context: ScanContext,
+    *,
+    backfill_days: int,
+    on_committed: Callable[[list[Change]], None] | None = None,
+) -> list[Change]:
+    """Read the mail a folder's cursor has passed that concerns `addresses`, added since:
+    the contact written to, or who wrote, before coffeechat knew them.
+
+    A few addresses are searched for; more (an import) have the whole backfill window
+    read again, as a first scan would. Either way a message already applied adds nothing
+    (events are keyed by Message-ID). A folder without a cursor, or renumbered, is read
+    whole by this pass anyway.
+    """
+    changes: list[Change] = []
+    with store.relaxed_durability():
+        for folder, role in folders:
+            cursor = store.cursor(folder)
+            if cursor is None or cursor[0] != states[folder].uidvalidity or cursor[1] < 1:
+                continue
+            if len(addresses) <= SEARCH_NEW_ADDRESSES:
+                batches = mailbox.fetch_correspondence(folder, addresses, cursor[1], backfill_days)
+            else:
+                batches = mailbox.fetch_headers(folder, 0, backfill_days, until_uid=cursor[1])
+            for batch in batches:
+                changes += read_batch(store, mailbox, batch, role, context, None, on_committed)
+    with store.transaction():
+        store.mark_backfilled(addresses)
     return changes
 
 
@@ -393,7 +462,7 @@ def _apply(
     learned = _learnable_address(result, contact)
     if learned and store.contact_id_for_email(learned) is None:
         # They replied in the thread from another account: remember it for next time.
-        store.add_email(contact.id, learned)
+        store.add_email(contact.id, learned, backfilled=True)
         context.remember_address(learned, contact.id)
         extra["learned_address"] = learned
     else:

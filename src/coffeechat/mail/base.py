@@ -58,6 +58,18 @@ class FetchedMessage:
     headers: bytes
 
 
+def naming_any(batch: list[FetchedMessage], addresses: Sequence[str]) -> list[FetchedMessage]:
+    """The messages of `batch` whose header block holds one of `addresses` anywhere: looser
+    than reading From, To and Cc, which classification then does exactly."""
+    wanted = [address.lower().encode("utf-8", "replace") for address in addresses]
+    kept = []
+    for message in batch:
+        block = message.headers.lower()
+        if any(address in block for address in wanted):
+            kept.append(message)
+    return kept
+
+
 class Mailbox(Protocol):
     """Operations coffeechat needs from a mailbox. Never sends mail."""
 
@@ -96,6 +108,14 @@ class Mailbox(Protocol):
         """Batches of header blocks for messages with after_uid < UID <= until_uid (no
         upper bound when None), in UID order; never sets \\Seen. With `since_days`, only
         the messages written within that many days (mail/window.py)."""
+        ...
+
+    def fetch_correspondence(
+        self, folder: str, addresses: Sequence[str], until_uid: int, since_days: int | None = None
+    ) -> Iterator[list[FetchedMessage]]:
+        """As `fetch_headers(folder, 0, since_days, until_uid=until_uid)`, but only the
+        messages that name one of `addresses` in From, To, Cc or Bcc (a few more may come:
+        IMAP SEARCH matches parts of addresses). The earlier mail of a new contact."""
         ...
 
     def fetch_parts(self, folder: str, uids: Sequence[int], part: str) -> dict[int, bytes]:

@@ -34,7 +34,13 @@ from imapclient.exceptions import CapabilityError, IMAPClientAbortError, IMAPCli
 
 from coffeechat.config import Mail, is_loopback
 from coffeechat.errors import LoginFailed, MailError, MailUnreachable
-from coffeechat.mail.base import HEADER_FIELDS, AppendResult, FetchedMessage, FolderState
+from coffeechat.mail.base import (
+    HEADER_FIELDS,
+    AppendResult,
+    FetchedMessage,
+    FolderState,
+    naming_any,
+)
 from coffeechat.mail.fetch_answer import read_fetch_answer
 from coffeechat.mail.window import window_start, written_before, written_since
 
@@ -53,6 +59,8 @@ SENT_NAMES: tuple[str, ...] = (
 # \Seen too, so a draft coffeechat wrote does not show up as an unread message.
 DRAFT_FLAGS: tuple[str, ...] = ("\\Draft", "\\Seen")
 FETCH_BATCH = 500  # UIDs per FETCH: bounded command lines and memory
+SEARCH_ADDRESSES = 20  # addresses per UID SEARCH: four keys each, a line of ~2 KB
+_PEOPLE = ("FROM", "TO", "CC", "BCC")  # the SEARCH keys for who a message names
 MULTIAPPEND_BATCH = 50  # messages per MULTIAPPEND (RFC 3502) command
 # RFC 2177: the server may drop an IDLE after 30 minutes, so re-issue before that.
 IDLE_MAX_SECONDS = 29 * 60
@@ -170,6 +178,21 @@ def _batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 
 
 # --- the backend ---------------------------------------------------------------------
+
+
+def _naming_any(addresses: Sequence[str]) -> str:
+    """A SEARCH key for messages that name one of `addresses` (ASCII) as sender or
+    recipient: `OR FROM "a" OR TO "a" ...`, OR taking two keys (RFC 3501 §6.4.4)."""
+    keys = [f"{field} {_quoted(address)}" for address in addresses for field in _PEOPLE]
+    search = keys[-1]
+    for key in reversed(keys[:-1]):
+        search = f"OR {key} {search}"
+    return search
+
+
+def _quoted(text: str) -> str:
+    """An IMAP quoted string (RFC 3501 §4.3): backslash and double quote escaped."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _ssl_context(mail: Mail) -> ssl.SSLContext:
@@ -581,6 +604,45 @@ class ImapMailbox:
         # the headers it reads anyway. A search by date would cost the server as much as
         # a fifth of the fetch (BENCHMARKS.md). Dates need not rise with UIDs (an archive
         # moved in later), so every message is judged by its own.
+        yield from self._header_batches(folder, uids, since)
+
+    def fetch_correspondence(
+        self,
+        folder: str,
+        addresses: Sequence[str],
+        until_uid: int,
+        since_days: int | None = None,
+        *,
+        today: date | None = None,
+    ) -> Iterator[list[FetchedMessage]]:
+        """As `Mailbox.fetch_correspondence`: the server searches, a few addresses a command.
+        An address outside ASCII, which SEARCH would need a charset for, is looked for in
+        the header blocks instead."""
+        if until_uid < 1 or not addresses:
+            return
+        if not all(address.isascii() for address in addresses):
+            for batch in self.fetch_headers(
+                folder, 0, since_days, until_uid=until_uid, today=today
+            ):
+                if kept := naming_any(batch, addresses):
+                    yield kept
+            return
+        self._refresh(folder)
+        since = window_start(since_days, today)
+        window = ["SENTSINCE", format_criteria_date(since).decode()] if since else []
+        found: set[int] = set()
+        with self._doing(f"searching {folder!r} for earlier mail of {len(addresses)} addresses"):
+            for some in _batches(addresses, SEARCH_ADDRESSES):
+                found.update(self._search("UID", f"1:{until_uid}", *window, _naming_any(some)))
+        # "1:n" matches the highest UID even above n when n is past the end (RFC 3501 6.4.8).
+        yield from self._header_batches(folder, sorted(u for u in found if u <= until_uid), None)
+
+    def _header_batches(
+        self, folder: str, uids: list[int], since: date | None
+    ) -> Iterator[list[FetchedMessage]]:
+        """The header blocks of `uids`, a batch at a time, each batch asked for while the
+        caller works on the one before; only those written on `since` or later."""
+        item = header_fetch_item()
         batches = list(_batches(uids, FETCH_BATCH))
         for batch, following in itertools.zip_longest(batches, batches[1:]):
             with self._doing(f"fetching headers from {folder!r}"):

@@ -22,7 +22,13 @@ from pathlib import Path
 
 from coffeechat.config import Mail
 from coffeechat.errors import MaildirMissing, MailError
-from coffeechat.mail.base import HEADER_FIELDS, AppendResult, FetchedMessage, FolderState
+from coffeechat.mail.base import (
+    HEADER_FIELDS,
+    AppendResult,
+    FetchedMessage,
+    FolderState,
+    naming_any,
+)
 from coffeechat.mail.window import window_start, written_since
 
 UIDLIST = "coffeechat-uidlist"
@@ -206,6 +212,20 @@ class MaildirMailbox:
                 batch = []
         if kept := written_since(since, batch):
             yield kept
+
+    def fetch_correspondence(
+        self,
+        folder: str,
+        addresses: Sequence[str],
+        until_uid: int,
+        since_days: int | None = None,
+        *,
+        today: date | None = None,
+    ) -> Iterator[list[FetchedMessage]]:
+        """As the IMAP backend's, by reading every header block: there is no server here."""
+        for batch in self.fetch_headers(folder, 0, since_days, until_uid=until_uid, today=today):
+            if kept := naming_any(batch, addresses):
+                yield kept
 
     def fetch_parts(self, folder: str, uids: Sequence[int], part: str) -> dict[int, bytes]:
         box = self._folder(folder)

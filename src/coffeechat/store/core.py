@@ -191,7 +191,9 @@ class Store:
                 f"{address} already belongs to {name} (id {owner}); use `coffeechat show {owner}`"
             )
 
-    def _add_addresses(self, contact_id: int, addresses: Iterable[str]) -> None:
+    def _add_addresses(
+        self, contact_id: int, addresses: Iterable[str], *, backfilled: bool = False
+    ) -> None:
         start = self.conn.execute(
             "SELECT COALESCE(MAX(position) + 1, 0) FROM emails WHERE contact_id = ?",
             [contact_id],
@@ -203,18 +205,32 @@ class Store:
                     "contact_id": contact_id,
                     "position": start + offset,
                     "undeliverable": 0,
+                    "backfilled": int(backfilled),
                 },
                 ignore=True,
             )
 
-    def add_email(self, contact_id: int, address: str) -> None:
+    def add_email(self, contact_id: int, address: str, *, backfilled: bool = False) -> None:
+        """Give a contact another address. `backfilled`: no need to look up its earlier
+        mail (a scan learning it from the message it reads)."""
         owner = self.contact_id_for_email(address)
         if owner == contact_id:
             return
         with self.transaction():
             self._ensure_address_free(address)
-            self._add_addresses(contact_id, [address])
+            self._add_addresses(contact_id, [address], backfilled=backfilled)
             self._touch(contact_id)
+
+    def addresses_to_backfill(self) -> list[str]:
+        """Addresses whose mail of the backfill window no scan has read with them known:
+        contacts and addresses added since (see sync.scan_folders)."""
+        rows = self.conn.execute("SELECT address FROM emails WHERE backfilled = 0 ORDER BY address")
+        return [row[0] for row in rows]
+
+    def mark_backfilled(self, addresses: Iterable[str]) -> None:
+        self.conn.executemany(
+            "UPDATE emails SET backfilled = 1 WHERE address = ?", [(a,) for a in addresses]
+        )
 
     def remove_email(self, contact_id: int, address: str) -> None:
         """Forget one of a contact's addresses (a wrong one, or one learned from a thread

@@ -135,9 +135,18 @@ def _m002_meeting_invitation(db: sqlite_utils.Database) -> None:
     db.table("meetings").add_column("invitation", str, not_null_default="")
 
 
+def _m003_address_backfilled(db: sqlite_utils.Database) -> None:
+    # 1 once a scan has read the backfill window with the address in the address book. A
+    # contact added after a folder was scanned starts at 0, and the next pass looks up
+    # their earlier mail there. Addresses from before this column start at 0 too: the
+    # first pass after the upgrade reads again what was passed over as a stranger's.
+    db.table("emails").add_column("backfilled", int, not_null_default=0)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
     ("002_meeting_invitation", _m002_meeting_invitation),
+    ("003_address_backfilled", _m003_address_backfilled),
 ]
 
 
