@@ -513,7 +513,7 @@ def test_init_writes_security_ca_file_and_password_command(
         'password_command = "pass show \\"mail/jo\\""',
     ):
         assert f"\n{line}\n" in mail, line
-    assert "# An extra CA bundle (PEM)" in mail  # the comments survive
+    assert "# For a server with a private or self-signed certificate" in mail  # comments survive
     assert "# tls (port 993) | starttls (port 143)" in mail
 
 

@@ -1,6 +1,6 @@
 """The IMAP backend, on imapclient.
 
-Safe by default: TLS with certificate verification (plus `mail.ca_file` for a private CA),
+Safe by default: TLS with certificate verification (against `mail.ca_file` for a private CA),
 STARTTLS on request, and cleartext only to a loopback host. Every library error is
 rewrapped as a `MailError` that names host:port and the setting to change; the password
 is never part of a message, a log line or an exception.
@@ -196,17 +196,22 @@ def _quoted(text: str) -> str:
 
 
 def _ssl_context(mail: Mail) -> ssl.SSLContext:
-    context = ssl.create_default_context()
-    if mail.ca_file:
-        path = Path(mail.ca_file).expanduser()
-        try:
-            context.load_verify_locations(cafile=str(path))
-        except (OSError, ssl.SSLError) as err:
-            raise MailError(
-                f"mail.ca_file: cannot load {str(path)!r} as a CA certificate ({err})",
-                'point it at a PEM file, or set it to ""',
-            ) from err
-    return context
+    """A verifying context that trusts the system's CAs, or only `mail.ca_file`'s.
+
+    A ca_file replaces the system's store, as curl's --cacert does: the one server
+    coffeechat talks to is signed by it, and loading the ~150 system CAs as well costs
+    ~20 ms on every connection.
+    """
+    if not mail.ca_file:
+        return ssl.create_default_context()
+    path = Path(mail.ca_file).expanduser()
+    try:
+        return ssl.create_default_context(cafile=str(path))
+    except (OSError, ssl.SSLError) as err:
+        raise MailError(
+            f"mail.ca_file: cannot load {str(path)!r} as a CA certificate ({err})",
+            'point it at a PEM file, or set it to ""',
+        ) from err
 
 
 class ImapMailbox:
