@@ -183,7 +183,7 @@ def test_a_reply_minutes_old_is_not_overdue() -> None:
     arrived = datetime(2026, 3, 26, 11, 55, tzinfo=BERLIN)
     kim = facts(Stage.REPLIED, stage_since=arrived, last_received=arrived)
     found = only(actions_for(kim, RULES, BERLIN, NOW))
-    assert due_label(found.due, NOW) == "tomorrow"
+    assert due_label(found.due, NOW, deadline=True) == "by tomorrow"
     assert due_label(found.due, arrived + timedelta(hours=24, minutes=1)) == "overdue"
 
 
@@ -302,6 +302,11 @@ def test_due_label() -> None:
     assert due_label(at(26, 18), NOW) == "today"
     assert due_label(at(27, 8), NOW) == "tomorrow"
     assert due_label(at(31), NOW) == "in 5 days"
+    # A deadline for something to do at once (answer, thank): "tomorrow" read as "wait".
+    assert due_label(at(26, 18), NOW, deadline=True) == "today"
+    assert due_label(at(27, 8), NOW, deadline=True) == "by tomorrow"
+    assert due_label(at(28), NOW, deadline=True) == "by Saturday"
+    assert due_label(at(26, 9), NOW, deadline=True) == "overdue"
 
 
 # ---------------------------------------------------------------- over a real store

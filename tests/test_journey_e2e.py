@@ -462,7 +462,7 @@ def test_agenda_on_day_1(journey: Journey) -> None:
     assert journey.agenda("agenda-day1") == [
         ("tomorrow", "send-draft", "Priya Natarajan", "coffeechat show 4"),
         ("tomorrow", "send-draft", "Carla Moreau", "coffeechat show 5"),
-        ("tomorrow", "answer", "Dana Lee", "coffeechat schedule 1 WHEN"),
+        ("by tomorrow", "answer", "Dana Lee", "coffeechat schedule 1 WHEN"),
         ("in 14 days", "follow-up", "Marco Rossi", "coffeechat draft follow-up 2"),
     ]
 
@@ -530,7 +530,7 @@ def test_met_adds_the_referral(journey: Journey) -> None:
     assert journey.agenda("agenda-met") == [
         ("overdue by 1 day", "send-draft", "Priya Natarajan", "coffeechat show 4"),
         ("overdue by 1 day", "send-draft", "Carla Moreau", "coffeechat show 5"),
-        ("in 2 days", "thank-you", "Dana Lee", "coffeechat draft thank-you 1"),
+        ("by Saturday", "thank-you", "Dana Lee", "coffeechat draft thank-you 1"),
         ("in 2 days", "referral", "Sam Roe", "coffeechat draft outreach 6"),
         ("in 12 days", "follow-up", "Marco Rossi", "coffeechat draft follow-up 2"),
     ]
@@ -664,7 +664,7 @@ def test_sent_check_in_and_follow_up(journey: Journey) -> None:
     }
     assert journey.agenda("agenda-day21-after") == [
         ("overdue by 19 days", "send-draft", "Priya Natarajan", "coffeechat show 4"),
-        ("tomorrow", "answer", "Carla Moreau", "coffeechat schedule 5 WHEN"),
+        ("by tomorrow", "answer", "Carla Moreau", "coffeechat schedule 5 WHEN"),
         ("in 2 days", "send-draft", "Sam Roe", "coffeechat show 6"),
         # one follow-up only: a week after it, let it rest
         ("in 7 days", "no-response", "Marco Rossi", "coffeechat stage 2 no-response"),

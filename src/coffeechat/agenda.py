@@ -350,16 +350,28 @@ def agenda_rows(actions: Iterable[DueAction], now: datetime, days: int) -> list[
     return sorted(due, key=lambda a: (a.due >= now, a.due, a.contact_id, a.kind))
 
 
-def due_label(due: datetime, now: datetime) -> str:
-    """`overdue by 3 days`, `overdue`, `today`, `tomorrow`, `in 5 days` (in now's zone)."""
+# The kinds whose `due` is a deadline for something to do at once: answering a reply
+# (within a day) and thanking (the seeds: "immediately", "within 48 hours"). Shown as
+# "tomorrow", such a deadline read as "wait until tomorrow".
+DEADLINES: frozenset[str] = frozenset({"answer", "thank-you"})
+
+
+def due_label(due: datetime, now: datetime, *, deadline: bool = False) -> str:
+    """`overdue by 3 days`, `overdue`, `today`, `tomorrow`, `in 5 days` (in now's zone);
+    a `deadline` still ahead reads `by tomorrow`, `by Saturday`."""
     tz = now.tzinfo or UTC
-    delta = (due.astimezone(tz).date() - now.astimezone(tz).date()).days
+    local = due.astimezone(tz)
+    delta = (local.date() - now.astimezone(tz).date()).days
     if due < now:
         if delta < 0:
             return f"overdue by {-delta} day" + ("s" if delta < -1 else "")
         return "overdue"
     if delta == 0:
         return "today"
+    if deadline:
+        if delta == 1:
+            return "by tomorrow"
+        return f"by {local:%A}" if delta < 7 else f"by {local:%Y-%m-%d}"
     if delta == 1:
         return "tomorrow"
     return f"in {delta} days"

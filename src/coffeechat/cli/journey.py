@@ -231,7 +231,7 @@ def agenda(app: App, days: int, as_json: bool) -> None:
 
     Example: coffeechat agenda --days 30
     """
-    from coffeechat.agenda import agenda_rows, due_actions, due_label
+    from coffeechat.agenda import DEADLINES, agenda_rows, due_actions, due_label
     from coffeechat.clock import now
     from coffeechat.output import print_json, say
 
@@ -257,7 +257,8 @@ def agenda(app: App, days: int, as_json: bool) -> None:
         say(f"Nothing due in the next {days} days.")
         return
     for action in rows:
-        say(f"{due_label(action.due, moment):<22} {action.kind:<12} {action.contact_name}")
+        when = due_label(action.due, moment, deadline=action.kind in DEADLINES)
+        say(f"{when:<22} {action.kind:<12} {action.contact_name}")
         say(f"{'':<22} {action.detail}", style="dim")  # why it is due, in a few words
         say(f"{'':<22} {action.command}", style="cyan")
 
