@@ -191,7 +191,11 @@ def scan_folders(
     progress: Callable[[str, int, int], None] | None = None,
     on_committed: Callable[[list[Change]], None] | None = None,
 ) -> list[Change]:
-    """Scan `folders` (in order) with one address book, loaded after their ends are noted."""
+    """Scan `folders` (in order) with one address book, loaded after their ends are noted.
+
+    Addresses added since the last pass have their earlier mail looked up in `folders`
+    and are then marked done: a pass gives every folder it watches (Sent and INBOX).
+    """
     # Where each folder ends, taken before the address book is read: a contact added
     # during the pass, and their mail, are both left whole to the next pass, instead of
     # the mail being passed over as a stranger's.
