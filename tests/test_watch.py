@@ -458,7 +458,7 @@ FROM_MIA = (
 )
 
 
-@pytest.mark.parametrize("how", ["searched", "window-read-again"])
+@pytest.mark.parametrize("how", ["searched", "window-read-again", "address-outside-ascii"])
 def test_a_contact_added_after_their_mail_was_read_moves_on_the_next_pass(
     backend: Backend, how: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -466,12 +466,17 @@ def test_a_contact_added_after_their_mail_was_read_moves_on_the_next_pass(
     # read both passed them over as a stranger's mail, and its cursor moved on.
     workspace = backend.workspace
     seed(workspace.database, {})
-    backend.deliver("sent", TO_MIA)
-    backend.deliver("inbox", FROM_MIA)
+    address, to_mia, from_mia = MIA, TO_MIA, FROM_MIA
+    if how == "address-outside-ascii":  # RFC 6532; IMAP SEARCH would need a charset
+        address = "mía.chen@newco.example"
+        to_mia, from_mia = (m.replace(MIA.encode(), address.encode()) for m in (TO_MIA, FROM_MIA))
+    backend.deliver("sent", to_mia)
+    backend.deliver("inbox", from_mia)
     assert workspace.run("watch", "--once").exit_code == 0
-    assert workspace.run("add", "Mia Chen", "--email", MIA).exit_code == 0
+    added = workspace.run("add", "Mia Chen", "--email", address)
+    assert added.exit_code == 0, added.output
     store = Store.open(workspace.database)
-    mia = store.contact_id_for_email(MIA)
+    mia = store.contact_id_for_email(address)
     store.close()
     assert mia is not None
     if how == "window-read-again":  # as for an import of many
@@ -1003,20 +1008,34 @@ def test_after_the_meeting_only_a_thank_you_counts_as_one(backend: Backend) -> N
     assert stage_of(workspace, ids["jane"]) == ("thanked", ["sent", "sent", "sent"])
 
 
+def record_draft(
+    workspace: Workspace, contact_id: int, message_id: str, kind: str, subject: str
+) -> None:
+    """A draft coffeechat wrote into Drafts on 3 March."""
+    store = Store.open(workspace.database)
+    store.record_message(
+        message_id,
+        contact_id,
+        direction="draft",
+        kind=kind,
+        subject=subject,
+        at="2026-03-03T09:00:00+00:00",
+        state="written",
+    )
+    store.close()
+
+
 def test_a_draft_sent_under_a_new_message_id_is_known_by_its_subject(backend: Backend) -> None:
     # Gmail and others send a draft with a Message-ID of their own: the subject is kept.
     workspace = backend.workspace
     ids = seed(workspace.database, {"jane": Stage.MET})
-    store = Store.open(workspace.database)
-    store.record_message(
-        "<thank-you-1.coffeechat@example.com>",
+    record_draft(
+        workspace,
         ids["jane"],
-        direction="draft",
-        kind="thank-you",
-        subject="After our conversation",
-        at="2026-03-03T09:00:00+00:00",
+        "<thank-you-1.coffeechat@example.com>",
+        "thank-you",
+        "After our conversation",
     )
-    store.close()
     backend.deliver("sent", sent_to_jane("After our conversation", "client-made-id"))
     assert workspace.run("watch", "--once").exit_code == 0
     assert stage_of(workspace, ids["jane"]) == ("thanked", ["sent"])
@@ -1029,16 +1048,13 @@ def test_a_reply_draft_sent_under_a_new_message_id_is_known_by_its_subject(
     # prefix too, and the comparison must strip it on both sides, not on the sent one only.
     backend = Backend("maildir", workspace, None, None)
     ids = seed(workspace.database, {"jane": Stage.MET})
-    store = Store.open(workspace.database)
-    store.record_message(
-        "<check-in-1.coffeechat@example.com>",
+    record_draft(
+        workspace,
         ids["jane"],
-        direction="draft",
-        kind="check-in",
-        subject="Re: Coffee chat?",
-        at="2026-03-03T09:00:00+00:00",
+        "<check-in-1.coffeechat@example.com>",
+        "check-in",
+        "Re: Coffee chat?",
     )
-    store.close()
     backend.deliver("sent", sent_to_jane("RE: Coffee chat?", "client-made-id"))
     assert workspace.run("watch", "--once").exit_code == 0
     assert stage_of(workspace, ids["jane"]) == ("keeping-in-touch", ["sent"])
@@ -1052,17 +1068,9 @@ def test_a_draft_known_by_its_subject_is_sent_and_matches_no_later_message(
     # was taken for the outreach again, and the agenda kept asking for a follow-up.
     backend = Backend("maildir", workspace, None, None)
     ids = seed(workspace.database, {"sam": Stage.DRAFTED})
-    store = Store.open(workspace.database)
-    store.record_message(
-        "<outreach-6.coffeechat@example.com>",
-        ids["sam"],
-        direction="draft",
-        kind="outreach",
-        subject="Coffee chat?",
-        at="2026-03-03T09:00:00+00:00",
-        state="written",
+    record_draft(
+        workspace, ids["sam"], "<outreach-6.coffeechat@example.com>", "outreach", "Coffee chat?"
     )
-    store.close()
 
     def sent_to_sam(subject: str, message_id: str, day: int) -> bytes:
         return (

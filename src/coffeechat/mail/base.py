@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
@@ -68,6 +68,16 @@ def naming_any(batch: list[FetchedMessage], addresses: Sequence[str]) -> list[Fe
         if any(address in block for address in wanted):
             kept.append(message)
     return kept
+
+
+def naming_any_of(
+    batches: Iterable[list[FetchedMessage]], addresses: Sequence[str]
+) -> Iterator[list[FetchedMessage]]:
+    """`batches` with only the messages that name one of `addresses` (see `naming_any`):
+    a search where no server searches."""
+    for batch in batches:
+        if kept := naming_any(batch, addresses):
+            yield kept
 
 
 class Mailbox(Protocol):

@@ -39,7 +39,7 @@ from coffeechat.mail.base import (
     AppendResult,
     FetchedMessage,
     FolderState,
-    naming_any,
+    naming_any_of,
 )
 from coffeechat.mail.fetch_answer import read_fetch_answer
 from coffeechat.mail.window import window_start, written_before, written_since
@@ -626,11 +626,8 @@ class ImapMailbox:
         if until_uid < 1 or not addresses:
             return
         if not all(address.isascii() for address in addresses):
-            for batch in self.fetch_headers(
-                folder, 0, since_days, until_uid=until_uid, today=today
-            ):
-                if kept := naming_any(batch, addresses):
-                    yield kept
+            batches = self.fetch_headers(folder, 0, since_days, until_uid=until_uid, today=today)
+            yield from naming_any_of(batches, addresses)
             return
         self._refresh(folder)
         since = window_start(since_days, today)

@@ -27,7 +27,7 @@ from coffeechat.mail.base import (
     AppendResult,
     FetchedMessage,
     FolderState,
-    naming_any,
+    naming_any_of,
 )
 from coffeechat.mail.window import window_start, written_since
 
@@ -223,9 +223,8 @@ class MaildirMailbox:
         today: date | None = None,
     ) -> Iterator[list[FetchedMessage]]:
         """As the IMAP backend's, by reading every header block: there is no server here."""
-        for batch in self.fetch_headers(folder, 0, since_days, until_uid=until_uid, today=today):
-            if kept := naming_any(batch, addresses):
-                yield kept
+        batches = self.fetch_headers(folder, 0, since_days, until_uid=until_uid, today=today)
+        yield from naming_any_of(batches, addresses)
 
     def fetch_parts(self, folder: str, uids: Sequence[int], part: str) -> dict[int, bytes]:
         box = self._folder(folder)
