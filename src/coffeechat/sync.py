@@ -169,15 +169,14 @@ def scan_folder(
     changes: list[Change] = []
     last = after
     total = max(state.uidnext - 1 - after, 0)
-    with store.relaxed_durability():  # what a batch writes, the mailbox can tell again
-        for batch in mailbox.fetch_headers(folder, after, since, until_uid=state.uidnext - 1):
-            changes += read_batch(store, mailbox, batch, role, context, state, on_committed)
-            last = batch[-1].uid
-            if progress:
-                progress(last - after, total)
-        # Messages older than the backfill window were skipped on purpose: the scan is
-        # complete up to UIDNEXT, and recording that lets the next pass stop after one STATUS.
-        store.set_cursor(folder, state.uidvalidity, max(last, state.uidnext - 1))
+    for batch in mailbox.fetch_headers(folder, after, since, until_uid=state.uidnext - 1):
+        changes += read_batch(store, mailbox, batch, role, context, state, on_committed)
+        last = batch[-1].uid
+        if progress:
+            progress(last - after, total)
+    # Messages older than the backfill window were skipped on purpose: the scan is complete
+    # up to UIDNEXT, and recording that lets the next pass stop after one STATUS.
+    store.set_cursor(folder, state.uidvalidity, max(last, state.uidnext - 1))
     return changes
 
 
@@ -205,30 +204,31 @@ def scan_folders(
     new_addresses = store.addresses_to_backfill()
     context = ScanContext.load(store, my_address)
     changes: list[Change] = []
-    if new_addresses:
-        changes += backfill_new_addresses(
-            store,
-            mailbox,
-            folders,
-            states,
-            new_addresses,
-            context,
-            backfill_days=backfill_days,
-            on_committed=on_committed,
-        )
-    for folder, role in folders:
-        report = (lambda done, total, f=folder: progress(f, done, total)) if progress else None
-        changes += scan_folder(
-            store,
-            mailbox,
-            folder,
-            role,
-            state=states[folder],
-            context=context,
-            backfill_days=backfill_days,
-            progress=report,
-            on_committed=on_committed,
-        )
+    with store.relaxed_durability():  # what a pass writes, the mailbox can tell again
+        if new_addresses:
+            changes += backfill_new_addresses(
+                store,
+                mailbox,
+                folders,
+                states,
+                new_addresses,
+                context,
+                backfill_days=backfill_days,
+                on_committed=on_committed,
+            )
+        for folder, role in folders:
+            report = (lambda done, total, f=folder: progress(f, done, total)) if progress else None
+            changes += scan_folder(
+                store,
+                mailbox,
+                folder,
+                role,
+                state=states[folder],
+                context=context,
+                backfill_days=backfill_days,
+                progress=report,
+                on_committed=on_committed,
+            )
     return changes
 
 
@@ -276,17 +276,16 @@ def backfill_new_addresses(
     whole by this pass anyway.
     """
     changes: list[Change] = []
-    with store.relaxed_durability():
-        for folder, role in folders:
-            cursor = store.cursor(folder)
-            if cursor is None or cursor[0] != states[folder].uidvalidity or cursor[1] < 1:
-                continue
-            if len(addresses) <= SEARCH_NEW_ADDRESSES:
-                batches = mailbox.fetch_correspondence(folder, addresses, cursor[1], backfill_days)
-            else:
-                batches = mailbox.fetch_headers(folder, 0, backfill_days, until_uid=cursor[1])
-            for batch in batches:
-                changes += read_batch(store, mailbox, batch, role, context, None, on_committed)
+    for folder, role in folders:
+        cursor = store.cursor(folder)
+        if cursor is None or cursor[0] != states[folder].uidvalidity or cursor[1] < 1:
+            continue
+        if len(addresses) <= SEARCH_NEW_ADDRESSES:
+            batches = mailbox.fetch_correspondence(folder, addresses, cursor[1], backfill_days)
+        else:
+            batches = mailbox.fetch_headers(folder, 0, backfill_days, until_uid=cursor[1])
+        for batch in batches:
+            changes += read_batch(store, mailbox, batch, role, context, None, on_committed)
     with store.transaction():
         store.mark_backfilled(addresses)
     return changes

@@ -58,25 +58,16 @@ class FetchedMessage:
     headers: bytes
 
 
-def naming_any(batch: list[FetchedMessage], addresses: Sequence[str]) -> list[FetchedMessage]:
-    """The messages of `batch` whose header block holds one of `addresses` anywhere: looser
-    than reading From, To and Cc, which classification then does exactly."""
-    wanted = [address.lower().encode("utf-8", "replace") for address in addresses]
-    kept = []
-    for message in batch:
-        block = message.headers.lower()
-        if any(address in block for address in wanted):
-            kept.append(message)
-    return kept
-
-
 def naming_any_of(
     batches: Iterable[list[FetchedMessage]], addresses: Sequence[str]
 ) -> Iterator[list[FetchedMessage]]:
-    """`batches` with only the messages that name one of `addresses` (see `naming_any`):
-    a search where no server searches."""
+    """`batches` with only the messages whose header block holds one of `addresses`
+    anywhere: a search where no server searches, looser than reading From, To and Cc,
+    which classification then does exactly."""
+    wanted = [address.lower().encode("utf-8", "replace") for address in addresses]
     for batch in batches:
-        if kept := naming_any(batch, addresses):
+        blocks = [(m, m.headers.lower()) for m in batch]
+        if kept := [m for m, block in blocks if any(a in block for a in wanted)]:
             yield kept
 
 
