@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta, timezone
+from email.utils import getaddresses
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,7 @@ from coffeechat.tracker import (
     read_return_date,
     refine,
 )
+from coffeechat.tracker.headers import _simple_pairs
 
 MAIL = Path(__file__).parent / "data" / "mail"
 ME = frozenset({"alex@example.com"})
@@ -643,6 +645,59 @@ def test_parse_headers_survives_bad_input() -> None:
     assert h.date is None
     assert h.content_type == "text/plain"
     assert "caf" in h.subject
+
+
+# Address lists built of ordinary pieces and of pieces that getaddresses treats in ways
+# of its own: the fast path for simple lists must answer as it does for the first, and
+# wherever it answers at all for the second.
+_ORDINARY = st.sampled_from(["jane", "Q.", "O'Brien", "=?utf-8?q?J=C3=A9?=", "é", "x+y", "b.c"])
+_ODD = st.text(alphabet='a.\xa0\x0b"(),:;<>@[]\\', min_size=1, max_size=5)
+
+
+def _address_lists(words: st.SearchStrategy[str], commas: list[str]) -> st.SearchStrategy[str]:
+    blank = st.sampled_from([" ", "  ", "\t", " \t "])
+    addr = st.builds("{}@{}".format, words, words)
+    named = st.builds(
+        lambda name, gap, addr: gap.join(name) + gap + "<" + addr + ">",
+        st.lists(words, max_size=3),
+        st.one_of(st.just(""), blank),
+        addr,
+    )
+    items = st.lists(st.one_of(addr, named), max_size=3)
+    return st.builds(lambda items, comma: comma.join(items), items, st.sampled_from(commas))
+
+
+@given(_address_lists(_ORDINARY.filter(lambda w: w != "Q."), [",", ", ", " ,\t"]))
+def test_ordinary_address_lists_are_read_as_getaddresses_reads_them(value: str) -> None:
+    assert _simple_pairs(value) == getaddresses([value])
+
+
+@given(_address_lists(st.one_of(_ORDINARY, _ODD), [",", ", ", ",,", " "]))
+def test_odd_address_lists_are_read_as_getaddresses_reads_them_or_left_to_it(value: str) -> None:
+    simple = _simple_pairs(value)
+    if simple is not None:
+        assert simple == getaddresses([value])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "jane@b.example",
+        "Jane Doe <jane@b.example>",
+        "Aiko Q. Martin<aiko@b.example>, bo@c.example ,\tCé Dé <c.d+x@e-f.example>",
+        "=?utf-8?q?J=C3=A9?= <a@b.example>",
+    ],
+)
+def test_everyday_address_lists_take_the_fast_path(value: str) -> None:
+    assert _simple_pairs(value) == getaddresses([value])
+
+
+@pytest.mark.parametrize(
+    "value", ['"Doe, Jane" <j@b.example>', "j@b.example (Jane)", "team: a@b.example;", "a@b,"]
+)
+def test_other_address_lists_are_left_to_getaddresses(value: str) -> None:
+    assert _simple_pairs(value) is None
 
 
 @pytest.mark.parametrize(

@@ -45,6 +45,19 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=")
 _BETWEEN_WORDS = re.compile(r"(\?=)[ \t\r\n]+(?==\?[^?\s]+\?[QqBb]\?)")
 _MSG_ID = re.compile(r"<([^<>]+)>")
+# The simple address list of _simple_pairs, an item at a time, with email._parseaddr's
+# alphabet: its white space (space and tab) and the specials that end an atom (a display
+# name may hold dots). Other white space, control characters and backslashes, which it
+# treats in ways of its own, are left to it.
+_ATOM = r'[^\s()<>@,:;."\[\]\\\x00-\x1f\x7f]++'
+_ADDR_SPEC = rf"{_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})*"
+# Possessive (++, *+): a word is never split again, so a failing match never backtracks.
+_NAME_WORD = r'[^\s()<>@,:;"\[\]\\\x00-\x1f\x7f]++'
+_SIMPLE_ITEM = re.compile(
+    rf"[ \t]*(?:({_ADDR_SPEC})|((?:{_NAME_WORD}[ \t]*+)*+)<({_ADDR_SPEC})>)[ \t]*"
+    r"(?:,(?=[ \t]*[^ \t])|\Z)"  # a comma only before another item
+)
+_BLANKS = re.compile(r"[ \t]+")
 
 
 @dataclass(frozen=True)
@@ -204,10 +217,30 @@ def _first(values: list[str]) -> str:
 
 
 def _pairs(values: Iterable[str]) -> list[tuple[str, str]]:
+    joined = ", ".join(values).replace("\r", " ").replace("\n", " ")  # as getaddresses joins
+    simple = _simple_pairs(joined)
+    if simple is not None:
+        return simple
     try:
-        return getaddresses([v.replace("\r", " ").replace("\n", " ") for v in values])
+        return getaddresses([joined])
     except Exception:  # getaddresses is regex-based and lenient; belt and braces
         return []
+
+
+def _simple_pairs(value: str) -> list[tuple[str, str]] | None:
+    """getaddresses' answer for a list in the shape nearly all mail has ("a@b.example",
+    "Name <a@b.example>", comma-separated, no quotes, comments, groups or escapes), in a
+    fraction of its time (it walks the text a character at a time); None for any other."""
+    pairs = []
+    at, end = 0, len(value)
+    while at < end:
+        item = _SIMPLE_ITEM.match(value, at)
+        if item is None:
+            return None
+        bare, name, routed = item.groups()
+        pairs.append(("", bare) if bare else (_BLANKS.sub(" ", name).strip(" "), routed))
+        at = item.end()
+    return pairs
 
 
 def _first_address(values: list[str]) -> tuple[str, str]:
