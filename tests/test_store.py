@@ -280,3 +280,25 @@ def test_contacts_named_matches_whole_names_case_and_accents_aside(store: Store)
     assert [c.id for c in store.contacts_named("  JOSE   nunez ")] == [jose.id]
     assert store.contacts_named("Núñez") == []  # a part of a name is not the name
     assert store.contacts_named("   ") == []
+
+
+def test_followed_up_finds_the_contacts_in_a_stage_sent_a_follow_up(store: Store) -> None:
+    by_mail, by_hand, waiting, answered = (
+        store.add_contact(NewContact(name, (f"{name.lower()}@x.example",)))
+        for name in ("Ana", "Ben", "Cy", "Di")
+    )
+    for contact in (by_mail, by_hand, waiting, answered):
+        store.move(contact, Stage.CONTACTED, "outreach sent", "test")
+    store.move(store.get(answered.id), Stage.REPLIED, "they answered", "test")
+    for contact, kind in ((by_mail, "follow-up"), (waiting, "outreach"), (answered, "follow-up")):
+        store.record_message(
+            f"<{contact.id}-{kind}@x.example>",
+            contact.id,
+            direction="sent",
+            kind=kind,
+            subject="Coffee chat?",
+            at="2026-03-02T09:00:00+00:00",
+        )
+    store.add_event(by_hand.id, "follow-up", None, None, "followed up by phone")
+    found = store.followed_up(Stage.CONTACTED)
+    assert [c.name for c in found] == ["Ana", "Ben"]

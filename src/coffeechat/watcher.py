@@ -64,11 +64,12 @@ def run_pass(
 def sweep_silence(store: Store, config: Config, *, now: datetime) -> list[Change]:
     """Contacts whose follow-up went unanswered for long enough move to `no-response`.
 
-    Runs on every pass, so it looks only at contacts still `contacted`.
+    Runs on every pass, so it looks only at contacts still `contacted` that were sent
+    their follow-up: no one else can be due (agenda's `_contacted`).
     """
     from coffeechat.agenda import actions_for, contact_facts
 
-    waiting = store.contacts(Stage.CONTACTED)
+    waiting = store.followed_up(Stage.CONTACTED)
     due = [
         action.contact_id
         for facts in (contact_facts(store, waiting) if waiting else [])

@@ -270,6 +270,15 @@ class Store:
             return self._select_contacts()
         return self._select_contacts("WHERE stage = ?", [stage.value])
 
+    def followed_up(self, stage: Stage) -> list[Contact]:
+        """The contacts in `stage` sent a follow-up, by mail or as logged by hand."""
+        return self._select_contacts(
+            "WHERE stage = ? AND (EXISTS (SELECT 1 FROM messages m WHERE m.contact_id = "
+            "contacts.id AND m.direction = 'sent' AND m.kind = 'follow-up') OR EXISTS "
+            "(SELECT 1 FROM events e WHERE e.contact_id = contacts.id AND e.kind = 'follow-up'))",
+            [stage.value],
+        )
+
     def listing(self, stage: Stage | None = None) -> list[tuple[str, str, str, str, str, str]]:
         """`coffeechat list`'s columns for each contact: id, name, company, role, stage and
         `Contact.email` (the first deliverable address, else the first), in id order.
