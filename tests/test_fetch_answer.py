@@ -112,3 +112,13 @@ def test_any_literals_come_back_whole(
     result, left = answer(raw + b"ABCD7 OK done\r\n")
     assert result.literals == {uid: value for uid, value, _ in messages}
     assert left == b""
+
+
+def test_only_a_line_ending_in_a_brace_count_announces_a_literal() -> None:
+    # "12}" without its "{", or "{1x}", is text: reading it as a literal would swallow
+    # the next response whole.
+    result, left = answer(
+        b"* OK 12}\r\n* OK {1x}\r\n* 1 FETCH (UID 4 BODY[] {1}\r\nx)\r\nABCD7 OK done\r\n"
+    )
+    assert result.literals == {4: b"x"}
+    assert left == b""

@@ -21,7 +21,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-_LITERAL = re.compile(rb"\{(\d+)\}\r\n\Z")  # a line that announces a literal
 _UID = re.compile(rb"\bUID (\d+)")
 _NEWS = re.compile(rb"\* \d+ (?:EXISTS|RECENT|EXPUNGE)\r\n\Z", re.IGNORECASE)
 
@@ -51,24 +50,32 @@ def read_fetch_answer(
             status, _, text = line[len(tagged) :].rstrip().partition(b" ")
             words = text.decode(errors="replace")
             return FetchAnswer(status.decode().upper(), words, literals, news)
-        announced = _LITERAL.search(line) if line.endswith(b"}\r\n") else None
-        if announced is None:
+        size = _literal_size(line)
+        if size is None:
             if line[:6].upper() == b"* BYE ":
                 raise imaplib.IMAP4.abort(f"the server hung up: {line.decode(errors='replace')}")
             news = news or bool(_NEWS.match(line))
             continue
-        value = read(int(announced[1]))
-        if len(value) != int(announced[1]):
+        value = read(size)
+        if len(value) != size:
             raise imaplib.IMAP4.abort("socket error: EOF in the middle of a message")
         # The rest of the response: ")" or, from some servers, " UID 12)". Another
         # literal there is skipped, so that the next line read is a response's first.
         rest = _line(readline)
-        while (more := _LITERAL.search(rest)) is not None:
-            read(int(more[1]))
+        while (more := _literal_size(rest)) is not None:
+            read(more)
             rest += _line(readline)
         uid = _UID.search(line) or _UID.search(rest)
         if uid is not None:  # a UID FETCH always names it (RFC 3501 §6.4.8)
             literals[int(uid[1])] = value
+
+
+def _literal_size(line: bytes) -> int | None:
+    """The size of the literal that ends `line` ("... {512}\r\n"), if one does: found
+    from the end, in C, rather than by a regex walking the echoed field list."""
+    opening = line.rfind(b"{") if line.endswith(b"}\r\n") else -1
+    digits = line[opening + 1 : -3]
+    return int(digits) if opening >= 0 and digits.isdigit() else None
 
 
 def _line(readline: Callable[[], bytes]) -> bytes:
