@@ -14,9 +14,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import copy
-import functools
 import imaplib
-import io
 import itertools
 import logging
 import re
@@ -29,7 +27,7 @@ from datetime import date
 from email.message import EmailMessage
 from email.utils import make_msgid, parseaddr
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.datetime_util import format_criteria_date
@@ -64,7 +62,6 @@ DRAFT_FLAGS: tuple[str, ...] = ("\\Draft", "\\Seen")
 FETCH_BATCH = 500  # UIDs per FETCH: bounded command lines and memory
 SEARCH_ADDRESSES = 20  # addresses per UID SEARCH: four keys each, a line of ~2 KB
 _PEOPLE = ("FROM", "TO", "CC", "BCC")  # the SEARCH keys for who a message names
-MAX_LINE = 1_000_000 + 1  # bytes read for one answer line at most, as imaplib's _MAXLINE
 MULTIAPPEND_BATCH = 50  # messages per MULTIAPPEND (RFC 3502) command
 # RFC 2177: the server may drop an IDLE after 30 minutes, so re-issue before that.
 IDLE_MAX_SECONDS = 29 * 60
@@ -739,11 +736,7 @@ class ImapMailbox:
         ~5 µs a message what imaplib does in ~15 (BENCHMARKS.md)."""
         with self._imaplib() as imap:
             try:
-                # The buffered socket's own methods, not imaplib's wrappers of them: a
-                # Python call less for each line and literal.
-                stream = cast(io.BufferedReader, imap.file)
-                readline = functools.partial(stream.readline, MAX_LINE)
-                answer = read_fetch_answer(readline, stream.read, tag)
+                answer = read_fetch_answer(imap.readline, imap.read, tag)
             finally:
                 imap.tagged_commands.pop(tag, None)  # answered here, not through imaplib
         self._news = self._news or answer.news
