@@ -668,7 +668,7 @@ class ImapMailbox:
             if kept := [
                 FetchedMessage(folder, uid, blocks[uid])
                 for uid in batch
-                if uid in blocks and uid not in older  # not expunged in the meantime
+                if uid in blocks and uid not in older  # answered (not expunged), in the window
             ]:
                 yield kept
 
