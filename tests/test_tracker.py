@@ -667,7 +667,7 @@ def _address_lists(words: st.SearchStrategy[str], commas: list[str]) -> st.Searc
     return st.builds(lambda items, comma: comma.join(items), items, st.sampled_from(commas))
 
 
-@given(_address_lists(_ORDINARY.filter(lambda w: w != "Q."), [",", ", ", " ,\t"]))
+@given(_address_lists(_ORDINARY.filter(lambda w: w != "Q."), [",", ", ", " ,\t"]).filter(bool))
 def test_ordinary_address_lists_are_read_as_getaddresses_reads_them(value: str) -> None:
     assert _simple_pairs(value) == getaddresses([value])
 
@@ -682,7 +682,6 @@ def test_odd_address_lists_are_read_as_getaddresses_reads_them_or_left_to_it(val
 @pytest.mark.parametrize(
     "value",
     [
-        "",
         "jane@b.example",
         "Jane Doe <jane@b.example>",
         "Aiko Q. Martin<aiko@b.example>, bo@c.example ,\tCé Dé <c.d+x@e-f.example>",
@@ -694,7 +693,7 @@ def test_everyday_address_lists_take_the_fast_path(value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ['"Doe, Jane" <j@b.example>', "j@b.example (Jane)", "team: a@b.example;", "a@b,"]
+    "value", ['"Doe, Jane" <j@b.example>', "j@b.example (Jane)", "team: a@b.example;", "a@b,", ""]
 )
 def test_other_address_lists_are_left_to_getaddresses(value: str) -> None:
     assert _simple_pairs(value) is None

@@ -230,7 +230,8 @@ def _pairs(values: Iterable[str]) -> list[tuple[str, str]]:
 def _simple_pairs(value: str) -> list[tuple[str, str]] | None:
     """getaddresses' answer for a list in the shape nearly all mail has ("a@b.example",
     "Name <a@b.example>", comma-separated, no quotes, comments, groups or escapes), in a
-    fraction of its time (it walks the text a character at a time); None for any other."""
+    fraction of its time (it walks the text a character at a time); None for any other,
+    the empty list too (Python versions disagree on what that is)."""
     pairs = []
     at, end = 0, len(value)
     while at < end:
@@ -240,7 +241,7 @@ def _simple_pairs(value: str) -> list[tuple[str, str]] | None:
         bare, name, routed = item.groups()
         pairs.append(("", bare) if bare else (_BLANKS.sub(" ", name).strip(" "), routed))
         at = item.end()
-    return pairs
+    return pairs or None
 
 
 def _first_address(values: list[str]) -> tuple[str, str]:
