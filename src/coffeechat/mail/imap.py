@@ -43,7 +43,7 @@ from coffeechat.mail.base import (
     naming_any_of,
 )
 from coffeechat.mail.fetch_answer import read_fetch_answer
-from coffeechat.mail.window import window_start, written_before
+from coffeechat.mail.window import window_start, written_before, written_since
 
 log = logging.getLogger(__name__)
 
@@ -664,12 +664,12 @@ class ImapMailbox:
                     # flight, as with any client, only its answer is read later.
                     self._reopen(folder)
                     self._ahead = _Ahead(folder, following, self._send_fetch(following, item))
-            older = written_before(since, blocks) if since else set()
-            if kept := [
+            fetched = [
                 FetchedMessage(folder, uid, blocks[uid])
                 for uid in batch
-                if uid in blocks and uid not in older  # answered (not expunged), in the window
-            ]:
+                if uid in blocks  # expunged in the meantime
+            ]
+            if kept := written_since(since, fetched):
                 yield kept
 
     def fetch_parts(self, folder: str, uids: Sequence[int], part: str) -> dict[int, bytes]:
