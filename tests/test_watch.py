@@ -870,6 +870,66 @@ def test_watch_stops_cleanly_on_sigterm(
     assert err.rstrip().endswith("stopped")
 
 
+STOP_WHILE_A_CLASS_IS_BUILT = """
+class Field:
+    def __set_name__(self, owner, name):
+        signal.raise_signal(signal.SIGINT)
+
+class Built:
+    field = Field()
+"""
+
+
+@pytest.mark.parametrize(
+    "interruption",
+    [
+        pytest.param("signal.raise_signal(signal.SIGINT)", id="in-exec"),
+        pytest.param(STOP_WHILE_A_CLASS_IS_BUILT, id="in-a-class-being-built"),
+    ],
+)
+def test_ctrl_c_in_the_middle_of_an_import_still_stops_watch_cleanly(
+    workspace: Workspace, interruption: str
+) -> None:
+    # Where a lazy import lets Ctrl-C land: dataclasses exec() the methods they build, and
+    # a descriptor's __set_name__ runs as the class is built. Python 3.11 turns the first
+    # into a SIGINT death at exit even once caught, the second into a RuntimeError.
+    script = f"""
+import signal
+from coffeechat import watcher
+from coffeechat.cli import main
+
+def interrupted(*args, on_status, **kwargs):
+    on_status("watching")  # as the real one does; its imports are done before the stop
+    exec({interruption!r}, {{"signal": signal}})
+
+watcher.watch_forever = interrupted
+main(["watch"], standalone_mode=False)  # to the end of the script: sys.exit skips the check
+"""
+    env = {**os.environ, "COFFEECHAT_CONFIG": str(workspace.config_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=30
+    )
+    assert (done.returncode, done.stderr) == (0, "watching\nstopped\n"), done.stderr
+
+
+def test_a_failure_that_is_not_a_stop_still_ends_watch_with_an_error(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coffeechat import watcher
+    from coffeechat.cli import main
+
+    def fails(*args: Any, **kwargs: Any) -> None:
+        try:
+            raise KeyboardInterrupt  # another's, not ours: not a request to stop
+        except KeyboardInterrupt as err:
+            raise RuntimeError("broken") from err
+
+    monkeypatch.setattr(watcher, "watch_forever", fails)
+    result = workspace.runner.invoke(main, ["--config", str(workspace.config_path), "watch"])
+    assert result.exit_code == 1
+    assert "unexpected RuntimeError: broken" in result.output
+
+
 def test_a_sent_draft_never_sorts_before_its_drafting(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:

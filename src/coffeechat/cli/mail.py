@@ -253,22 +253,59 @@ def watch(app: App, once: bool, as_json: bool) -> None:
     def status(text: str) -> None:
         err_console().print(text, markup=False, style="dim")
 
-    # A service manager stops it with SIGTERM: the same clean stop as Ctrl-C, between
-    # statements, so a batch's transaction is either committed or rolled back whole.
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        watch_forever(
-            store,
-            config,
-            on_change=show,
-            on_status=status,
-            now=lambda: now(config),
-            on_pass=refresh,
-        )
-    except KeyboardInterrupt:
+        with _stopped_by_signals(signal.SIGINT, signal.SIGTERM):
+            watch_forever(
+                store,
+                config,
+                on_change=show,
+                on_status=status,
+                now=lambda: now(config),
+                on_pass=refresh,
+            )
+    except BaseException as err:
+        if not _asked_to_stop(err):
+            raise
         status("stopped")
+
+
+class _Stop(BaseException):
+    """Ctrl-C or SIGTERM, asking `coffeechat watch` to end (a BaseException, as
+    KeyboardInterrupt is, so that no `except Exception` swallows it)."""
+
+
+@contextlib.contextmanager
+def _stopped_by_signals(*signals: signal.Signals) -> Iterator[None]:
+    """Turn these signals into `_Stop`, raised between statements wherever the watch is,
+    so that a batch's transaction is either committed or rolled back whole.
+
+    Not KeyboardInterrupt: CPython 3.11 remembers one that escapes any exec() of a string
+    (dataclasses build their methods so, as in a lazy import) and, though we catch it,
+    ends the process with the status of a SIGINT death instead of 0.
+    """
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Stop
+
+    previous = {number: signal.signal(number, stop) for number in signals}
+    try:
+        yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _asked_to_stop(err: BaseException | None) -> bool:
+    """True for a `_Stop`, and for an error it caused: Python 3.11 raises a RuntimeError
+    in its place when it lands while a class is built (a descriptor's __set_name__, as
+    in a lazy import), and a clean-up may fail once it has begun."""
+    seen: set[int] = set()  # `raise err from err` makes a loop
+    while err is not None and id(err) not in seen:
+        if isinstance(err, _Stop):
+            return True
+        seen.add(id(err))
+        err = err.__cause__ or err.__context__
+    return False
 
 
 @contextlib.contextmanager
