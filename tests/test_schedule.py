@@ -951,6 +951,8 @@ def watch_one_pass(
     store: Store, config: Any, *, on_change: Any, on_pass: Any = None, **_: Any
 ) -> None:
     """`watch_forever` for a test: one real pass, its changes reported, then Ctrl-C."""
+    import signal
+
     from coffeechat.clock import now
     from coffeechat.watcher import connected, run_pass
 
@@ -960,7 +962,7 @@ def watch_one_pass(
         on_change(change)
     if changes and on_pass is not None:
         on_pass(changes)
-    raise KeyboardInterrupt
+    signal.raise_signal(signal.SIGINT)
 
 
 @pytest.mark.parametrize("watch", [["watch", "--once"], ["watch"]])
