@@ -90,7 +90,11 @@ def test_rows_say_whether_and_by_how_much_a_target_is_missed() -> None:
     assert at_most("x", 0.2, 0.150).cells()[-1] == "NO (33 % over)"
     assert at_most("x", 0.1, 0.150).cells()[-1] == "yes"
     slow = ratio_at_least("scan", measured=2.0, baseline=1.0, minimum=0.8)
-    assert slow.cells()[3:] == ("0.50", "ratio ≥ 0.8", "NO (1.6× too slow)")
+    assert slow.cells()[3:] == ("0.50", "ratio ≥ 0.8", "NO (60 % too slow)")
+    near = ratio_at_least("scan", measured=1.3, baseline=1.014, minimum=0.8)
+    assert near.cells()[-1] == "NO (3 % too slow)"
+    drafts = ratio_at_least("drafts", measured=2.4, baseline=0.24, minimum=1.0)
+    assert drafts.cells()[-1] == "NO (10.0× too slow)"
     assert Row("import", "not measured: importers missing").cells()[-1] == "—"
 
 
