@@ -609,6 +609,30 @@ def test_the_next_batch_asked_ahead_survives_any_use_of_the_connection_between_b
     assert time.monotonic() - started < 1
 
 
+@pytest.mark.parametrize("esearch", [True, False], ids=["esearch", "plain-search"])
+def test_searches_find_the_same_uids_with_ranges_or_a_list(
+    account: tuple[Dovecot, str, ImapMailbox], monkeypatch: pytest.MonkeyPatch, esearch: bool
+) -> None:
+    # Dovecot answers ESEARCH (RFC 4731) in ranges ("UID ALL 1:3,5"); a server without it
+    # lists every UID. Gaps (expunged mail) and searches that find nothing included.
+    server, user, mailbox = account
+    for n in range(8):
+        written = datetime(2020 if n < 3 else 2024, 6, 3, tzinfo=UTC)
+        mailbox.append("INBOX", raw_message(f"message {n}", written=written))
+    with stdlib_client(server, user) as client:
+        client.select("INBOX")
+        client.uid("STORE", "2,6", "+FLAGS.SILENT", "(\\Deleted)")
+        client.expunge()
+    if not esearch:
+        has = mailbox._client.has_capability
+        monkeypatch.setattr(mailbox._client, "has_capability", lambda c: c != "ESEARCH" and has(c))
+    mailbox._refresh("INBOX")
+    assert mailbox._search("UID", "1:*") == [1, 3, 4, 5, 7, 8]
+    assert mailbox._search("UID", "4:8", "SENTSINCE", "1-Jan-2024") == [4, 5, 7, 8]
+    assert mailbox._search("UID", "1:8", "FROM", "nobody@example.net") == []
+    assert list(mailbox.fetch_correspondence("INBOX", ["sam@example.org"], 5)) != []
+
+
 def test_fetch_headers_since_days_limits_the_backfill(
     account: tuple[Dovecot, str, ImapMailbox],
 ) -> None:

@@ -710,16 +710,24 @@ class ImapMailbox:
                 self._news = True
 
     def _search(self, *criteria: str) -> list[int]:
-        """UID SEARCH through imaplib (imapclient takes ~0.2 s to parse 50,000 UIDs)."""
+        """UID SEARCH through imaplib (imapclient takes ~0.2 s to parse 50,000 UIDs).
+
+        A server with ESEARCH (RFC 4731) answers in ranges ("1:50000"), where a plain
+        SEARCH names every UID: 290 KB for a first scan of 50,000 messages, a quarter of
+        a second on a slow link and a third of the search on a fast one.
+        """
+        ranges = self._client.has_capability("ESEARCH")
         with self._imaplib() as imap:
-            status, data = imap.uid("SEARCH", *criteria)
+            imap.untagged_responses.pop("ESEARCH", None)
+            if ranges:
+                status, data = imap.uid("SEARCH", "RETURN", "(ALL)", *criteria)
+                answer = imap.untagged_responses.pop("ESEARCH", [])
+            else:
+                status, data = imap.uid("SEARCH", *criteria)
+                answer = data
         if status != "OK":
             raise MailError(f"{self._where} refused UID SEARCH: {data!r}")
-        uids: list[int] = []
-        for line in data:
-            if isinstance(line, bytes):
-                uids.extend(map(int, line.split()))  # in C: 50,000 UIDs in a few ms
-        return uids
+        return _uids_in_ranges(answer) if ranges else _uids_listed(answer)
 
     def _fetch_literals(self, uids: Sequence[int], item: str) -> dict[int, bytes]:
         """UID → the value of `item` (a BODY section, sent as a literal) for each message."""
@@ -806,6 +814,27 @@ _NEWS = ("EXISTS", "RECENT", "EXPUNGE")  # untagged responses that mean a folder
 # A server greets as soon as it accepts (RFC 3501 7.1); one that has not within this
 # long may be a TLS-only port, waiting for our handshake as we wait for its greeting.
 GREETING_SECONDS = 3.0
+
+
+def _uids_listed(answer: Sequence[object]) -> list[int]:
+    """The UIDs of SEARCH answers: "1 2 3 7"."""
+    uids: list[int] = []
+    for line in answer:
+        if isinstance(line, bytes):
+            uids.extend(map(int, line.split()))  # in C: 50,000 UIDs in a few ms
+    return uids
+
+
+_ALL = re.compile(rb"\bALL ([0-9:,]+)")  # in an ESEARCH answer: (TAG "A1") UID ALL 1:3,7
+
+
+def _uids_in_ranges(answer: Sequence[object]) -> list[int]:
+    """The UIDs of ESEARCH answers (RFC 4731), whose ALL is a uid-set; none without it."""
+    uids: list[int] = []
+    for line in answer:
+        if isinstance(line, bytes) and (found := _ALL.search(line)):
+            uids.extend(expand_uid_set(found[1].decode()))
+    return uids
 
 
 def _greeted(mail: Mail, context: ssl.SSLContext | None) -> IMAPClient:
