@@ -718,8 +718,8 @@ class ImapMailbox:
         """
         ranges = self._client.has_capability("ESEARCH")
         with self._imaplib() as imap:
-            imap.untagged_responses.pop("ESEARCH", None)
             if ranges:
+                imap.untagged_responses.pop("ESEARCH", None)  # a stale one is not this answer
                 status, data = imap.uid("SEARCH", "RETURN", "(ALL)", *criteria)
                 answer = imap.untagged_responses.pop("ESEARCH", [])
             else:
