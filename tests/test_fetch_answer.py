@@ -6,20 +6,31 @@ from __future__ import annotations
 
 import imaplib
 import io
+from dataclasses import dataclass
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coffeechat.mail.fetch_answer import read_fetch_answer
+from coffeechat.mail.fetch_answer import read_fetch_answers
 
 TAG = b"ABCD7"
 
 
-def answer(raw: bytes, tag: bytes = TAG):
+@dataclass
+class Answer:
+    status: str
+    text: str
+    literals: dict[int, bytes]
+    news: bool
+
+
+def answer(raw: bytes, tag: bytes = TAG) -> tuple[Answer, bytes]:
+    """The answer to the one FETCH `tag`, and what is left for the next command."""
     stream = io.BytesIO(raw)
-    result = read_fetch_answer(stream.readline, stream.read, tag)
-    return result, stream.read()  # and what is left for the next command
+    literals: dict[int, bytes] = {}
+    reading = read_fetch_answers(stream.readline, stream.read, tag, literals)
+    return Answer(*reading.ended[tag], literals, reading.news), stream.read()
 
 
 def test_literals_are_matched_to_their_uid_wherever_the_server_puts_it() -> None:
@@ -112,6 +123,29 @@ def test_any_literals_come_back_whole(
     result, left = answer(raw + b"ABCD7 OK done\r\n")
     assert result.literals == {uid: value for uid, value, _ in messages}
     assert left == b""
+
+
+def test_interleaved_answers_of_pipelined_fetches_are_filed_by_uid() -> None:
+    # Dovecot runs pipelined FETCHes side by side: the responses of ABCD8 (whole
+    # messages) come among those of ABCD7 (headers), and ABCD8 may end first.
+    stream = io.BytesIO(
+        b"* 1 FETCH (UID 7 BODY[HEADER.FIELDS (FROM)] {9}\r\nFrom: a\r\n)\r\n"
+        b"* 3 FETCH (UID 9 BODY[] {4}\r\nbody)\r\n"
+        b"ABCD8 OK Fetch completed.\r\n"
+        b"* 2 FETCH (UID 8 BODY[HEADER.FIELDS (FROM)] {9}\r\nFrom: b\r\n)\r\n"
+        b"ABCD7 NO [SERVERBUG] partly.\r\n"
+        b"* 4 FETCH (UID 10 BODY[] {1}\r\nx)\r\nABCD9 OK done\r\n"
+    )
+    literals: dict[int, bytes] = {}
+    reading = read_fetch_answers(stream.readline, stream.read, b"ABCD7", literals)
+    assert reading.ended == {
+        b"ABCD8": ("OK", "Fetch completed."),
+        b"ABCD7": ("NO", "[SERVERBUG] partly."),
+    }
+    assert literals == {7: b"From: a\r\n", 9: b"body", 8: b"From: b\r\n"}
+    reading = read_fetch_answers(stream.readline, stream.read, b"ABCD9", literals)
+    assert reading.ended == {b"ABCD9": ("OK", "done")}
+    assert literals[10] == b"x" and stream.read() == b""
 
 
 def test_only_a_line_ending_in_a_brace_count_announces_a_literal() -> None:

@@ -572,6 +572,28 @@ def test_fetch_headers_batches_and_resumes_after_a_uid(
     assert list(mailbox.fetch_headers("INBOX", uids[-1] or 0)) == []
 
 
+def test_whole_messages_asked_for_behind_header_batches_come_back_with_their_own_uids(
+    account: tuple[Dovecot, str, ImapMailbox], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A scan asks for a batch's whole messages while the next header batches are still
+    # on the wire, and reads them later: Dovecot interleaves the answers.
+    _, _, mailbox = account
+    monkeypatch.setattr(imap_module, "FETCH_BATCH", 2)
+    uids = [
+        mailbox.append("INBOX", raw_message(f"message {n}", body=f"body {n}\r\n")) for n in range(7)
+    ]
+    batches = mailbox.fetch_headers("INBOX", 0)
+    first = next(batches)
+    asked = [mailbox.ask_parts("INBOX", [m.uid], "") for m in first]
+    assert [m.uid for batch in batches for m in batch] == uids[2:]
+    for n, (message, answer) in enumerate(zip(first, asked, strict=True)):
+        whole = answer()
+        assert list(whole) == [message.uid] and whole[message.uid].endswith(
+            f"body {n}\r\n".encode()
+        )
+    assert b"Subject: message 1" in first[1].headers
+
+
 def test_the_next_batch_asked_ahead_survives_any_use_of_the_connection_between_batches(
     account: tuple[Dovecot, str, ImapMailbox], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import NamedTuple, Protocol
@@ -77,6 +77,11 @@ def naming_any_of(
 class Mailbox(Protocol):
     """Operations coffeechat needs from a mailbox. Never sends mail."""
 
+    # How many batches of headers a scan reads and plans before it applies the first:
+    # a server prepares what was asked for while the client works; a local folder
+    # answers at once.
+    batches_ahead: int
+
     def drafts_folder(self) -> str:
         """The Drafts folder: config override, SPECIAL-USE \\Drafts, then common names."""
         ...
@@ -125,6 +130,13 @@ class Mailbox(Protocol):
     def fetch_parts(self, folder: str, uids: Sequence[int], part: str) -> dict[int, bytes]:
         """One body part (e.g. "2", "TEXT", or "" for the whole message) of each message,
         by UID, in one request, without setting \\Seen; UIDs no longer there are left out."""
+        ...
+
+    def ask_parts(
+        self, folder: str, uids: Sequence[int], part: str
+    ) -> Callable[[], dict[int, bytes]]:
+        """As `fetch_parts`, for when the answer is wanted later: calling what it returns
+        gives it. A server prepares it meanwhile (IMAP sends the request now)."""
         ...
 
     def wait_for_change(self, folders: Sequence[str], timeout: float) -> bool:

@@ -1,4 +1,4 @@
-"""Read the answer to a UID FETCH of one literal item, with less Python than imaplib.
+"""Read the answers to UID FETCHes of one literal item, with less Python than imaplib.
 
 A first scan fetches the header blocks of tens of thousands of messages. imaplib spends
 ~15 µs of Python on each message of the answer (a regex per line, a dict of untagged
@@ -12,6 +12,7 @@ coffeechat asks for, RFC 3501 §7.4.2:
 
 Anything else in between (a flag change, a keep-alive) is skipped, and a sign that the
 folder changed (EXISTS, RECENT, EXPUNGE) is noted, because the server says it only once.
+Several FETCHes may be on the wire at once: their answers are told apart by UID.
 """
 
 from __future__ import annotations
@@ -26,35 +27,46 @@ _NEWS = re.compile(rb"\* \d+ (?:EXISTS|RECENT|EXPUNGE)\r\n\Z", re.IGNORECASE)
 
 
 @dataclass
-class FetchAnswer:
-    status: str  # the tagged result: OK, NO or BAD
-    text: str  # the server's words after it
-    literals: dict[int, bytes] = field(default_factory=dict)  # UID → the item's value
-    news: bool = False  # the server announced a change of the folder meanwhile
+class Reading:
+    """What `read_fetch_answers` read: each command that ended meanwhile, tag → (status,
+    the server's words), and whether the server announced a change of the folder."""
+
+    ended: dict[bytes, tuple[str, str]] = field(default_factory=dict)
+    news: bool = False
 
 
-def read_fetch_answer(
-    readline: Callable[[], bytes], read: Callable[[int], bytes], tag: bytes
-) -> FetchAnswer:
-    """Read up to and including the tagged line of the command `tag`.
+def read_fetch_answers(
+    readline: Callable[[], bytes],
+    read: Callable[[int], bytes],
+    tag: bytes,
+    literals: dict[int, bytes],
+) -> Reading:
+    """Read up to and including the tagged line of the command `tag`, filing the literal
+    of every FETCH response into `literals` by UID.
 
     `readline` and `read` are the connection's (imaplib's `IMAP4.readline`/`read`). A
     closed connection or a BYE raises `imaplib.IMAP4.abort`, as imaplib would.
+
+    Several UID FETCHes may be on the wire at once, and a server may interleave their
+    answers (RFC 3501 §5.5; Dovecot does): the caller tells them apart by UID, which is
+    why it never has two FETCHes of one message in flight. Other commands that end on
+    the way are in `Reading.ended` with the one waited for.
     """
-    literals: dict[int, bytes] = {}
-    news = False
-    tagged = tag + b" "
+    reading = Reading()
     while True:
         line = _line(readline)
-        if line.startswith(tagged):
-            status, _, text = line[len(tagged) :].rstrip().partition(b" ")
-            words = text.decode(errors="replace")
-            return FetchAnswer(status.decode().upper(), words, literals, news)
+        if line[:1] != b"*":
+            ended, _, result = line.rstrip().partition(b" ")
+            status, _, text = result.partition(b" ")
+            reading.ended[ended] = (status.decode().upper(), text.decode(errors="replace"))
+            if ended == tag:
+                return reading
+            continue
         size = _literal_size(line)
         if size is None:
             if line[:6].upper() == b"* BYE ":
                 raise imaplib.IMAP4.abort(f"the server hung up: {line.decode(errors='replace')}")
-            news = news or bool(_NEWS.match(line))
+            reading.news = reading.news or bool(_NEWS.match(line))
             continue
         # The literal and the ")" CRLF that must follow it at the least (RFC 3501 §9: a
         # msg-att closes its list), in one read: reading that line on its own cost a

@@ -12,6 +12,7 @@ are fetched with BODY.PEEK, so a scan never sets \\Seen (RFC 3501 6.4.5).
 from __future__ import annotations
 
 import bisect
+import collections
 import contextlib
 import copy
 import imaplib
@@ -21,8 +22,8 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
 from email.utils import make_msgid, parseaddr
@@ -42,7 +43,7 @@ from coffeechat.mail.base import (
     FolderState,
     naming_any_of,
 )
-from coffeechat.mail.fetch_answer import read_fetch_answer
+from coffeechat.mail.fetch_answer import read_fetch_answers
 from coffeechat.mail.window import window_start, written_before, written_since
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,10 @@ SENT_NAMES: tuple[str, ...] = (
 # \Seen too, so a draft coffeechat wrote does not show up as an unread message.
 DRAFT_FLAGS: tuple[str, ...] = ("\\Draft", "\\Seen")
 FETCH_BATCH = 500  # UIDs per FETCH: bounded command lines and memory
+# Header FETCHes kept on the wire ahead of the batch being read, and so the batches a
+# scan plans before applying the first (`batches_ahead`): the server prepares them, and
+# the whole messages asked for meanwhile, while the client works (BENCHMARKS.md).
+FETCHES_AHEAD = 8
 SEARCH_ADDRESSES = 20  # addresses per UID SEARCH: four keys each, a line of ~2 KB
 _PEOPLE = ("FROM", "TO", "CC", "BCC")  # the SEARCH keys for who a message names
 MULTIAPPEND_BATCH = 50  # messages per MULTIAPPEND (RFC 3502) command
@@ -92,13 +97,15 @@ def parse_appenduid(response: bytes | str) -> list[int]:
 
 
 @dataclass
-class _Ahead:
-    """A UID FETCH sent before its answer is wanted, and that answer once read."""
+class _InFlight:
+    """A UID FETCH sent before its answer is wanted."""
 
-    folder: str
     uids: Sequence[int]
-    tag: bytes
-    literals: dict[int, bytes] | None = None
+    lowest: int
+    highest: int
+    abandoned: bool = False  # nobody will take the answer: drop it when it comes
+    result: tuple[str, str] | None = None  # once it ended: the status, the server's words
+    literals: dict[int, bytes] = field(default_factory=dict)  # once it ended
 
 
 @dataclass(frozen=True)
@@ -224,6 +231,8 @@ def _ssl_context(mail: Mail) -> ssl.SSLContext:
 class ImapMailbox:
     """A logged-in IMAP connection implementing `coffeechat.mail.base.Mailbox`."""
 
+    batches_ahead = FETCHES_AHEAD
+
     def __init__(self, client: IMAPClient, mail: Mail) -> None:
         self._client = client
         self._mail = mail
@@ -233,7 +242,10 @@ class ImapMailbox:
         self._selected: str | None = None
         self._news = False  # the server announced a change that no wait has reported yet
         self._interrupted = False  # a command did not finish: see close()
-        self._ahead: _Ahead | None = None  # a FETCH sent before its answer was wanted
+        # UID FETCHes sent and not yet taken, by tag, and the literals read so far for
+        # those still on the wire, by UID (answers are told apart by UID: see _claim).
+        self._in_flight: dict[bytes, _InFlight] = {}
+        self._filed: dict[int, bytes] = {}
         self._closed = False
 
     # -- connecting ------------------------------------------------------------------
@@ -366,7 +378,7 @@ class ImapMailbox:
 
         After a command was interrupted the server may still be in it (IDLE waits for
         DONE), so a LOGOUT would wait mail.timeout_seconds for its answer: hang up instead.
-        (A FETCH sent ahead and never read is no such case: imaplib reads its answer
+        (FETCHes sent ahead and never read are no such case: imaplib reads their answers
         before the LOGOUT's.)
         """
         if self._closed:
@@ -383,21 +395,23 @@ class ImapMailbox:
     # -- error context -----------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _doing(self, action: str) -> Iterator[None]:
+    def _doing(self, action: str, *, pipelined: bool = False) -> Iterator[None]:
         """Run one step of talking to the server: every command goes through here.
 
-        It first reads the answer to a FETCH sent ahead, if one is still on the wire, so
-        that the next command's answer is the next thing read. Library errors become a
-        `MailError` that says what was being done.
+        Unless the step is one more UID FETCH (`pipelined`), it first reads the answers
+        to the FETCHes still on the wire, so that the next command's answer is the next
+        thing read. Library errors become a `MailError` that says what was being done.
         """
         try:
-            self._finish_ahead()
+            if not pipelined:
+                self._finish_in_flight()
             yield
         except MailError:
             raise
         except (IMAPClientAbortError, OSError) as err:
             self._selected = None
             self._interrupted = True  # a timeout too: LOGOUT would wait as long again
+            self._lose_in_flight()
             raise MailUnreachable(
                 f"lost the connection to {self._where} while {action}: {err}",
                 "run the command again",
@@ -407,6 +421,7 @@ class ImapMailbox:
         except BaseException:
             # Interrupted mid-command (Ctrl-C): what the server expects next is unknown.
             self._interrupted = True
+            self._lose_in_flight()
             raise
 
     # -- folders -----------------------------------------------------------------------
@@ -555,7 +570,7 @@ class ImapMailbox:
             uids = self._client.search(["HEADER", "Message-ID", wanted])
             if not uids:
                 return False
-            blocks = self._fetch_literals(uids, header_fetch_item(("Message-ID",)))
+            blocks = self._fetch_literals(folder, uids, header_fetch_item(("Message-ID",)))
         for block in blocks.values():
             for line in block.decode(errors="replace").splitlines():
                 name, _, value = line.partition(":")
@@ -601,7 +616,7 @@ class ImapMailbox:
             if (
                 since is not None
                 and uids
-                and written_before(since, self._fetch_literals(uids[:1], item))
+                and written_before(since, self._fetch_literals(folder, uids[:1], item))
             ):
                 # The folder begins before the window: years of mail, most likely, that
                 # the server leaves out quicker than the client would read and drop it.
@@ -647,42 +662,57 @@ class ImapMailbox:
     def _header_batches(
         self, folder: str, uids: list[int], since: date | None
     ) -> Iterator[list[FetchedMessage]]:
-        """The header blocks of `uids`, a batch at a time, each batch asked for while the
-        caller works on the one before; only those written on `since` or later."""
+        """The header blocks of `uids`, a batch at a time, only those written on `since`
+        or later. FETCHES_AHEAD more batches are asked for while the caller works on one:
+        their answers are read when wanted, or before the caller's next other command
+        (see _doing)."""
         item = header_fetch_item()
-        batches = list(_batches(uids, FETCH_BATCH))
-        for batch, following in itertools.zip_longest(batches, batches[1:]):
-            with self._doing(f"fetching headers from {folder!r}"):
-                blocks = self._take_ahead(folder, batch)
-                if blocks is None:
-                    self._reopen(folder)
-                    blocks = self._fetch_literals(batch, item)
-                if following is not None:
-                    # Ask for the next batch now, so the server prepares it while the
-                    # caller works on this one. Its answer is read when wanted, or before
-                    # the caller's next command (see _doing): one command is ever in
-                    # flight, as with any client, only its answer is read later.
-                    self._reopen(folder)
-                    self._ahead = _Ahead(folder, following, self._send_fetch(following, item))
-            fetched = [
-                FetchedMessage(folder, uid, blocks[uid])
-                for uid in batch
-                if uid in blocks  # expunged in the meantime
-            ]
-            if kept := written_since(since, fetched):
-                yield kept
+        unasked = iter(_batches(uids, FETCH_BATCH))
+        asked: collections.deque[tuple[Sequence[int], bytes]] = collections.deque()
+        try:
+            while True:
+                with self._doing(f"fetching headers from {folder!r}", pipelined=True):
+                    for batch in itertools.islice(unasked, FETCHES_AHEAD + 1 - len(asked)):
+                        asked.append((batch, self._send_fetch(folder, batch, item)))
+                    if not asked:
+                        return
+                    batch, tag = asked.popleft()
+                    blocks = self._take(tag)
+                fetched = [
+                    FetchedMessage(folder, uid, blocks[uid])
+                    for uid in batch
+                    if uid in blocks  # expunged in the meantime
+                ]
+                if kept := written_since(since, fetched):
+                    yield kept
+        finally:  # the caller stopped early: what is still on the wire is nobody's
+            for _batch, tag in asked:
+                self._abandon(tag)
 
     def fetch_parts(self, folder: str, uids: Sequence[int], part: str) -> dict[int, bytes]:
         """One body section (e.g. "2", "1.TEXT", "TEXT"; "" for the whole message) of each
         message, by UID, in one BODY.PEEK FETCH; UIDs no longer in the folder are left out."""
+        return self.ask_parts(folder, uids, part)()
+
+    def ask_parts(
+        self, folder: str, uids: Sequence[int], part: str
+    ) -> Callable[[], dict[int, bytes]]:
+        """As `fetch_parts`, but only ask now: calling what it returns reads the answer,
+        which the server prepares meanwhile."""
         if not _SECTION.fullmatch(part):
             raise ValueError(f"not an IMAP body section: {part!r}")
         if not uids:
-            return {}
-        self._reopen(folder)  # no NOOP: these messages are known to be there
+            return dict
         section = part or "(the whole message)"
-        with self._doing(f"fetching part {section} of {len(uids)} messages in {folder!r}"):
-            return self._fetch_literals(uids, f"BODY.PEEK[{part}]")
+        action = f"fetching part {section} of {len(uids)} messages in {folder!r}"
+        with self._doing(action, pipelined=True):
+            tag = self._send_fetch(folder, uids, f"BODY.PEEK[{part}]")
+
+        def answer() -> dict[int, bytes]:
+            with self._doing(action, pipelined=True):
+                return self._take(tag)
+
+        return answer
 
     @contextlib.contextmanager
     def _imaplib(self) -> Iterator[imaplib.IMAP4]:
@@ -729,44 +759,86 @@ class ImapMailbox:
             raise MailError(f"{self._where} refused UID SEARCH: {data!r}")
         return _uids_in_ranges(answer) if ranges else _uids_listed(answer)
 
-    def _fetch_literals(self, uids: Sequence[int], item: str) -> dict[int, bytes]:
+    def _fetch_literals(self, folder: str, uids: Sequence[int], item: str) -> dict[int, bytes]:
         """UID → the value of `item` (a BODY section, sent as a literal) for each message."""
-        return self._read_fetch(self._send_fetch(uids, item))
+        return self._take(self._send_fetch(folder, uids, item))
 
-    def _send_fetch(self, uids: Sequence[int], item: str) -> bytes:
-        """Send a UID FETCH through imaplib, without reading its answer: its tag."""
+    def _send_fetch(self, folder: str, uids: Sequence[int], item: str) -> bytes:
+        """Send a UID FETCH in `folder` through imaplib, without reading its answer: its
+        tag, for `_take`."""
+        self._reopen(folder)  # no NOOP: these messages are known to be there
+        lowest, highest = self._claim(uids)
         with self._imaplib() as imap:
             tag: bytes = imap._command("UID", "FETCH", ",".join(map(str, uids)), f"(UID {item})")
+        self._in_flight[tag] = _InFlight(uids, lowest, highest)
         return tag
 
-    def _read_fetch(self, tag: bytes) -> dict[int, bytes]:
-        """Read the answer to the UID FETCH `tag` with `read_fetch_answer`, which does in
-        ~5 µs a message what imaplib does in ~15 (BENCHMARKS.md)."""
+    def _claim(self, uids: Sequence[int]) -> tuple[int, int]:
+        """Make sure no FETCH on the wire asks for any of `uids`, whose answers would be
+        filed together (not on a scan's path: it asks for each message once); their
+        lowest and highest."""
+        lowest, highest = min(uids), max(uids)
+        for flight in self._in_flight.values():
+            if (
+                flight.result is None
+                and flight.lowest <= highest
+                and lowest <= flight.highest
+                and not set(uids).isdisjoint(flight.uids)
+            ):
+                self._finish_in_flight()
+                break
+        return lowest, highest
+
+    def _take(self, tag: bytes) -> dict[int, bytes]:
+        """The answer to the UID FETCH `tag`, read now unless it came with another's."""
+        flight = self._in_flight.get(tag)
+        if flight is None:  # lost with the connection
+            raise IMAPClientAbortError("the connection failed earlier")
+        if flight.result is None:
+            self._read_until(tag)
+        del self._in_flight[tag]
+        assert flight.result is not None  # read up to its tagged line
+        status, text = flight.result
+        if status != "OK":
+            raise MailError(f"{self._where} refused UID FETCH: {status} {text}")
+        return flight.literals
+
+    def _read_until(self, tag: bytes) -> None:
+        """Read answers up to the tagged line of `tag` with `read_fetch_answers`, which
+        does in ~5 µs a message what imaplib does in ~15 (BENCHMARKS.md)."""
         with self._imaplib() as imap:
-            try:
-                answer = read_fetch_answer(imap.readline, imap.read, tag)
-            finally:
-                imap.tagged_commands.pop(tag, None)  # answered here, not through imaplib
-        self._news = self._news or answer.news
-        if answer.status != "OK":
-            raise MailError(f"{self._where} refused UID FETCH: {answer.status} {answer.text}")
-        return answer.literals
+            reading = read_fetch_answers(imap.readline, imap.read, tag, self._filed)
+            for ended in reading.ended:
+                imap.tagged_commands.pop(ended, None)  # answered here, not through imaplib
+        self._news = self._news or reading.news
+        filed = self._filed
+        for ended, result in reading.ended.items():
+            flight = self._in_flight.get(ended)
+            if flight is None:
+                continue
+            flight.result = result
+            flight.literals = {uid: filed.pop(uid) for uid in flight.uids if uid in filed}
+            if flight.abandoned:
+                del self._in_flight[ended]
 
-    def _finish_ahead(self) -> None:
-        """Read the answer to the FETCH sent ahead, if it is still on the wire."""
-        ahead = self._ahead
-        if ahead is not None and ahead.literals is None:
-            self._ahead = None  # read once, even if reading fails: the wire has moved on
-            ahead.literals = self._read_fetch(ahead.tag)
-            self._ahead = ahead
+    def _abandon(self, tag: bytes) -> None:
+        """Nobody will take the answer to `tag`: drop it, now or when it comes."""
+        flight = self._in_flight.get(tag)
+        if flight is not None and flight.result is not None:
+            del self._in_flight[tag]
+        elif flight is not None:
+            flight.abandoned = True
 
-    def _take_ahead(self, folder: str, uids: Sequence[int]) -> dict[int, bytes] | None:
-        """The answer to the FETCH sent ahead when it was for these messages (read by
-        `_doing`), else None."""
-        ahead, self._ahead = self._ahead, None
-        if ahead is None or (ahead.folder, ahead.uids) != (folder, uids):
-            return None
-        return ahead.literals
+    def _lose_in_flight(self) -> None:
+        """The connection failed, maybe in the middle of an answer: no FETCH sent on it
+        can be read any more, and taking one fails at once instead of waiting again."""
+        self._in_flight.clear()
+        self._filed.clear()
+
+    def _finish_in_flight(self) -> None:
+        """Read the answers of the FETCHes still on the wire, to be taken later."""
+        while waiting := [tag for tag, f in self._in_flight.items() if f.result is None]:
+            self._read_until(waiting[-1])
 
     def _reopen(self, folder: str) -> None:
         """Open `folder` again if the caller opened another since."""

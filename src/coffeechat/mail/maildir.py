@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import email
 import email.policy
+import functools
 import mailbox
 import os
 import shlex
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
@@ -46,6 +47,8 @@ _FLAG_LETTERS = {
 
 
 class MaildirMailbox:
+    batches_ahead = 0  # nothing to wait for: a file is read when it is wanted
+
     def __init__(self, root: Path, mail: Mail) -> None:
         self.root = root
         self.mail = mail
@@ -238,6 +241,11 @@ class MaildirMailbox:
             except (KeyError, FileNotFoundError):
                 continue  # gone since it was listed
         return parts
+
+    def ask_parts(
+        self, folder: str, uids: Sequence[int], part: str
+    ) -> Callable[[], dict[int, bytes]]:
+        return functools.partial(self.fetch_parts, folder, list(uids), part)
 
     def wait_for_change(self, folders: Sequence[str], timeout: float) -> bool:
         """Poll the folders' new/ and cur/ directories until one changes or time runs out."""
