@@ -52,6 +52,19 @@ def test_skips_ordinary_mail() -> None:
     assert not might_concern(raw, CONTACT_BYTES, KNOWN_BYTES)
 
 
+def test_a_skipped_message_tells_what_it_was_looked_up_by() -> None:
+    # Learning one of these later (an address, a Message-ID) is what could make the
+    # message matter: the scan looks again only then.
+    raw = (
+        b"From: Bob <Bob@Corp.example>\r\nIn-Reply-To: <q@x>\r\n"
+        b"References: <p@x>\r\n <q@x>\r\nSubject: <not@cited>\r\n"
+    )
+    looked_up: set[bytes] = set()
+    assert not might_concern(raw, CONTACT_BYTES, KNOWN_BYTES, looked_up)
+    assert {b"bob@corp.example", b"<p@x>", b"<q@x>"} <= looked_up
+    assert b"<not@cited>" not in looked_up
+
+
 def test_keeps_a_thread_reply_from_an_unknown_address() -> None:
     raw = (
         b"From: Jane <jane@home.example>\r\nIn-Reply-To:\r\n"

@@ -249,13 +249,17 @@ def test_mail_from_before_the_outreach_is_logged_not_taken_for_a_reply(backend: 
     assert "before you first wrote to them (stays contacted)" in result.stdout
 
 
+@pytest.mark.parametrize("ahead", [0, 2])
 def test_what_a_pass_committed_before_the_connection_dropped_is_shown(
-    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, ahead: int
 ) -> None:
     # Each batch commits on its own; a pass that fails after the first batch must still
-    # say what that batch did, or the next pass (which starts after it) never will.
+    # say what that batch did, or the next pass (which starts after it) never will. A
+    # batch read and planned ahead when the connection drops is applied all the same.
     from coffeechat.errors import MailUnreachable
     from coffeechat.mail import maildir as maildir_module
+
+    monkeypatch.setattr(MaildirMailbox, "batches_ahead", ahead)
 
     backend = Backend("maildir", workspace, None, None)
     ids = seed(workspace.database, {})
@@ -523,10 +527,21 @@ def test_thread_reply_from_someone_else_counts_but_teaches_no_address(
     assert shown["emails"] == ["jane.rivera@acme.example"]
 
 
-def test_what_a_message_teaches_counts_for_the_next_in_the_same_pass(backend: Backend) -> None:
-    """Jane answers from her home address (matched by thread); then, in the same batch,
-    writes from it again without a thread, and her assistant answers her reply. Read one
-    by one, the second is hers by address and the third by thread: a batch must agree."""
+@pytest.mark.parametrize("batches", ["one-batch", "planned-before-the-first-is-applied"])
+def test_what_a_message_teaches_counts_for_the_next_in_the_same_pass(
+    backend: Backend, batches: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Jane answers from her home address (matched by thread); then writes from it again
+    without a thread, and her assistant answers her reply. Read one by one, the second
+    is hers by address and the third by thread: a batch must agree, and so must batches
+    read and planned (pre-filtered) before the first was applied."""
+    if batches != "one-batch":
+        from coffeechat.mail import imap as imap_module
+        from coffeechat.mail import maildir as maildir_module
+
+        monkeypatch.setattr(imap_module, "FETCH_BATCH", 1)
+        monkeypatch.setattr(maildir_module, "BATCH", 1)
+        monkeypatch.setattr(MaildirMailbox, "batches_ahead", 3)  # as IMAP plans ahead
     workspace = backend.workspace
     ids = seed(workspace.database, {})
     backend.deliver("inbox", (MAIL / "reply_other_address.eml").read_bytes())

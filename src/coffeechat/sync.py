@@ -9,14 +9,16 @@ rescan (after a kill, or a new UIDVALIDITY) finds its work already done.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any, Literal
 
 from coffeechat import tracker
+from coffeechat.errors import MailError
 from coffeechat.mail.base import FetchedMessage, FolderState, Mailbox
 from coffeechat.models import Contact
 from coffeechat.pipeline import Stage, can_move
@@ -113,11 +115,13 @@ class ScanContext:
     def load(cls, store: Store, my_address: str) -> ScanContext:
         return cls(frozenset({my_address.lower()}), store.known_message_ids(), store.address_book())
 
-    def might_concern(self, fetched: FetchedMessage, role: FolderRole) -> bool:
+    def might_concern(
+        self, fetched: FetchedMessage, role: FolderRole, looked_up: set[bytes] | None = None
+    ) -> bool:
         """Whether a message is worth parsing: every Sent message, and the INBOX mail the
-        pre-filter cannot rule out."""
+        pre-filter cannot rule out (see `prefilter.might_concern` for `looked_up`)."""
         return role == "sent" or might_concern(
-            fetched.headers, self.address_bytes, self.message_id_bytes
+            fetched.headers, self.address_bytes, self.message_id_bytes, looked_up
         )
 
     def remember_message(self, message_id: str, contact_id: int) -> None:
@@ -169,9 +173,9 @@ def scan_folder(
     changes: list[Change] = []
     last = after
     total = max(state.uidnext - 1 - after, 0)
-    for batch in mailbox.fetch_headers(folder, after, since, until_uid=state.uidnext - 1):
-        changes += read_batch(store, mailbox, batch, role, context, state, on_committed)
-        last = batch[-1].uid
+    batches = mailbox.fetch_headers(folder, after, since, until_uid=state.uidnext - 1)
+    for last, made in read_batches(store, mailbox, batches, role, context, state, on_committed):
+        changes += made
         if progress:
             progress(last - after, total)
     # Messages older than the backfill window were skipped on purpose: the scan is complete
@@ -232,28 +236,69 @@ def scan_folders(
     return changes
 
 
-def read_batch(
+def read_batches(
     store: Store,
     mailbox: Mailbox,
-    batch: list[FetchedMessage],
+    batches: Iterable[list[FetchedMessage]],
     role: FolderRole,
     context: ScanContext,
     state: FolderState | None,
     on_committed: Callable[[list[Change]], None] | None = None,
-) -> list[Change]:
-    """Classify and apply one batch in one transaction, with the folder's cursor moved to
-    its last message when `state` is given; `on_committed` hears what changed."""
-    planned = plan_batch(batch, role, context)
-    bodies = mailbox.fetch_parts(
-        batch[0].folder, [p.fetched.uid for p in planned if p.needs_body], ""
-    )
+) -> Iterator[tuple[int, list[Change]]]:
+    """Classify and apply `batches` in order, each in one transaction, with the folder's
+    cursor moved to its last message when `state` is given: yields that UID and the
+    batch's changes once committed, which `on_committed` hears too.
+
+    Each batch is planned `mailbox.batches_ahead` batches before it is applied, and its
+    whole messages asked for then, so that the server finds them while the client plans
+    the next batches. When reading a batch fails (a lost connection), those planned
+    already are applied if their whole messages can still be read, so that a pass keeps
+    what it read in full.
+    """
+
+    def commit(planned: PlannedBatch) -> tuple[int, list[Change]]:
+        return commit_batch(store, mailbox, planned, role, context, state, on_committed)
+
+    ahead: collections.deque[PlannedBatch] = collections.deque()
+    failure = None
+    try:
+        for batch in batches:
+            ahead.append(plan_batch(mailbox, batch, role, context))
+            if len(ahead) > mailbox.batches_ahead:
+                yield commit(ahead.popleft())
+    except MailError as err:
+        failure = err
+    while ahead:
+        try:
+            committed = commit(ahead.popleft())
+        except MailError:
+            if failure is None:
+                raise
+            break  # the same failure again: the connection is gone
+        yield committed
+    if failure is not None:
+        raise failure
+
+
+def commit_batch(
+    store: Store,
+    mailbox: Mailbox,
+    planned: PlannedBatch,
+    role: FolderRole,
+    context: ScanContext,
+    state: FolderState | None,
+    on_committed: Callable[[list[Change]], None] | None = None,
+) -> tuple[int, list[Change]]:
+    """Apply one planned batch in one transaction, with the cursor (see `read_batches`)."""
+    bodies = planned.bodies()
+    last = planned.batch[-1].uid
     with store.transaction():
-        made = apply_batch(store, mailbox, batch, planned, bodies, role, context)
+        made = apply_batch(store, mailbox, planned, bodies, role, context)
         if state is not None:
-            store.set_cursor(state.name, state.uidvalidity, batch[-1].uid)
+            store.set_cursor(state.name, state.uidvalidity, last)
     if on_committed and made:
         on_committed(made)
-    return made
+    return last, made
 
 
 def backfill_new_addresses(
@@ -284,8 +329,8 @@ def backfill_new_addresses(
             batches = mailbox.fetch_correspondence(folder, addresses, cursor[1], backfill_days)
         else:
             batches = mailbox.fetch_headers(folder, 0, backfill_days, until_uid=cursor[1])
-        for batch in batches:
-            changes += read_batch(store, mailbox, batch, role, context, None, on_committed)
+        for _last, made in read_batches(store, mailbox, batches, role, context, None, on_committed):
+            changes += made
     with store.transaction():
         store.mark_backfilled(addresses)
     return changes
@@ -306,41 +351,66 @@ class Planned:
     needs_body: bool
 
 
+@dataclass(frozen=True)
+class PlannedBatch:
+    """A batch read ahead of being applied: the messages worth a look, parsed; how much
+    the scan had learned when they were chosen; and their whole messages, asked for."""
+
+    batch: list[FetchedMessage]
+    planned: list[Planned]
+    learned_mark: int  # len(ScanContext.learned) at planning
+    looked_up: set[bytes]  # what the pre-filter looked up for the messages it skipped
+    bodies: Callable[[], dict[int, bytes]]
+
+
 def plan_batch(
-    batch: Sequence[FetchedMessage], role: FolderRole, context: ScanContext
-) -> list[Planned]:
-    """Parse the messages of `batch` that may concern a contact, and note which will need
-    their whole message, so that those are fetched in one request instead of one each."""
+    mailbox: Mailbox, batch: list[FetchedMessage], role: FolderRole, context: ScanContext
+) -> PlannedBatch:
+    """Parse the messages of `batch` that may concern a contact, and ask for those that
+    will need their whole message, in one request instead of one each."""
     planned = []
+    looked_up: set[bytes] = set()
     for fetched in batch:
-        if context.might_concern(fetched, role):
+        if context.might_concern(fetched, role, looked_up):
             headers = tracker.parse_headers(fetched.headers)
             results = _classify(headers, role, context)
             needs_body = any(r.needs_part is not None for r in results)
             planned.append(Planned(fetched, headers, needs_body))
-    return planned
+    wanted = [p.fetched.uid for p in planned if p.needs_body]
+    bodies = mailbox.ask_parts(batch[0].folder, wanted, "")
+    return PlannedBatch(batch, planned, len(context.learned), looked_up, bodies)
 
 
 def apply_batch(
     store: Store,
     mailbox: Mailbox,
-    batch: Sequence[FetchedMessage],
-    planned: Sequence[Planned],
+    planned: PlannedBatch,
     bodies: dict[int, bytes],
     role: FolderRole,
     context: ScanContext,
 ) -> list[Change]:
-    """Apply each message of `batch` in UID order. Must run inside a transaction.
+    """Apply each message of a batch in UID order. Must run inside a transaction.
 
-    Each message is classified again here, against what the messages before it taught
-    the scan (a new address, a Message-ID to thread on), exactly as if the batch were read
-    one message at a time; a message the plan skipped is read after all when it mentions
-    something learned since.
+    Each message is classified again here, against what the scan learned since the
+    batch was planned and what the messages before it taught (a new address, a
+    Message-ID to thread on), exactly as if the mail were read one message at a time; a
+    message the plan skipped is read after all when it mentions something learned since.
     """
-    by_uid = {p.fetched.uid: p.headers for p in planned}
-    skipped_any = len(by_uid) < len(batch)  # never in Sent, where every message is read
-    mentioned: set[int] = set()  # skipped messages that mention something learned since
+    batch = planned.batch
+    by_uid = {p.fetched.uid: p.headers for p in planned.planned}
     mentions: Mentions | None = None
+
+    def mentioning(index: int, learned: Sequence[bytes]) -> set[int]:
+        """Skipped messages after `index` that mention any of `learned`: searched for
+        only when the pre-filter looked one of them up, which is rare."""
+        nonlocal mentions
+        if not (relevant := [token for token in learned if token in planned.looked_up]):
+            return set()
+        mentions = mentions or Mentions([f.headers for f in batch])
+        return mentions.after(index, relevant)
+
+    # Skipped messages that mention something learned since the plan.
+    mentioned = mentioning(-1, context.learned[planned.learned_mark :])
     changes = []
     for index, fetched in enumerate(batch):
         headers = by_uid.get(fetched.uid)
@@ -350,9 +420,8 @@ def apply_batch(
             headers = tracker.parse_headers(fetched.headers)
         learned_before = len(context.learned)
         changes += apply_message(store, mailbox, fetched, headers, bodies, role, context)
-        if skipped_any and (learned := context.learned[learned_before:]):
-            mentions = mentions or Mentions([f.headers for f in batch])
-            mentioned |= mentions.after(index, learned)
+        if learned := context.learned[learned_before:]:
+            mentioned |= mentioning(index, learned)
     return changes
 
 

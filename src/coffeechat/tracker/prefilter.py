@@ -32,18 +32,26 @@ _DAEMON = re.compile(rb"daemon|postmaster|microsoftexchange|mail delivery")
 
 
 def might_concern(
-    raw_headers: bytes, addresses: AbstractSet[bytes], message_ids: AbstractSet[bytes]
+    raw_headers: bytes,
+    addresses: AbstractSet[bytes],
+    message_ids: AbstractSet[bytes],
+    looked_up: set[bytes] | None = None,
 ) -> bool:
     """False only when INBOX headers surely come from no contact and cite no known message.
 
     `addresses` and `message_ids` (with their angle brackets) are lower-case bytes, so
-    that the ~50,000 messages of a first scan are never decoded.
+    that the ~50,000 messages of a first scan are never decoded. The sender addresses and
+    cited Message-IDs looked up go into `looked_up`: for a message found of no concern,
+    only learning one of those could change the answer.
     """
     if not raw_headers.isascii():
         return True  # an address outside ASCII: let the real parser decide
     for name, value in _FIELD.findall(b"\n" + raw_headers.lower()):
         if name == b"from":
-            hit = bool(_DAEMON.search(value)) or not addresses.isdisjoint(_ADDRESS.findall(value))
+            found = _ADDRESS.findall(value)
+            if looked_up is not None:
+                looked_up.update(found)
+            hit = bool(_DAEMON.search(value)) or not addresses.isdisjoint(found)
         elif name == b"content-type":
             hit = b"multipart/report" in value  # RFC 3464 delivery-status (or a receipt)
         elif name == b"return-path":
@@ -51,7 +59,10 @@ def might_concern(
         elif name == b"x-failed-recipients":
             hit = True
         else:  # In-Reply-To, References: the thread
-            hit = not message_ids.isdisjoint(_bracketed_tokens(value))
+            found = _bracketed_tokens(value)
+            if looked_up is not None:
+                looked_up.update(found)
+            hit = not message_ids.isdisjoint(found)
         if hit:
             return True
     return False
