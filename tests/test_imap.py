@@ -655,6 +655,30 @@ def test_searches_find_the_same_uids_with_ranges_or_a_list(
     assert list(mailbox.fetch_correspondence("INBOX", ["sam@example.org"], 5)) != []
 
 
+def test_a_folder_without_gaps_is_read_without_searching_it_first(
+    account: tuple[Dovecot, str, ImapMailbox], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, user, mailbox = account
+    for n in range(5):
+        mailbox.append("INBOX", raw_message(f"message {n}"))
+    searched: list[tuple[str, ...]] = []
+    search = mailbox._search
+    monkeypatch.setattr(mailbox, "_search", lambda *c: searched.append(c) or search(*c))
+
+    def uids_read(after: int) -> list[int]:
+        until = mailbox.folder_state("INBOX").uidnext - 1
+        return [m.uid for b in mailbox.fetch_headers("INBOX", after, until_uid=until) for m in b]
+
+    assert uids_read(1) == [2, 3, 4, 5]  # 5 messages below UIDNEXT 6: UIDs 1 to 5
+    assert searched == []
+    with stdlib_client(server, user) as client:  # a gap: UID 3 expunged
+        client.select("INBOX")
+        client.uid("STORE", "3", "+FLAGS.SILENT", "(\\Deleted)")
+        client.expunge()
+    assert uids_read(0) == [1, 2, 4, 5]
+    assert searched == [("UID", "1:5")]
+
+
 def test_fetch_headers_since_days_limits_the_backfill(
     account: tuple[Dovecot, str, ImapMailbox],
 ) -> None:
