@@ -135,6 +135,14 @@ def run(sizes: Sizes, *, profile: bool = False) -> tuple[list[Row], list[str], s
                 account, scan_template, workdir, size=sizes.messages, repeats=sizes.repeats
             )
             rows.append(row)
+            rows.append(
+                measure.rows_or_error(
+                    "first scan, server 10 ms away",
+                    lambda: measure.first_scan_far_away(
+                        account, scan_template, workdir, round_trip_ms=10, repeats=sizes.repeats
+                    ),
+                )
+            )
             body_first, body_next = measure.first_body_fetch(account, sizes.repeats)
             notes.append(
                 f"First scan: {changes} changes recorded from {len(contacts)} contacts' mail. "

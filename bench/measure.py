@@ -238,6 +238,47 @@ def first_scan(
     return row, scanned, changes
 
 
+def first_scan_far_away(
+    account: Account, template: Path, workdir: Path, *, round_trip_ms: float, repeats: int
+) -> Row:
+    """The first scan and its baseline through `bench.delay`, as against a server
+    `round_trip_ms` away: no target, but where waiting on the server shows."""
+    from dovecot import free_port
+
+    port = free_port()
+    relay = subprocess.Popen(
+        [sys.executable, "-m", "bench.delay", str(port), str(account.port), str(round_trip_ms / 2)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert relay.stdout is not None
+        if relay.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"bench.delay did not start (exit {relay.wait()})")
+        mail = dataclasses.replace(account.config.mail, port=port)
+        config = dataclasses.replace(account.config, mail=mail)
+        far = dataclasses.replace(account, port=port, config=config)
+        ours, theirs = [], []
+        for run in range(repeats):
+            theirs.append(raw_header_fetch(far)[0])
+            database = copy_database(template, workdir / f"far-{run}" / "coffeechat.db")
+            ours.append(coffeechat_scan(far, database)[0])
+            _say(
+                f"  {round_trip_ms:g} ms away, run {run + 1}: coffeechat {ms(ours[-1])}, "
+                f"raw imaplib {ms(theirs[-1])}"
+            )
+    finally:
+        relay.terminate()
+        relay.wait()
+    mine, base = median(ours), median(theirs)
+    return Row(
+        f"first scan, server {round_trip_ms:g} ms away (round trip)",
+        ms(mine),
+        ms(base),
+        base / mine,
+    )
+
+
 def profile_scan(account: Account, template: Path, workdir: Path, top: int = 25) -> str:
     """cProfile of one first scan, by own time: where coffeechat spends it."""
     profile = cProfile.Profile()

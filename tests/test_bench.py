@@ -7,8 +7,12 @@ printed, so the full run (`python -m bench`) does not break unnoticed.
 from __future__ import annotations
 
 import os
+import socket
+import socketserver
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +26,7 @@ from bench.report import SECTION, Row, at_most, p95, ratio_at_least, replace_sec
 
 FIGURES = (
     "first scan of a 200-message INBOX",
+    "first scan, server 10 ms away (round trip)",
     "scan with nothing new (Sent + INBOX)",
     "scan with nothing new: IMAP commands per folder after login",
     "reply-to-stage latency under `watch` (IDLE), p95 of 3",
@@ -96,6 +101,40 @@ def test_rows_say_whether_and_by_how_much_a_target_is_missed() -> None:
     drafts = ratio_at_least("drafts", measured=2.4, baseline=0.24, minimum=1.0)
     assert drafts.cells()[-1] == "NO (10.0× too slow)"
     assert Row("import", "not measured: importers missing").cells()[-1] == "—"
+
+
+class _Echo(socketserver.StreamRequestHandler):
+    def handle(self) -> None:
+        while line := self.rfile.readline():
+            self.wfile.write(line)
+
+
+def test_the_relay_holds_each_way_and_keeps_the_order() -> None:
+    from dovecot import free_port
+
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Echo) as echo:
+        threading.Thread(target=echo.serve_forever, daemon=True).start()
+        port = free_port()
+        relay = subprocess.Popen(
+            [sys.executable, "-m", "bench.delay", str(port), str(echo.server_address[1]), "50"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert relay.stdout is not None and relay.stdout.readline() == "ready\n"
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+                started = time.monotonic()
+                client.sendall(b"one\ntwo\n")
+                answer = b""
+                while len(answer) < 8 and (more := client.recv(100)):
+                    answer += more
+                assert answer == b"one\ntwo\n"
+                assert time.monotonic() - started >= 0.1  # 50 ms there, 50 ms back
+        finally:
+            relay.terminate()
+            relay.wait()
+            echo.shutdown()
 
 
 @pytest.mark.parametrize(
