@@ -12,6 +12,7 @@ only the six fields that can matter, found in one regex pass.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
 from collections.abc import Iterable, Sequence
@@ -48,10 +49,10 @@ def might_concern(
         return True  # an address outside ASCII: let the real parser decide
     for name, value in _FIELD.findall(b"\n" + raw_headers.lower()):
         if name == b"from":
-            found = _ADDRESS.findall(value)
+            daemon, senders = _sender(value)
             if looked_up is not None:
-                looked_up.update(found)
-            hit = bool(_DAEMON.search(value)) or not addresses.isdisjoint(found)
+                looked_up.update(senders)
+            hit = daemon or not addresses.isdisjoint(senders)
         elif name == b"content-type":
             hit = b"multipart/report" in value  # RFC 3464 delivery-status (or a receipt)
         elif name == b"return-path":
@@ -59,13 +60,22 @@ def might_concern(
         elif name == b"x-failed-recipients":
             hit = True
         else:  # In-Reply-To, References: the thread
-            found = _bracketed_tokens(value)
+            cited = _bracketed_tokens(value)
             if looked_up is not None:
-                looked_up.update(found)
-            hit = not message_ids.isdisjoint(found)
+                looked_up.update(cited)
+            hit = not message_ids.isdisjoint(cited)
         if hit:
             return True
     return False
+
+
+# Most of an INBOX comes from a few hundred senders (newsletters, notifications,
+# colleagues), each always with the same From: read once per sender, not per message,
+# it costs a quarter less of the pre-filter (BENCHMARKS.md).
+@functools.lru_cache(maxsize=4096)
+def _sender(from_value: bytes) -> tuple[bool, tuple[bytes, ...]]:
+    """Whether a (lower-cased) From value is a mail system's, and its addresses."""
+    return bool(_DAEMON.search(from_value)), tuple(_ADDRESS.findall(from_value))
 
 
 def _bracketed_tokens(value: bytes) -> list[bytes]:
