@@ -482,11 +482,12 @@ class ImapMailbox:
         with self._doing(f"opening folder {folder!r}"):
             response: dict[bytes, Any] = self._client.select_folder(folder, readonly=True)
         self._selected = folder
-        exists, uidnext = response.get(b"EXISTS"), response.get(b"UIDNEXT")
         # UIDs ascend and are never reused (RFC 3501 §2.3.1.1): as many messages as UIDs
-        # below UIDNEXT means that each of those UIDs is a message's.
-        gapless = exists is not None and uidnext is not None and int(exists) == int(uidnext) - 1
-        self._gapless_below[folder] = int(uidnext) if gapless and uidnext else 1
+        # below UIDNEXT means that each of those UIDs is a message's. (Without UIDNEXT,
+        # 1: no UID is known to be there.)
+        uidnext = int(response.get(b"UIDNEXT") or 1)
+        gapless = response.get(b"EXISTS") == uidnext - 1
+        self._gapless_below[folder] = uidnext if gapless else 1
         return response
 
     def _refresh(self, folder: str) -> None:
